@@ -1,0 +1,39 @@
+# Thin entry points. `make run` and `make test` set everything up on a fresh machine.
+SHELL := /bin/bash
+UV := python3 -m uv
+PY := .venv/bin/python
+export UV_PYTHON := 3.11
+
+.PHONY: run test check lint typecheck setup system-deps venv controlplane cluster bench clean
+
+run: setup
+	$(PY) -m kbp up --foreground
+
+test: setup controlplane lint typecheck
+	$(PY) -m pytest tests
+
+check: venv lint typecheck
+	$(PY) -m pytest tests/unit -q
+
+lint: venv
+	.venv/bin/ruff check src tests bench
+	.venv/bin/ruff format --check src tests bench
+	.venv/bin/lint-imports
+
+typecheck: venv
+	.venv/bin/mypy
+
+setup: system-deps venv
+
+system-deps:
+	@bash scripts/install-system-deps.sh
+
+venv:
+	@python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet --disable-pip-version-check uv
+	@$(UV) sync --frozen --all-extras --all-groups --quiet
+
+bench: setup
+	$(PY) bench/journal.py
+
+clean:
+	rm -rf .venv .kbp .pytest_cache .mypy_cache .ruff_cache

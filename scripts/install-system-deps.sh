@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the local stack and the tests run for real: Redis, NGINX, Chromium, wrk.
+# Idempotent: does nothing when every command is already on PATH.
+set -euo pipefail
+need=()
+command -v redis-server >/dev/null || need+=(redis-server)
+command -v nginx >/dev/null || need+=(nginx-light)
+command -v chromium >/dev/null || need+=(chromium)
+command -v wrk >/dev/null || need+=(wrk)
+[ ${#need[@]} -eq 0 ] && exit 0
+echo "installing Debian packages: ${need[*]}" >&2
+if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null

@@ -1,0 +1,1 @@
+"""journal: a small REST API on replicated Redis, the book's "frontend" service."""

@@ -1,0 +1,3 @@
+from kbp.cli.main import main
+
+main()

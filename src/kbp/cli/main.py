@@ -1,0 +1,22 @@
+"""Entry point: assembles the command groups. Heavy modules are imported inside commands, so --help stays fast."""
+
+from __future__ import annotations
+
+import typer
+
+from kbp.cli import cluster, lint, local
+
+app = typer.Typer(
+    name="kbp",
+    help="Kubernetes Best Practices, as software.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+local.register(app)
+lint.register(app)
+app.add_typer(cluster.app, name="cluster")
+
+
+def main() -> None:
+    app()
