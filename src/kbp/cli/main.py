@@ -1,4 +1,4 @@
-"""Entry point: assembles the command groups. Heavy modules are imported inside commands, so --help stays fast."""
+"""Entry point: assembles the command groups; heavy modules load inside commands so --help stays fast."""
 
 from __future__ import annotations
 
