@@ -1,0 +1,77 @@
+"""Per-request bookkeeping as plain ASGI middleware: request id, one log line, metrics.
+
+Plain ASGI rather than Starlette's BaseHTTPMiddleware, which adds a task and a stream per request.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from typing import Any
+
+import structlog
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from structlog.typing import FilteringBoundLogger
+
+from journal.metrics import Metrics
+
+REQUEST_ID_HEADER = b"x-request-id"
+# A request id from the proxy (NGINX's $request_id) is reused only if it is short and plain.
+_SAFE_REQUEST_ID = re.compile(rb"[A-Za-z0-9._-]{1,64}")
+UNMATCHED_ROUTE = "unmatched"
+
+
+def request_id_from(headers: list[tuple[bytes, bytes]]) -> bytes:
+    """The caller's X-Request-ID if it is safe to log, else a fresh one."""
+    for name, value in headers:
+        if name == REQUEST_ID_HEADER and _SAFE_REQUEST_ID.fullmatch(value):
+            return value
+    return uuid.uuid4().hex.encode()
+
+
+def route_template(scope: Scope) -> str:
+    """The matched route's template (`/api/{id}`), so metrics stay low-cardinality."""
+    route: Any = scope.get("route")
+    path = getattr(route, "path", None)
+    return path if isinstance(path, str) else UNMATCHED_ROUTE
+
+
+class AccessMiddleware:
+    def __init__(self, app: ASGIApp, *, metrics: Metrics, log: FilteringBoundLogger) -> None:
+        self.app = app
+        self.metrics = metrics
+        self.log = log
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        request_id = request_id_from(scope["headers"])
+        status = 500  # if the app dies before answering, uvicorn sends a 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [*message.get("headers", ()), (REQUEST_ID_HEADER, request_id)]
+            await send(message)
+
+        structlog.contextvars.bind_contextvars(request_id=request_id.decode())
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            duration_s = time.perf_counter() - started
+            route = route_template(scope)
+            self.metrics.observe_request(
+                method=scope["method"], route=route, status=status, duration_s=duration_s
+            )
+            self.log.info(
+                "request",
+                method=scope["method"],
+                route=route,
+                status=status,
+                duration_ms=round(duration_s * 1000, 3),
+            )
+            structlog.contextvars.clear_contextvars()

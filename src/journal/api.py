@@ -1,0 +1,134 @@
+"""The `/api` routes: list, add, get and delete entries.
+
+Bad input never reaches the store: it is answered with 400, 404, 405 or 413 and a JSON `detail`
+that names the field or parameter. Store outages surface as `StoreUnavailableError` (503, in app.py).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import datetime
+
+import orjson
+from pydantic import ValidationError
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from journal import models
+from journal.store import Store
+
+JSON = "application/json"
+MAX_PAGE = 1_000_000_000
+# Ids are positive integers; anything else cannot name an entry, so it is a 404, not a 400.
+_ID = re.compile(r"[1-9][0-9]{0,17}")
+_PAGE = re.compile(r"[1-9][0-9]{0,9}")
+
+
+def parse_page(raw: str | None) -> int:
+    """The `page` query parameter: 1 when absent, else an integer from 1 to MAX_PAGE."""
+    if raw is None:
+        return 1
+    if _PAGE.fullmatch(raw) and int(raw) <= MAX_PAGE:
+        return int(raw)
+    raise HTTPException(
+        400, f"query parameter 'page' must be an integer from 1 to {MAX_PAGE} (got {raw[:32]!r})"
+    )
+
+
+def parse_id(raw: str) -> int | None:
+    return int(raw) if _ID.fullmatch(raw) else None
+
+
+def describe_invalid(err: ValidationError) -> str:
+    """One message naming each bad field (`text: ...`), without echoing the input."""
+    problems = []
+    for problem in err.errors(include_url=False, include_input=False)[:3]:
+        field = ".".join(str(part) for part in problem["loc"]) or "body"
+        if problem["type"] == "string_pattern_mismatch":
+            message = "must contain a visible character and no control characters"
+        elif problem["type"] == "model_type":
+            message = 'must be a JSON object like {"text": "..."}'
+        else:
+            message = problem["msg"][0].lower() + problem["msg"][1:]
+        problems.append(f"{field}: {message}")
+    return "; ".join(problems)
+
+
+def parse_new_entry(body: bytes) -> models.NewEntry:
+    try:
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError as err:
+        raise HTTPException(400, f"request body is not valid JSON: {err}") from None
+    try:
+        return models.NewEntry.model_validate(data)
+    except ValidationError as err:
+        raise HTTPException(400, describe_invalid(err)) from None
+
+
+async def read_body(request: Request, limit_bytes: int) -> bytes:
+    """The request body, refusing more than `limit_bytes` before reading it where possible."""
+    too_large = HTTPException(413, f"request body is larger than {limit_bytes} bytes")
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit_bytes:
+        raise too_large
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit_bytes:
+            raise too_large
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def not_found(raw_id: str) -> HTTPException:
+    return HTTPException(404, f"no entry with id {raw_id[:32]!r}")
+
+
+class JournalApi:
+    """Endpoints bound to one store, page size and clock."""
+
+    def __init__(
+        self, *, store: Store, page_size: int, max_body_bytes: int, clock: Callable[[], datetime]
+    ) -> None:
+        self.store = store
+        self.page_size = page_size
+        self.max_body_bytes = max_body_bytes
+        self.clock = clock
+
+    def routes(self) -> list[Route]:
+        return [
+            Route("/api", self.entries, methods=["GET", "POST"]),
+            Route("/api/{id}", self.entry, methods=["GET", "DELETE"]),
+        ]
+
+    async def entries(self, request: Request) -> Response:
+        if request.method == "POST":
+            return await self.add(request)
+        number = parse_page(request.query_params.get("page"))
+        page = await self.store.page(number=number, size=self.page_size)
+        return Response(models.render_page(page), media_type=JSON)
+
+    async def add(self, request: Request) -> Response:
+        new = parse_new_entry(await read_body(request, self.max_body_bytes))
+        tail = models.encode_tail(text=new.text.strip(), created=self.clock())
+        entry_id = await self.store.add(tail)
+        body = b'{"id":%d' % entry_id + tail
+        return Response(body, status_code=201, media_type=JSON, headers={"Location": f"/api/{entry_id}"})
+
+    async def entry(self, request: Request) -> Response:
+        raw_id: str = request.path_params["id"]
+        entry_id = parse_id(raw_id)
+        if entry_id is None:
+            raise not_found(raw_id)
+        if request.method == "DELETE":
+            if not await self.store.delete(entry_id):
+                raise not_found(raw_id)
+            return Response(status_code=204)
+        body = await self.store.get(entry_id)
+        if body is None:
+            raise not_found(raw_id)
+        return Response(body, media_type=JSON)

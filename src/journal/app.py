@@ -1,0 +1,93 @@
+"""The ASGI application factory (`journal.app:create_app`) and its lifespan.
+
+Wiring only: settings in, store, routes, error handlers and middleware out.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from journal import openapi, store
+from journal.access import AccessMiddleware
+from journal.api import JSON, JournalApi
+from journal.health import Probes
+from journal.logs import configure_logging
+from journal.metrics import Metrics, StoreEvents
+from journal.settings import Config, load_config
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    detail = exc.detail
+    if exc.status_code == 405:
+        detail = f"method {request.method} is not allowed on {request.url.path}"
+    elif exc.status_code == 404 and detail == "Not Found":
+        detail = f"no route for {request.url.path[:128]}"
+    return Response(_detail(detail), status_code=exc.status_code, headers=exc.headers, media_type=JSON)
+
+
+async def store_unavailable(request: Request, exc: Exception) -> Response:
+    # The message is one of the store's fixed, client-safe sentences.
+    return Response(_detail(str(exc)), status_code=503, headers={"Retry-After": "1"}, media_type=JSON)
+
+
+def _detail(text: str) -> bytes:
+    import orjson  # noqa: PLC0415 - keeps the module's import block about wiring
+
+    return orjson.dumps({"detail": text})
+
+
+def create_app(config: Config | None = None, *, clock: Callable[[], datetime] = utcnow) -> Starlette:
+    """Build the app; with no config, read it from the environment and the config dir."""
+    config = config or load_config()
+    log = configure_logging(config.log_level)
+    metrics = Metrics()
+    journal_store = store.Store(
+        primary=store.connect(
+            store.Endpoint(config.redis_write_url, config.redis_password, config.redis_timeout_s)
+        ),
+        replica=store.connect(
+            store.Endpoint(config.redis_read_url, config.redis_password, config.redis_timeout_s)
+        ),
+        observer=StoreEvents(metrics, log),
+    )
+    api = JournalApi(
+        store=journal_store, page_size=config.entries, max_body_bytes=config.max_body_bytes, clock=clock
+    )
+    document = openapi.render_document()
+
+    async def openapi_json(request: Request) -> Response:
+        return Response(document, media_type=JSON)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        log.info("starting", config=config.redacted())
+        yield
+        await journal_store.close()
+        log.info("stopped")
+
+    app = Starlette(
+        routes=[
+            Route("/api/openapi.json", openapi_json, methods=["GET"]),
+            *api.routes(),
+            *Probes(store=journal_store, metrics=metrics).routes(),
+        ],
+        middleware=[Middleware(AccessMiddleware, metrics=metrics, log=log)],
+        exception_handlers={HTTPException: http_error, store.StoreUnavailableError: store_unavailable},
+        lifespan=lifespan,
+    )
+    app.router.redirect_slashes = False  # behind a path-routing proxy, a redirect would leave /api
+    return app

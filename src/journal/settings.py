@@ -1,0 +1,179 @@
+"""Settings: the environment and a mounted ConfigMap directory, validated once at start-up.
+
+Every setting comes from `JOURNAL_<NAME>` or from a file `<name>` (lower case) in the directory
+`JOURNAL_CONFIG_DIR` (default `/etc/journal`); the environment wins, a missing directory is fine.
+The Redis password never comes from a literal: it is read from `JOURNAL_REDIS_PASSWORD_FILE`
+(a Secret or CSI volume), and a missing file means "no auth".
+
+`load_config()` turns the pydantic boundary model into the frozen `Config` the app uses, and raises
+`SettingsError` whose message names the setting, what was wrong and what was expected.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit, urlunsplit
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+ENV_PREFIX = "JOURNAL_"
+DEFAULT_CONFIG_DIR = Path("/etc/journal")
+LogLevel = Literal["debug", "info", "warning", "error", "critical"]
+
+
+class SettingsError(Exception):
+    """A setting is invalid; the message names it (`JOURNAL_ENTRIES: ...`)."""
+
+
+class Settings(BaseSettings):
+    """The boundary model: raw values from env and files, validated."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore", frozen=True)
+
+    config_dir: Path = DEFAULT_CONFIG_DIR
+    host: str = "0.0.0.0"  # noqa: S104 - a container serves on all interfaces
+    port: int = Field(default=8080, ge=1, le=65535)
+    entries: int = Field(default=10, ge=1, le=100)
+    max_body_bytes: int = Field(default=4096, ge=64, le=1_048_576)
+    redis_write_url: str = "redis://redis-write:6379/0"
+    redis_read_url: str = "redis://redis-read:6379/0"
+    redis_password_file: Path = Path("/etc/redis-passwd/passwd")
+    redis_timeout_s: float = Field(default=2.0, gt=0, le=60)
+    shutdown_timeout_s: int = Field(default=20, ge=0, le=600)
+    log_level: LogLevel = "info"
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _lower(cls, value: Any) -> Any:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("redis_write_url", "redis_read_url")
+    @classmethod
+    def _redis_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("redis", "rediss") or not parts.hostname:
+            raise ValueError("expected a URL like redis://host:6379/0")
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        directory = Path(os.environ.get(f"{ENV_PREFIX}CONFIG_DIR", str(DEFAULT_CONFIG_DIR)))
+        return init_settings, env_settings, ConfigDirSource(settings_cls, directory)
+
+
+class ConfigDirSource(PydanticBaseSettingsSource):
+    """One file per setting, named like the field (`entries`), as a ConfigMap volume mounts them."""
+
+    def __init__(self, settings_cls: type[BaseSettings], directory: Path) -> None:
+        super().__init__(settings_cls)
+        self.directory = directory
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        path = self.directory / field_name
+        # ConfigMap volumes hold symlinks into a ..data dir; is_file() follows them.
+        if not path.is_file():
+            return None, field_name, False
+        return path.read_text(encoding="utf-8").strip(), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for name, info in self.settings_cls.model_fields.items():
+            value, key, _ = self.get_field_value(info, name)
+            if value is not None:
+                values[key] = value
+        return values
+
+
+@dataclass(frozen=True)
+class Config:
+    """What the app runs with; the password is kept out of repr."""
+
+    host: str
+    port: int
+    entries: int
+    max_body_bytes: int
+    redis_write_url: str
+    redis_read_url: str
+    redis_timeout_s: float
+    shutdown_timeout_s: int
+    log_level: LogLevel
+    redis_password: str | None = field(default=None, repr=False)
+
+    def redacted(self) -> dict[str, Any]:
+        """The effective configuration for the start-up log line: no secrets."""
+        return {
+            "host": self.host,
+            "port": self.port,
+            "entries": self.entries,
+            "max_body_bytes": self.max_body_bytes,
+            "redis_write_url": redact_url(self.redis_write_url),
+            "redis_read_url": redact_url(self.redis_read_url),
+            "redis_timeout_s": self.redis_timeout_s,
+            "shutdown_timeout_s": self.shutdown_timeout_s,
+            "log_level": self.log_level,
+            "redis_auth": self.redis_password is not None,
+        }
+
+
+def redact_url(url: str) -> str:
+    """Drop any user:password from a URL before it reaches a log or a message."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    host = parts.netloc.rsplit("@", 1)[1]
+    return urlunsplit((parts.scheme, f"***@{host}", parts.path, parts.query, parts.fragment))
+
+
+def read_password(path: Path) -> str | None:
+    """The first line of the password file; a missing file means no auth."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except OSError as err:
+        raise SettingsError(f"{ENV_PREFIX}REDIS_PASSWORD_FILE: cannot read {path}: {err.strerror}") from err
+    password = text.rstrip("\r\n")
+    return password or None
+
+
+def describe_error(err: ValidationError) -> str:
+    """One line per bad setting, named as the operator sets it: `JOURNAL_ENTRIES: ...`."""
+    lines = []
+    for problem in err.errors(include_url=False):
+        name = ENV_PREFIX + ".".join(str(part) for part in problem["loc"]).upper()
+        given = problem.get("input")
+        shown = f" (got {redact_url(str(given))!r})" if isinstance(given, str | int | float) else ""
+        lines.append(f"{name}: {problem['msg']}{shown}")
+    return "; ".join(lines)
+
+
+def load_config(**overrides: Any) -> Config:
+    """Read env and the config dir (keyword overrides win, for tests); raise SettingsError if invalid."""
+    try:
+        settings = Settings(**overrides)
+    except ValidationError as err:
+        raise SettingsError(describe_error(err)) from None
+    return Config(
+        host=settings.host,
+        port=settings.port,
+        entries=settings.entries,
+        max_body_bytes=settings.max_body_bytes,
+        redis_write_url=settings.redis_write_url,
+        redis_read_url=settings.redis_read_url,
+        redis_timeout_s=settings.redis_timeout_s,
+        shutdown_timeout_s=settings.shutdown_timeout_s,
+        log_level=settings.log_level,
+        redis_password=read_password(settings.redis_password_file),
+    )

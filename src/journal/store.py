@@ -1,0 +1,221 @@
+"""The Redis boundary: the only module that imports redis.
+
+Data model (all keys under `journal:`), changed only by Lua scripts, so every write is atomic and
+nothing reads-modifies-writes a whole list (the book's sample loses concurrent writes that way):
+
+    journal:next-id   INCR counter: entry ids
+    journal:entries   hash  id -> the entry's JSON, exactly as the API returns it
+    journal:index     zset  member id, score id: newest first with ZREVRANGE, total with ZCARD
+    journal:version   INCR counter bumped by every add and delete
+
+Reads go to the replica and fall back to the primary (`Store` docstring). Errors:
+
+    StoreError
+     └── StoreUnavailableError        Redis unreachable, loading, read-only, or refusing auth
+          ├── WritesUnavailableError  "storage unavailable: writes are temporarily refused"
+          └── ReadsUnavailableError   "storage unavailable: reads are temporarily refused"
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Generic, Protocol, TypeVar
+
+import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import RedisError
+
+from journal.models import Page
+
+KEYS = ("journal:next-id", "journal:entries", "journal:index", "journal:version")
+NEXT_ID, ENTRIES, INDEX, VERSION = KEYS
+T = TypeVar("T")
+
+# ARGV[1] is the entry's JSON after its id (`,"text":…}`): the id is only known inside the script.
+ADD_SCRIPT = """
+local id = redis.call('INCR', KEYS[1])
+redis.call('HSET', KEYS[2], id, '{"id":' .. id .. ARGV[1])
+redis.call('ZADD', KEYS[3], id, id)
+return {id, redis.call('INCR', KEYS[4])}
+"""
+DELETE_SCRIPT = """
+if redis.call('HDEL', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('ZREM', KEYS[2], ARGV[1])
+return redis.call('INCR', KEYS[3])
+"""
+# no-writes lets the script run on a read-only replica; one round-trip per page.
+PAGE_SCRIPT = """#!lua flags=no-writes
+local ids = redis.call('ZREVRANGE', KEYS[1], ARGV[1], ARGV[2])
+local items = {}
+if #ids > 0 then items = redis.call('HMGET', KEYS[2], unpack(ids)) end
+return {tonumber(redis.call('GET', KEYS[3]) or '0'), redis.call('ZCARD', KEYS[1]), items}
+"""
+
+
+class StoreError(Exception):
+    """Base of the store's errors."""
+
+
+class StoreUnavailableError(StoreError):
+    """Redis cannot serve the request; the message is safe to show to clients."""
+
+
+class WritesUnavailableError(StoreUnavailableError):
+    def __init__(self) -> None:
+        super().__init__("storage unavailable: writes are temporarily refused")
+
+
+class ReadsUnavailableError(StoreUnavailableError):
+    def __init__(self) -> None:
+        super().__init__("storage unavailable: reads are temporarily refused")
+
+
+class StoreObserver(Protocol):
+    """Where the store reports what it survived (metrics and logs live outside the store)."""
+
+    def redis_error(self, *, endpoint: str, operation: str, error: Exception) -> None: ...
+
+    def read_fallback(self, *, reason: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """How to reach one Redis server."""
+
+    url: str
+    password: str | None
+    timeout_s: float
+
+
+def connect(endpoint: Endpoint) -> aioredis.Redis:
+    """A pooled client; one quick retry covers a pooled connection that went stale."""
+    return aioredis.Redis.from_url(
+        endpoint.url,
+        password=endpoint.password,
+        socket_timeout=endpoint.timeout_s,
+        socket_connect_timeout=endpoint.timeout_s,
+        retry=Retry(NoBackoff(), 1),
+    )
+
+
+@dataclass(frozen=True)
+class _Snapshot(Generic[T]):
+    """A read together with the `journal:version` of the server that answered it."""
+
+    version: int
+    value: T
+
+
+Read = Callable[[aioredis.Redis], Awaitable[_Snapshot[T]]]
+
+
+class Store:
+    """Journal entries in Redis: writes to the primary, reads from the replica.
+
+    Read-your-writes without `WAIT`: every add and delete returns the new `journal:version`, and
+    the store remembers the highest one it wrote. Each replica read also returns the replica's
+    version; when it is older than our last write (the replica has not caught up), or the entry
+    is missing there, the read is repeated on the primary. This costs nothing in the common case
+    (the version travels in the same round-trip) and never serves this process's client a view
+    older than its own write. Writes through *other* processes are seen once replicated, which is
+    the replica's usual eventual consistency. If the replica is down, reads go to the primary;
+    if the primary is down, reads are served by the replica and writes raise WritesUnavailableError.
+    """
+
+    def __init__(self, *, primary: aioredis.Redis, replica: aioredis.Redis, observer: StoreObserver) -> None:
+        self._primary = primary
+        self._replica = replica
+        self._observer = observer
+        self._last_version = 0
+        self._add = primary.register_script(ADD_SCRIPT)
+        self._delete = primary.register_script(DELETE_SCRIPT)
+        self._page = primary.register_script(PAGE_SCRIPT)
+
+    async def close(self) -> None:
+        await self._primary.aclose()
+        await self._replica.aclose()
+
+    async def add(self, entry_tail: bytes) -> int:
+        """Store an entry (its JSON after the id) atomically; return the new id."""
+        try:
+            new_id, version = await self._add(keys=[NEXT_ID, ENTRIES, INDEX, VERSION], args=[entry_tail])
+        except RedisError as err:
+            self._observer.redis_error(endpoint="write", operation="add", error=err)
+            raise WritesUnavailableError from None
+        self._saw_write(int(version))
+        return int(new_id)
+
+    async def delete(self, entry_id: int) -> bool:
+        """Remove an entry and its index member atomically; False if there was none."""
+        try:
+            version = await self._delete(keys=[ENTRIES, INDEX, VERSION], args=[entry_id])
+        except RedisError as err:
+            self._observer.redis_error(endpoint="write", operation="delete", error=err)
+            raise WritesUnavailableError from None
+        self._saw_write(int(version))
+        return bool(version)
+
+    async def get(self, entry_id: int) -> bytes | None:
+        """The entry's JSON, or None; a miss on the replica is asked again on the primary."""
+
+        async def read(client: aioredis.Redis) -> _Snapshot[bytes | None]:
+            async with client.pipeline(transaction=False) as pipe:
+                pipe.hget(ENTRIES, str(entry_id))
+                pipe.get(VERSION)
+                value, version = await pipe.execute()
+            return _Snapshot(version=int(version or 0), value=value)
+
+        snapshot = await self._read("get", read, found=lambda value: value is not None)
+        return snapshot.value
+
+    async def page(self, *, number: int, size: int) -> Page:
+        """Page `number` (from 1) of `size` entries, newest first, with the total count."""
+
+        async def read(client: aioredis.Redis) -> _Snapshot[tuple[int, tuple[bytes, ...]]]:
+            start = (number - 1) * size
+            version, total, items = await self._page(
+                keys=[INDEX, ENTRIES, VERSION], args=[start, start + size - 1], client=client
+            )
+            return _Snapshot(version=int(version), value=(int(total), tuple(i for i in items if i)))
+
+        snapshot = await self._read("page", read, found=lambda _: True)
+        total, items = snapshot.value
+        return Page(items=items, number=number, size=size, total=total)
+
+    async def is_writable(self) -> bool:
+        """Whether the primary answers PING (readiness)."""
+        try:
+            return bool(await self._primary.ping())
+        except RedisError as err:
+            self._observer.redis_error(endpoint="write", operation="ping", error=err)
+            return False
+
+    async def _read(self, operation: str, read: Read[T], *, found: Callable[[T], bool]) -> _Snapshot[T]:
+        """Replica first; the primary when the replica fails, lags our last write, or misses."""
+        replica = await self._attempt(operation, read, endpoint="read")
+        if replica is not None and replica.version >= self._last_version and found(replica.value):
+            return replica
+        if replica is None:
+            reason = "replica_unavailable"
+        else:
+            reason = "replica_stale" if replica.version < self._last_version else "replica_miss"
+        self._observer.read_fallback(reason=reason)
+        primary = await self._attempt(operation, read, endpoint="write")
+        if primary is not None:
+            return primary
+        if replica is not None:
+            return replica  # the primary is down: the replica's view is the best there is
+        raise ReadsUnavailableError
+
+    async def _attempt(self, operation: str, read: Read[T], *, endpoint: str) -> _Snapshot[T] | None:
+        client = self._replica if endpoint == "read" else self._primary
+        try:
+            return await read(client)
+        except RedisError as err:
+            self._observer.redis_error(endpoint=endpoint, operation=operation, error=err)
+            return None
+
+    def _saw_write(self, version: int) -> None:
+        self._last_version = max(self._last_version, version)
