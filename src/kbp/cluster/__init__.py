@@ -1,0 +1,1 @@
+"""A real local Kubernetes control plane: build inputs, PKI, processes, readiness."""

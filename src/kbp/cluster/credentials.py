@@ -1,0 +1,42 @@
+"""The certificates, keys and kubeconfigs one cluster needs, written into its state directory."""
+
+from __future__ import annotations
+
+from kbp.cluster import kubeconfigs, pki
+from kbp.cluster.components import LOCALHOST
+from kbp.cluster.layout import Layout
+
+ADMIN = pki.Identity("kbp-admin", groups=("system:masters",))
+# The bootstrap RBAC policy binds these user names; the apiserver needs no extra roles.
+CLIENTS = {
+    "kube-controller-manager": pki.Identity("system:kube-controller-manager"),
+    "kube-scheduler": pki.Identity("system:kube-scheduler"),
+    # kwok writes node and pod status for every fake node, which no narrow built-in role allows.
+    "kwok": pki.Identity("kwok-controller", groups=("system:masters",)),
+}
+SERVING = ("kube-controller-manager", "kube-scheduler")
+
+
+def write_all(layout: Layout, server: str) -> None:
+    """A fresh CA, serving and client certificates, the SA key pair, and every kubeconfig."""
+    ca = pki.make_ca()
+    pki.write_pair(layout.pki, "ca", ca)
+    pki.write_pair(
+        layout.pki,
+        "apiserver",
+        pki.issue(ca, pki.Identity("kube-apiserver", sans=pki.SERVER_SANS, server=True)),
+    )
+    for name in SERVING:
+        serving = pki.Identity(name, sans=(LOCALHOST, "localhost"), server=True)
+        pki.write_pair(layout.pki, f"{name}-serving", pki.issue(ca, serving))
+    for name, identity in CLIENTS.items():
+        paths = pki.write_pair(layout.pki, name, pki.issue(ca, identity))
+        doc = kubeconfigs.by_path(server, layout.cert("ca"), paths.cert, paths.key, identity.name)
+        kubeconfigs.write(layout.component_kubeconfig(name), doc)
+    sa = pki.new_key()
+    pki.write_secret(layout.key("sa"), pki.key_pem(sa))
+    (layout.pki / "sa.pub").write_bytes(pki.public_pem(sa))
+    admin = pki.issue(ca, ADMIN)
+    pki.write_pair(layout.pki, "admin", admin)
+    doc = kubeconfigs.embedded(server, ca.cert_pem, admin.cert_pem, admin.key_pem, ADMIN.name)
+    kubeconfigs.write(layout.kubeconfig, doc)

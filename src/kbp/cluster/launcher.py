@@ -1,0 +1,179 @@
+"""Bring a local control plane up and down, and report on it.
+
+etcd -> kube-apiserver -> kube-controller-manager -> kube-scheduler -> kwok, each gated on a real
+readiness check. A half-started set is stopped again, and the failing component's log tail is
+put into the error.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import time
+from collections.abc import Callable
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+
+from kbp import kube
+from kbp.cluster import credentials, objects, processes
+from kbp.cluster.components import START_ORDER, Component, Ports, all_components
+from kbp.cluster.layout import Layout
+from kbp.cluster.readiness import NotReadyError, Tls, http_ok, wait, wait_healthy
+from kbp.cluster.record import Cluster
+
+START_TIMEOUT = 60.0
+DEFAULT_NODES = 3
+
+
+class StartError(Exception):
+    """The cluster did not come up; the message ends with the failing component's log tail."""
+
+
+@dataclass(frozen=True)
+class ComponentStatus:
+    name: str
+    pid: int | None
+    port: int | None
+    alive: bool
+
+
+def free_ports(count: int) -> list[int]:
+    """Distinct free loopback ports: bind them all to port 0 at once, then release."""
+    with ExitStack() as stack:
+        socks = [stack.enter_context(socket.socket()) for _ in range(count)]
+        for sock in socks:
+            sock.bind(("127.0.0.1", 0))
+        return [sock.getsockname()[1] for sock in socks]
+
+
+def port_of(ports: Ports, name: str) -> int:
+    return {
+        "etcd": ports.etcd_client,
+        "kube-apiserver": ports.apiserver,
+        "kube-controller-manager": ports.controller_manager,
+        "kube-scheduler": ports.scheduler,
+        "kwok": ports.kwok,
+    }[name]
+
+
+def status(layout: Layout) -> list[ComponentStatus]:
+    """Each component's recorded pid, port, and whether that process still runs."""
+    cluster = Cluster.load(layout)
+    rows = []
+    for name in START_ORDER:
+        handle = processes.read_handle(layout, name)
+        port = port_of(cluster.ports, name) if cluster else None
+        rows.append(
+            ComponentStatus(
+                name, handle.pid if handle else None, port, bool(handle and processes.alive(handle))
+            )
+        )
+    return rows
+
+
+def down(layout: Layout) -> list[str]:
+    """Stop every recorded process (idempotent). Returns the errors; etcd data is removed."""
+    errors = processes.stop_all(layout, START_ORDER)
+    if not errors:
+        shutil.rmtree(layout.etcd_data, ignore_errors=True)
+    return errors
+
+
+def up(bin_dir: Path, layout: Layout, nodes: int = DEFAULT_NODES, timeout: float = START_TIMEOUT) -> Cluster:
+    """Start a fresh cluster (or return the running one) and wait until it is really ready."""
+    running = [row for row in status(layout) if row.alive]
+    existing = Cluster.load(layout)
+    if existing is not None and len(running) == len(START_ORDER):
+        return existing
+    if running:
+        raise StartError(f"a partial cluster runs in {layout.root}; run `kbp cluster down` first")
+    _reset(layout)
+    cluster = Cluster(layout, bin_dir, Ports(*free_ports(6)))
+    cluster.save()  # before any process: `down` must find what a crashed `up` left behind
+    credentials.write_all(layout, cluster.server)
+    try:
+        _start(cluster, nodes, time.monotonic() + timeout)
+    except (NotReadyError, kube.KubeError, OSError) as exc:
+        raise _failed(layout, exc) from exc
+    except BaseException:  # Ctrl-C or a bug: still leave nothing running
+        down(layout)
+        raise
+    return cluster
+
+
+def _reset(layout: Layout) -> None:
+    # Stale state from a stopped cluster: keys and data of the old CA are useless now.
+    for path in (layout.pki, layout.etcd_data, layout.logs, layout.run, layout.record, layout.kubeconfig):
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink(missing_ok=True)
+
+
+def _failed(layout: Layout, exc: Exception) -> StartError:
+    errors = down(layout)
+    name = exc.component if isinstance(exc, NotReadyError) else None
+    tail = (
+        f"\n--- last lines of {layout.log(name)} ---\n{processes.log_tail(layout.log(name))}" if name else ""
+    )
+    extra = "".join(f"\n{e}" for e in errors)
+    return StartError(f"cluster start failed: {exc}{extra}{tail}")
+
+
+def _start(cluster: Cluster, nodes: int, deadline: float) -> None:
+    layout = cluster.layout
+    tls = Tls(cluster.ca, layout.cert("admin"), layout.key("admin"))
+    etcd, apiserver, kcm, scheduler, kwok = all_components(cluster.spec)
+    _start_one(etcd, layout, tls, deadline)
+    api = _start_one(apiserver, layout, tls, deadline)
+    default_ns = f"{cluster.server}/api/v1/namespaces/default"
+    wait(api, lambda: http_ok(default_ns, tls), "namespace default", deadline)
+    client = kube.connect(cluster.kubeconfig)
+    kube.apply(client, objects.default_storage_class())
+    # The last three only need the apiserver: start them together, then gate each in turn.
+    started = [(c, processes.spawn(c, layout)) for c in (kcm, scheduler, kwok)]
+    for component, handle in started:
+        wait_healthy(handle, component, tls, deadline)
+    kcm_handle = started[0][1]
+    wait(
+        kcm_handle,
+        _exists(client, "v1", "ServiceAccount", "default"),
+        "ServiceAccount default/default",
+        deadline,
+    )
+    wait(
+        kcm_handle,
+        _exists(client, "v1", "ConfigMap", "kube-root-ca.crt"),
+        "ConfigMap kube-root-ca.crt",
+        deadline,
+    )
+    for index in range(nodes):
+        kube.apply(client, objects.fake_node(index))
+    wait(started[2][1], _nodes_ready(client, nodes), f"{nodes} kwok nodes Ready", deadline)
+
+
+def _start_one(component: Component, layout: Layout, tls: Tls, deadline: float) -> processes.Handle:
+    handle = processes.spawn(component, layout)
+    wait_healthy(handle, component, tls, deadline)
+    return handle
+
+
+def _exists(client: kube.KubeClient, api_version: str, kind: str, name: str) -> Callable[[], bool]:
+    return lambda: kube.find(client, api_version, kind, name, "default") is not None
+
+
+def _nodes_ready(client: kube.KubeClient, count: int) -> Callable[[], bool]:
+    def check() -> bool:
+        ready = [
+            n
+            for n in kube.list_objects(client, "v1", "Node", labels={"type": "kwok"})
+            if kube.condition(n, "Ready") == "True"
+            # Scheduling waits for the node lifecycle controller to lift the not-ready taint.
+            and not any(
+                t.get("key") == "node.kubernetes.io/not-ready" for t in n.get("spec", {}).get("taints") or []
+            )
+        ]
+        return len(ready) >= count
+
+    return check

@@ -1,0 +1,67 @@
+"""Where a local cluster keeps its state: one directory, so `down` works from any process."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+STATE_ENV = "KBP_STATE"
+DEFAULT_STATE = ".kbp"
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Paths inside a cluster's state directory (pid files, logs, PKI, etcd data, kubeconfigs)."""
+
+    root: Path
+
+    @classmethod
+    def default(cls) -> Layout:
+        """`$KBP_STATE/cluster`, with `.kbp` in the working directory when the variable is unset."""
+        return cls.at(Path(os.environ.get(STATE_ENV, DEFAULT_STATE)) / "cluster")
+
+    @classmethod
+    def at(cls, root: Path) -> Layout:
+        return cls(root.expanduser().absolute())
+
+    @property
+    def pki(self) -> Path:
+        return self.root / "pki"
+
+    @property
+    def logs(self) -> Path:
+        return self.root / "logs"
+
+    @property
+    def run(self) -> Path:
+        return self.root / "run"
+
+    @property
+    def etcd_data(self) -> Path:
+        return self.root / "etcd"
+
+    @property
+    def record(self) -> Path:
+        """The JSON record of ports and binaries, written before the first process starts."""
+        return self.root / "cluster.json"
+
+    @property
+    def kubeconfig(self) -> Path:
+        """The admin kubeconfig handed to people and tests."""
+        return self.root / "admin.kubeconfig"
+
+    def log(self, component: str) -> Path:
+        return self.logs / f"{component}.log"
+
+    def pid(self, component: str) -> Path:
+        return self.run / f"{component}.pid"
+
+    def cert(self, name: str) -> Path:
+        return self.pki / f"{name}.crt"
+
+    def key(self, name: str) -> Path:
+        return self.pki / f"{name}.key"
+
+    def component_kubeconfig(self, name: str) -> Path:
+        return self.pki / f"{name}.kubeconfig"

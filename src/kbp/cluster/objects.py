@@ -1,0 +1,53 @@
+"""Objects the launcher puts into a fresh cluster: kwok nodes and the default StorageClass."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kbp.cluster.components import KWOK_NODE_ANNOTATION
+
+STORAGE_CLASS = "standard"
+NODE_CAPACITY = {"cpu": "32", "memory": "256Gi", "pods": "110"}
+
+
+def node_name(index: int) -> str:
+    return f"kwok-node-{index}"
+
+
+def fake_node(index: int) -> dict[str, Any]:
+    """A Node that kwok manages. No taint: with only fake nodes, ordinary pods must land here."""
+    name = node_name(index)
+    key, value = KWOK_NODE_ANNOTATION
+    return {
+        "apiVersion": "v1",
+        "kind": "Node",
+        "metadata": {
+            "name": name,
+            "annotations": {"node.alpha.kubernetes.io/ttl": "0", key: value},
+            "labels": {
+                "kubernetes.io/hostname": name,
+                "kubernetes.io/os": "linux",
+                "kubernetes.io/arch": "amd64",
+                "type": "kwok",
+            },
+        },
+        "status": {"allocatable": dict(NODE_CAPACITY), "capacity": dict(NODE_CAPACITY)},
+    }
+
+
+def default_storage_class() -> dict[str, Any]:
+    """`standard`, provisioned in-tree by KCM's host-path provisioner; binds claims at once.
+
+    Immediate binding: with kwok there is no kubelet to wait for, and the PV has no node affinity.
+    """
+    return {
+        "apiVersion": "storage.k8s.io/v1",
+        "kind": "StorageClass",
+        "metadata": {
+            "name": STORAGE_CLASS,
+            "annotations": {"storageclass.kubernetes.io/is-default-class": "true"},
+        },
+        "provisioner": "kubernetes.io/host-path",
+        "reclaimPolicy": "Delete",
+        "volumeBindingMode": "Immediate",
+    }

@@ -1,0 +1,160 @@
+"""The Kubernetes boundary: the only module that imports lightkube.
+
+Callers pass and receive plain dicts (manifests as they appear in YAML) and catch `KubeError`;
+nothing lightkube-specific leaks out, so the client library can change behind this module.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx2
+from lightkube import ALL_NS, Client, codecs
+from lightkube.config.kubeconfig import KubeConfig
+from lightkube.core.exceptions import ApiError
+from lightkube.core.resource import NamespacedResource, Resource
+
+FIELD_MANAGER = "kbp"
+# Callers annotate with this name, so only this module names lightkube.
+KubeClient = Client
+T = TypeVar("T")
+
+
+class KubeError(Exception):
+    """An API call failed. `status` is the HTTP status (0 when the server was unreachable)."""
+
+    def __init__(self, message: str, status: int = 0, reason: str = "") -> None:
+        super().__init__(message)
+        self.status = status
+        self.reason = reason
+
+
+class NotFoundError(KubeError):
+    """The object does not exist (HTTP 404)."""
+
+
+class ForbiddenError(KubeError):
+    """The caller is not allowed to do this (HTTP 403)."""
+
+
+@contextmanager
+def translated() -> Iterator[None]:
+    """Turn lightkube/httpx failures into KubeError subclasses."""
+    try:
+        yield
+    except ApiError as exc:
+        status = exc.status.code or 0
+        cls = {404: NotFoundError, 403: ForbiddenError}.get(status, KubeError)
+        raise cls(exc.status.message or str(exc), status, exc.status.reason or "") from exc
+    except KubeError:
+        raise
+    except httpx2.HTTPError as exc:
+        raise KubeError(f"cannot reach the API server: {exc}") from exc
+
+
+def connect(
+    kubeconfig: Path, *, namespace: str | None = None, field_manager: str = FIELD_MANAGER
+) -> KubeClient:
+    """A client for the current context of a kubeconfig file."""
+    with translated():
+        config = KubeConfig.from_file(kubeconfig)
+        return Client(config, namespace=namespace, field_manager=field_manager, trust_env=False)
+
+
+def _kind(api_version: str, kind: str) -> type[Resource]:
+    with translated():
+        res: type[Resource] = codecs.resource_registry.load(api_version, kind)
+    if res is None:
+        raise KubeError(f"unknown kind {api_version}/{kind}")
+    return res
+
+
+def _api(client: Client) -> Any:
+    # lightkube's overloads key on the static resource class; ours is chosen at runtime from a dict.
+    return client
+
+
+def _as_dict(obj: Any) -> dict[str, Any]:
+    result: dict[str, Any] = obj.to_dict()
+    return result
+
+
+def apply(client: Client, manifest: Mapping[str, Any], *, force: bool = True) -> dict[str, Any]:
+    """Server-side apply one manifest; returns the object as the server stored it."""
+    obj = codecs.from_dict(dict(manifest))
+    namespace = manifest.get("metadata", {}).get("namespace")
+    with translated():
+        return _as_dict(_api(client).apply(obj, namespace=namespace, force=force))
+
+
+def create(client: Client, manifest: Mapping[str, Any]) -> dict[str, Any]:
+    """Create one object (fails with KubeError 409 if it exists)."""
+    obj = codecs.from_dict(dict(manifest))
+    namespace = manifest.get("metadata", {}).get("namespace")
+    with translated():
+        return _as_dict(_api(client).create(obj, namespace=namespace))
+
+
+def get(
+    client: Client, api_version: str, kind: str, name: str, namespace: str | None = None
+) -> dict[str, Any]:
+    with translated():
+        return _as_dict(_api(client).get(_kind(api_version, kind), name, namespace=namespace))
+
+
+def find(
+    client: Client, api_version: str, kind: str, name: str, namespace: str | None = None
+) -> dict[str, Any] | None:
+    """Like `get`, but None when the object does not exist."""
+    try:
+        return get(client, api_version, kind, name, namespace)
+    except NotFoundError:
+        return None
+
+
+def list_objects(
+    client: Client,
+    api_version: str,
+    kind: str,
+    namespace: str | None = None,
+    labels: Mapping[str, str] | None = None,
+) -> list[dict[str, Any]]:
+    """All objects of a kind (in one namespace, or cluster-wide / all namespaces when None)."""
+    res = _kind(api_version, kind)
+    with translated():
+        # lightkube spells "all namespaces" as "*"; cluster-scoped kinds take no namespace.
+        ns: Any = namespace if namespace is not None or not issubclass(res, NamespacedResource) else ALL_NS
+        items = _api(client).list(res, namespace=ns, labels=dict(labels) if labels else None)
+        return [_as_dict(item) for item in items]
+
+
+def delete(client: Client, api_version: str, kind: str, name: str, namespace: str | None = None) -> None:
+    with translated():
+        _api(client).delete(_kind(api_version, kind), name, namespace=namespace)
+
+
+def wait_for(check: Callable[[], T | None], *, timeout: float, what: str, interval: float = 0.2) -> T:
+    """Poll `check` until it returns something other than None; KubeError naming `what` on timeout.
+
+    API errors inside `check` propagate: a check that expects absence should catch NotFoundError itself.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result is not None:
+            return result
+        if time.monotonic() >= deadline:
+            raise KubeError(f"timed out after {timeout:g}s waiting for {what}")
+        time.sleep(interval)
+
+
+def condition(obj: Mapping[str, Any], kind: str) -> str | None:
+    """The status ("True"/"False"/"Unknown") of a condition type, or None if absent."""
+    for cond in obj.get("status", {}).get("conditions") or []:
+        if cond.get("type") == kind:
+            return str(cond.get("status"))
+    return None
