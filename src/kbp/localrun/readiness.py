@@ -1,0 +1,97 @@
+"""Is the stack ready? Redis answers, the replica's link is up, each API is ready, NGINX routes /api."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from kbp.localrun.errors import NotReadyError
+from kbp.localrun.options import StackOptions
+from kbp.localrun.programs import NGINX, api_name
+from kbp.localrun.redisconf import PRIMARY, REPLICA
+from kbp.localrun.redisprobe import RedisProbe, RedisReplyError
+from kbp.localrun.supervising import FAILED_STATES, process_states
+
+POLL_S = 0.1
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str = ""
+
+
+def check_redis(port: int, password: str, *, role: str) -> Check:
+    try:
+        with RedisProbe(port, password, timeout_s=0.5) as probe:
+            if probe.call("PING") != "PONG":
+                return Check(role, ok=False, detail="no PONG")
+            if role == REPLICA:
+                link = probe.info("replication").get("master_link_status", "absent")
+                return Check(role, ok=link == "up", detail=f"master link {link}")
+    except (OSError, RedisReplyError) as err:
+        return Check(role, ok=False, detail=str(err)[:120])
+    return Check(role, ok=True)
+
+
+def check_http(name: str, url: str) -> Check:
+    try:
+        response = httpx.get(url, timeout=1.0)
+    except httpx.HTTPError as err:
+        return Check(name, ok=False, detail=f"{url}: {type(err).__name__}")
+    return Check(name, ok=response.status_code == 200, detail=f"{url} -> {response.status_code}")
+
+
+def check_stack(options: StackOptions, password: str) -> tuple[Check, ...]:
+    """Every check, in dependency order; NGINX is probed last, or its early 502s mark APIs down."""
+    ports = options.ports
+    checks = (
+        check_redis(ports.redis_primary, password, role=PRIMARY),
+        check_redis(ports.redis_replica, password, role=REPLICA),
+        *(check_http(api_name(i), f"http://127.0.0.1:{port}/readyz") for i, port in enumerate(ports.api)),
+    )
+    if all(check.ok for check in checks):
+        return (*checks, check_http(NGINX, f"{options.url}api"))
+    return (*checks, Check(NGINX, ok=False, detail="waiting for the API processes"))
+
+
+def tail(path: Path, lines: int = 15) -> str:
+    if not path.exists():
+        return f"({path} does not exist)"
+    text = path.read_text(errors="replace").splitlines()[-lines:]
+    return "\n".join(f"  | {line}" for line in text)
+
+
+def wait_ready(
+    options: StackOptions,
+    password: str,
+    *,
+    timeout_s: float,
+    on_wait: Callable[[str], None] | None = None,
+) -> float:
+    """Poll until every check passes; fail at once if a process dies. Returns the seconds it took."""
+    started = time.monotonic()
+    deadline = started + timeout_s
+    pending: list[Check] = []
+    while time.monotonic() < deadline:
+        for state in process_states(options.paths):
+            if state.state in FAILED_STATES:
+                raise NotReadyError(
+                    f"{state.name} is {state.state} ({state.description}); its log:\n"
+                    + tail(options.paths.log(state.name))
+                )
+        pending = [check for check in check_stack(options, password) if not check.ok]
+        if not pending:
+            return time.monotonic() - started
+        if on_wait is not None:
+            on_wait(", ".join(check.name for check in pending))
+        time.sleep(POLL_S)
+    logs = "\n".join(
+        f"{check.name}: {check.detail}\n{tail(options.paths.log(check.name))}" for check in pending
+    )
+    raise NotReadyError(f"not ready after {timeout_s:.0f}s; still waiting for:\n{logs}")
