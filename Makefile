@@ -32,6 +32,12 @@ venv:
 	@python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet --disable-pip-version-check uv
 	@$(UV) sync --frozen --all-extras --all-groups --quiet
 
+controlplane:
+	bash testenv/build.sh
+
+cluster: setup controlplane
+	$(PY) -m kbp cluster up
+
 bench: setup
 	$(PY) bench/journal.py
 

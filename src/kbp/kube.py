@@ -17,6 +17,7 @@ from lightkube import ALL_NS, Client, codecs
 from lightkube.config.kubeconfig import KubeConfig
 from lightkube.core.exceptions import ApiError
 from lightkube.core.resource import NamespacedResource, Resource
+from lightkube.resources.certificates_v1 import CertificateSigningRequest, CertificateSigningRequestApproval
 
 FIELD_MANAGER = "kbp"
 # Callers annotate with this name, so only this module names lightkube.
@@ -158,3 +159,25 @@ def condition(obj: Mapping[str, Any], kind: str) -> str | None:
         if cond.get("type") == kind:
             return str(cond.get("status"))
     return None
+
+
+def approve_csr(
+    client: KubeClient, name: str, *, reason: str = "KbpApproved", message: str = ""
+) -> dict[str, Any]:
+    """Add an Approved condition through the CSR's approval subresource (the only way to approve)."""
+    with translated():
+        csr = _as_dict(_api(client).get(CertificateSigningRequest, name))
+        status = csr.setdefault("status", {})
+        status["conditions"] = [
+            *(status.get("conditions") or []),
+            {"type": "Approved", "status": "True", "reason": reason, "message": message or "approved by kbp"},
+        ]
+        approval = CertificateSigningRequestApproval.from_dict(csr)
+        return _as_dict(_api(client).replace(approval, name))
+
+
+def whoami(client: KubeClient) -> dict[str, Any]:
+    """The authenticated user as the server sees it (SelfSubjectReview): username, groups, extra."""
+    review = create(client, {"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"})
+    user: dict[str, Any] = review.get("status", {}).get("userInfo", {})
+    return user

@@ -1,0 +1,271 @@
+"""The local control plane is a real Kubernetes: RBAC, CSR signing, workloads, storage, helm."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.x509.oid import NameOID
+
+from kbp import kube
+from kbp.cluster import kubeconfigs, pki
+from kbp.cluster.layout import Layout
+from kbp.cluster.record import Cluster
+from support.controlplane import ControlPlane, leftovers
+
+FIXTURES = Path(__file__).parents[1] / "fixtures"
+TIMEOUT = 60.0
+
+
+@pytest.fixture
+def namespace(cluster: ControlPlane) -> Iterator[str]:
+    """A fresh namespace per test, deleted afterwards (without waiting)."""
+    name = f"t-{secrets.token_hex(4)}"
+    client = cluster.client()
+    kube.apply(client, {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
+    # Pods need the namespace's default ServiceAccount (ServiceAccount admission is on).
+    kube.wait_for(
+        lambda: kube.find(client, "v1", "ServiceAccount", "default", name), timeout=TIMEOUT, what="default SA"
+    )
+    yield name
+    kube.delete(client, "v1", "Namespace", name)
+
+
+def _user_kubeconfig(
+    cluster: ControlPlane, tmp_path: Path, cert_pem: bytes, key_pem: bytes, user: str
+) -> Path:
+    doc = kubeconfigs.embedded(cluster.server, cluster.ca.read_bytes(), cert_pem, key_pem, user)
+    return kubeconfigs.write(tmp_path / f"{user}.kubeconfig", doc)
+
+
+def _cluster_ca(cluster: ControlPlane) -> pki.KeyPair:
+    return pki.KeyPair(cluster.ca.read_bytes(), cluster.layout.key("ca").read_bytes())
+
+
+def test_version_is_stamped(cluster: ControlPlane) -> None:
+    response = httpx.get(f"{cluster.server}/version", verify=str(cluster.ca), trust_env=False)
+    assert response.json()["gitVersion"] == "v1.37.2"
+
+
+def test_rbac_denies_an_unprivileged_user(cluster: ControlPlane, tmp_path: Path) -> None:
+    user = f"nobody-{secrets.token_hex(4)}"
+    pair = pki.issue(_cluster_ca(cluster), pki.Identity(user))
+    client = kube.connect(_user_kubeconfig(cluster, tmp_path, pair.cert_pem, pair.key_pem, user))
+    assert kube.whoami(client)["username"] == user  # authenticated...
+    with pytest.raises(kube.ForbiddenError) as denied:
+        kube.list_objects(client, "v1", "Secret", "kube-system")  # ...but not authorized
+    assert denied.value.status == 403
+    assert user in str(denied.value)
+
+
+def _csr_pem(user: str, key: Any) -> bytes:
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, user)])
+    csr = x509.CertificateSigningRequestBuilder().subject_name(subject).sign(key, hashes.SHA256())
+    return csr.public_bytes(serialization.Encoding.PEM)
+
+
+def test_approved_csr_is_signed_and_its_certificate_authenticates(
+    cluster: ControlPlane, tmp_path: Path
+) -> None:
+    client = cluster.client()
+    user = f"csr-user-{secrets.token_hex(4)}"
+    key = pki.new_key()
+    name = f"kbp-test-{user}"
+    kube.create(
+        client,
+        {
+            "apiVersion": "certificates.k8s.io/v1",
+            "kind": "CertificateSigningRequest",
+            "metadata": {"name": name},
+            "spec": {
+                "request": base64.b64encode(_csr_pem(user, key)).decode(),
+                "signerName": "kubernetes.io/kube-apiserver-client",
+                "usages": ["client auth"],
+                "expirationSeconds": 3600,
+            },
+        },
+    )
+    approved = kube.approve_csr(client, name, message="approved by test")
+    assert kube.condition(approved, "Approved") == "True"
+
+    def issued() -> str | None:
+        csr = kube.get(client, "certificates.k8s.io/v1", "CertificateSigningRequest", name)
+        cert: str | None = csr.get("status", {}).get("certificate")
+        return cert
+
+    cert_pem = base64.b64decode(kube.wait_for(issued, timeout=TIMEOUT, what="signed certificate"))
+    user_client = kube.connect(_user_kubeconfig(cluster, tmp_path, cert_pem, pki.key_pem(key), user))
+    assert kube.whoami(user_client)["username"] == user
+    kube.delete(client, "certificates.k8s.io/v1", "CertificateSigningRequest", name)
+
+
+def _deployment(name: str, namespace: str, replicas: int) -> dict[str, Any]:
+    labels = {"app": name}
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": {
+            "replicas": replicas,
+            "selector": {"matchLabels": labels},
+            "template": {
+                "metadata": {"labels": labels},
+                "spec": {"containers": [{"name": "app", "image": "registry.example/app:1"}]},
+            },
+        },
+    }
+
+
+def test_deployment_becomes_available_on_kwok_nodes(cluster: ControlPlane, namespace: str) -> None:
+    client = cluster.client()
+    kube.apply(client, _deployment("web", namespace, 2))
+
+    def available() -> dict[str, Any] | None:
+        obj = kube.get(client, "apps/v1", "Deployment", "web", namespace)
+        ok = kube.condition(obj, "Available") == "True" and obj["status"].get("availableReplicas") == 2
+        return obj if ok else None
+
+    kube.wait_for(available, timeout=TIMEOUT, what="Deployment web available")
+    pods = kube.list_objects(client, "v1", "Pod", namespace, labels={"app": "web"})
+    assert len(pods) == 2
+    assert all(p["spec"]["nodeName"].startswith("kwok-node-") for p in pods)
+    assert all(p["status"]["phase"] == "Running" for p in pods)
+
+
+def _statefulset(namespace: str) -> dict[str, Any]:
+    labels = {"app": "db"}
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "StatefulSet",
+        "metadata": {"name": "db", "namespace": namespace},
+        "spec": {
+            "serviceName": "db",
+            "replicas": 2,
+            "selector": {"matchLabels": labels},
+            "template": {
+                "metadata": {"labels": labels},
+                "spec": {"containers": [{"name": "db", "image": "registry.example/db:1"}]},
+            },
+            "volumeClaimTemplates": [
+                {
+                    "metadata": {"name": "data"},
+                    "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}},
+                }
+            ],
+        },
+    }
+
+
+def test_statefulset_claims_bind_and_pods_run(cluster: ControlPlane, namespace: str) -> None:
+    client = cluster.client()
+    kube.apply(client, _statefulset(namespace))
+
+    def ready() -> dict[str, Any] | None:
+        obj = kube.get(client, "apps/v1", "StatefulSet", "db", namespace)
+        return obj if obj.get("status", {}).get("readyReplicas") == 2 else None
+
+    kube.wait_for(ready, timeout=TIMEOUT, what="StatefulSet db ready")
+    claims = kube.list_objects(client, "v1", "PersistentVolumeClaim", namespace)
+    assert sorted(c["metadata"]["name"] for c in claims) == ["data-db-0", "data-db-1"]
+    assert all(c["status"]["phase"] == "Bound" for c in claims)
+    assert all(c["spec"]["storageClassName"] == "standard" for c in claims)
+    pods = kube.list_objects(client, "v1", "Pod", namespace, labels={"app": "db"})
+    assert sorted(p["status"]["phase"] for p in pods) == ["Running", "Running"]
+
+
+def test_deleting_a_namespace_finalizes(cluster: ControlPlane) -> None:
+    client = cluster.client()
+    name = f"doomed-{secrets.token_hex(4)}"
+    kube.apply(client, {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
+    kube.apply(
+        client, {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "namespace": name}}
+    )
+    kube.apply(client, _deployment("web", name, 1))
+    kube.delete(client, "v1", "Namespace", name)
+
+    def gone() -> bool | None:
+        return True if kube.find(client, "v1", "Namespace", name) is None else None
+
+    kube.wait_for(gone, timeout=TIMEOUT, what=f"namespace {name} to finalize")
+
+
+def test_helm_installs_a_chart(cluster: ControlPlane, namespace: str) -> None:
+    chart = FIXTURES / "charts" / "tiny"
+    cluster.run("helm", "install", "demo", str(chart), "-n", namespace, "--wait", "--timeout", "60s")
+    releases = json.loads(cluster.run("helm", "list", "-n", namespace, "-o", "json").stdout)
+    assert [(r["name"], r["status"]) for r in releases] == [("demo", "deployed")]
+    client = cluster.client()
+    assert kube.get(client, "v1", "ConfigMap", "demo-tiny", namespace)["data"] == {"greeting": "hello"}
+    deployment = kube.get(client, "apps/v1", "Deployment", "demo-tiny", namespace)
+    assert deployment["status"]["availableReplicas"] == 2
+    cluster.run("helm", "uninstall", "demo", "-n", namespace, "--wait")
+
+
+def test_bundled_kubectl_matches_the_server(cluster: ControlPlane) -> None:
+    version = json.loads(cluster.run("kubectl", "version", "-o", "json").stdout)
+    assert version["clientVersion"]["gitVersion"] == version["serverVersion"]["gitVersion"] == "v1.37.2"
+
+
+def _kbp(*args: str, state: Path, bin_dir: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "KBP_TESTENV_BIN": str(bin_dir)}
+    return subprocess.run(
+        [sys.executable, "-m", "kbp", "cluster", *args, "--state-dir", str(state)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=180,
+        check=False,
+    )
+
+
+def _running(pid: int) -> bool:
+    # A killed process may linger as a zombie until its (foreign) parent reaps it: not running.
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state not in ("Z", "X")
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+def test_cli_up_status_down_leaves_nothing_behind(cluster: ControlPlane, tmp_path: Path) -> None:
+    """A second, separate cluster driven only through the CLI, so `down` runs in another process."""
+    state = tmp_path / "second"
+    bins = cluster.bin_dir
+    started = _kbp("up", "--nodes", "1", state=state, bin_dir=bins)
+    assert started.returncode == 0, started.stderr
+    assert started.stdout.strip() == f"export KUBECONFIG={state / 'admin.kubeconfig'}"
+    record = Cluster.load(Layout.at(state))
+    assert record is not None
+    assert set(record.ports.all()).isdisjoint(cluster.cluster.ports.all())
+    assert _kbp("status", state=state, bin_dir=bins).returncode == 0
+    pids = [int(p.read_text().split()[0]) for p in Layout.at(state).run.glob("*.pid")]
+    assert len(pids) == 5
+
+    stopped = _kbp("down", state=state, bin_dir=bins)
+    assert stopped.returncode == 0, stopped.stderr
+    assert leftovers(Layout.at(state)) == []
+    assert [pid for pid in pids if _running(pid)] == []
+    assert [p for p in record.ports.all() if not _port_free(p)] == []
+    assert _kbp("status", state=state, bin_dir=bins).returncode == 1
+    assert _kbp("down", state=state, bin_dir=bins).returncode == 0  # idempotent

@@ -1,0 +1,95 @@
+"""A real control plane for a pytest session: build (cached), start once, always tear down.
+
+A missing binary or a failed build raises: integration tests never skip for lack of a cluster.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from kbp import kube
+from kbp.cluster import binaries, launcher, processes
+from kbp.cluster.components import START_ORDER
+from kbp.cluster.layout import Layout
+from kbp.cluster.record import Cluster
+
+
+@dataclass(frozen=True)
+class ControlPlane:
+    """What tests get: the running cluster's coordinates and tools that point at it."""
+
+    cluster: Cluster
+    tools_home: Path  # helm's cache/config/data, kept out of the real home directory
+
+    @property
+    def kubeconfig(self) -> Path:
+        return self.cluster.kubeconfig
+
+    @property
+    def server(self) -> str:
+        return self.cluster.server
+
+    @property
+    def ca(self) -> Path:
+        return self.cluster.ca
+
+    @property
+    def bin_dir(self) -> Path:
+        return self.cluster.bin_dir
+
+    @property
+    def layout(self) -> Layout:
+        return self.cluster.layout
+
+    def client(self, namespace: str | None = None) -> kube.KubeClient:
+        return kube.connect(self.kubeconfig, namespace=namespace)
+
+    def env(self) -> dict[str, str]:
+        home = self.tools_home
+        return {
+            **os.environ,
+            "KUBECONFIG": str(self.kubeconfig),
+            "HELM_CACHE_HOME": str(home / "cache"),
+            "HELM_CONFIG_HOME": str(home / "config"),
+            "HELM_DATA_HOME": str(home / "data"),
+        }
+
+    def run(self, tool: str, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        """Run a bundled tool (kubectl, helm) against this cluster; raises with its output on failure."""
+        result = subprocess.run(
+            [str(self.bin_dir / tool), *args],
+            env=self.env(),
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        if check and result.returncode != 0:
+            raise AssertionError(f"{tool} {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+        return result
+
+
+def leftovers(layout: Layout, names: Sequence[str] = START_ORDER) -> list[str]:
+    """Components whose recorded process still runs (empty after a clean `down`)."""
+    handles = [processes.read_handle(layout, name) for name in names]
+    return [h.name for h in handles if h is not None and processes.alive(h)]
+
+
+@contextmanager
+def running(state: Path, tools_home: Path) -> Iterator[ControlPlane]:
+    """Build (or reuse) the binaries, start a cluster in `state`, and stop it on the way out."""
+    bins = binaries.resolve()
+    layout = Layout.at(state)
+    try:
+        cluster = launcher.up(bins, layout)
+        yield ControlPlane(cluster, tools_home)
+    finally:
+        errors = launcher.down(layout)
+        left = leftovers(layout)
+        if errors or left:
+            raise AssertionError(f"control plane teardown failed: {errors}, still running: {left}")
