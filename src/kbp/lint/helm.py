@@ -1,0 +1,86 @@
+"""Render a chart with ``helm template`` and split the output per template (``# Source:``)."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Sequence
+from pathlib import Path
+
+from kbp.lint.errors import HelmError
+from kbp.lint.sources import Source
+
+HELM_ENV = "KBP_HELM"
+# Where `make controlplane` / testenv leave binaries it builds.
+CACHE_CANDIDATES = ("~/.cache/kbp/bin/helm", "~/.cache/kbp/testenv/bin/helm", "~/.cache/kbp/helm/helm")
+_SOURCE = re.compile(r"^# Source: (?P<path>.+?)\s*$", re.MULTILINE)
+RENDER_TIMEOUT_S = 120
+
+
+def find_helm() -> str:
+    explicit = os.environ.get(HELM_ENV)
+    if explicit:
+        if not os.access(explicit, os.X_OK):
+            raise HelmError(f"{HELM_ENV}={explicit} is not an executable file")
+        return explicit
+    found = shutil.which("helm")
+    if found:
+        return found
+    for candidate in CACHE_CANDIDATES:
+        path = os.path.expanduser(candidate)
+        if os.access(path, os.X_OK):
+            return path
+    raise HelmError(
+        "helm not found: install it (https://helm.sh/docs/intro/install/), put it on PATH, "
+        f"or set {HELM_ENV}=/path/to/helm (`make controlplane` builds one into ~/.cache/kbp)"
+    )
+
+
+def template_command(
+    helm: str,
+    chart: Path,
+    *,
+    values: Sequence[Path],
+    sets: Sequence[str],
+    release: str,
+    namespace: str | None,
+) -> list[str]:
+    cmd = [helm, "template", release, str(chart)]
+    for file in values:
+        cmd += ["--values", str(file)]
+    for assignment in sets:
+        cmd += ["--set", assignment]
+    if namespace:
+        cmd += ["--namespace", namespace]
+    return cmd
+
+
+def render(cmd: Sequence[str]) -> str:
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=RENDER_TIMEOUT_S, check=False)
+    except (OSError, subprocess.TimeoutExpired) as err:
+        raise HelmError(f"helm template failed: {err}") from None
+    if proc.returncode != 0:
+        raise HelmError(f"helm template failed (exit {proc.returncode}): {proc.stderr.strip()[:2000]}")
+    return proc.stdout
+
+
+def split(rendered: str, chart: Path) -> list[Source]:
+    """One Source per template, named after the chart file it came from.
+
+    Line numbers are relative to that template's rendered output (`helm template --show-only`).
+    """
+    marks = list(_SOURCE.finditer(rendered))
+    if not marks:
+        return [Source(f"{chart}/(rendered)", rendered, "yaml")] if rendered.strip() else []
+    out: list[Source] = []
+    for mark, nxt in zip(marks, [*marks[1:], None], strict=True):
+        body = rendered[mark.end() + 1 : nxt.start() if nxt else len(rendered)]
+        body = re.sub(r"\n---\s*$", "\n", body)
+        if not body.strip():
+            continue
+        _, _, inner = mark["path"].partition("/")  # "<chart-name>/templates/x.yaml"
+        out.append(Source(str(chart / inner) if inner else mark["path"], body, "yaml"))
+    return out

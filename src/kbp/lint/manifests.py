@@ -1,0 +1,156 @@
+"""Located Kubernetes objects and the pod-template accessors every workload rule shares."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+Path = tuple[str | int, ...]
+Position = tuple[int, int]
+
+# Where each workload kind keeps its pod template; Pod is its own template.
+TEMPLATE_PATHS: dict[str, Path] = {
+    "Deployment": ("spec", "template"),
+    "StatefulSet": ("spec", "template"),
+    "DaemonSet": ("spec", "template"),
+    "ReplicaSet": ("spec", "template"),
+    "ReplicationController": ("spec", "template"),
+    "Job": ("spec", "template"),
+    "CronJob": ("spec", "jobTemplate", "spec", "template"),
+}
+CONTAINER_LISTS = ("initContainers", "containers", "ephemeralContainers")
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """One Kubernetes object with the line/column of each of its fields."""
+
+    source: str
+    body: Mapping[str, Any]
+    positions: Mapping[Path, Position] = field(repr=False, compare=False)
+    base: Path = ()  # where the object sits inside its YAML document (items of a List)
+    duplicates: tuple[Path, ...] = ()
+
+    @property
+    def kind(self) -> str:
+        return str(self.body.get("kind", ""))
+
+    @property
+    def api_version(self) -> str:
+        return str(self.body.get("apiVersion", ""))
+
+    @property
+    def metadata(self) -> Mapping[str, Any]:
+        return as_map(self.body.get("metadata"))
+
+    @property
+    def name(self) -> str:
+        return str(self.metadata.get("name") or self.metadata.get("generateName") or "")
+
+    @property
+    def namespace(self) -> str | None:
+        ns = self.metadata.get("namespace")
+        return str(ns) if ns else None
+
+    def locate(self, path: Path) -> Position:
+        """Line and column of the deepest existing field on ``path``."""
+        full = self.base + path
+        for end in range(len(full), -1, -1):
+            pos = self.positions.get(full[:end])
+            if pos is not None:
+                return pos
+        return (1, 1)
+
+    def get(self, path: Path) -> Any:
+        return dig(self.body, path)
+
+
+@dataclass(frozen=True)
+class Container:
+    path: Path
+    body: Mapping[str, Any]
+    init: bool
+
+    @property
+    def name(self) -> str:
+        return str(self.body.get("name", ""))
+
+
+def as_map(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def dig(value: Any, path: Path) -> Any:
+    for key in path:
+        if isinstance(key, int):
+            if not isinstance(value, list) or key >= len(value):
+                return None
+        elif not isinstance(value, Mapping):
+            return None
+        value = value[key] if isinstance(key, int) else value.get(key)
+    return value
+
+
+def template_path(m: Manifest) -> Path | None:
+    """Path to the pod template (``metadata`` + ``spec``) or None for non-workloads."""
+    if m.kind == "Pod":
+        return ()
+    return TEMPLATE_PATHS.get(m.kind)
+
+
+def pod_spec_path(m: Manifest) -> Path | None:
+    base = template_path(m)
+    return None if base is None else (*base, "spec")
+
+
+def pod_spec(m: Manifest) -> Mapping[str, Any]:
+    path = pod_spec_path(m)
+    return {} if path is None else as_map(m.get(path))
+
+
+def template_metadata(m: Manifest) -> Mapping[str, Any]:
+    base = template_path(m)
+    return {} if base is None else as_map(m.get((*base, "metadata")))
+
+
+def containers(m: Manifest, *, include_init: bool = True) -> Iterator[Container]:
+    spec_path = pod_spec_path(m)
+    if spec_path is None:
+        return
+    spec = as_map(m.get(spec_path))
+    for list_name in CONTAINER_LISTS:
+        is_init = list_name != "containers"
+        if is_init and not include_init:
+            continue
+        for index, body in enumerate(as_list(spec.get(list_name))):
+            if isinstance(body, Mapping):
+                yield Container((*spec_path, list_name, index), body, init=is_init)
+
+
+def label_map(meta: Mapping[str, Any]) -> dict[str, str]:
+    return {str(k): str(v) for k, v in as_map(meta.get("labels")).items()}
+
+
+def annotation_map(meta: Mapping[str, Any]) -> dict[str, str]:
+    return {str(k): str(v) for k, v in as_map(meta.get("annotations")).items()}
+
+
+def field_name(body: Mapping[str, Any], path: Path) -> str:
+    """Readable, index-free field path: list items with a ``name`` are shown by name."""
+    out: list[str] = []
+    value: Any = body
+    for key in path:
+        if isinstance(key, int):
+            item = value[key] if isinstance(value, list) and key < len(value) else None
+            named = isinstance(item, Mapping) and isinstance(item.get("name"), str)
+            out.append(f"[{item['name']}]" if named and item is not None else f"[{key}]")
+            value = item
+        else:
+            out.append(f".{key}" if out else str(key))
+            value = value.get(key) if isinstance(value, Mapping) else None
+    return "".join(out)

@@ -1,0 +1,82 @@
+"""What a rule is: an id, a default severity and a pure check. Rules never read files or log."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from enum import IntEnum
+from typing import TYPE_CHECKING
+
+from kbp.lint.manifests import Manifest, Path, Position
+
+if TYPE_CHECKING:
+    from kbp.lint.bundle import Bundle
+    from kbp.lint.dockerfiles import Dockerfile
+
+
+class Severity(IntEnum):
+    INFO = 1
+    WARNING = 2
+    ERROR = 3
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        try:
+            return cls[text.upper()]
+        except KeyError:
+            raise ValueError(f"unknown severity {text!r} (expected: info, warning, error)") from None
+
+
+# v<semver>-<git sha>, e.g. v1.0.1-bfeda01f: a release you can trace to a commit.
+DEFAULT_TAG_FORMAT = (
+    r"^v(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?-[0-9a-f]{7,40}$"
+)
+# Well-known publishers of base images: Docker official images, distroless, Chainguard, UBI.
+DEFAULT_BASE_IMAGES = (
+    "docker.io/library/*",
+    "gcr.io/distroless/*",
+    "cgr.dev/chainguard/*",
+    "registry.access.redhat.com/ubi*",
+    "mcr.microsoft.com/*",
+)
+DEFAULT_REQUIRED_LABELS = ("app.kubernetes.io/name", "app.kubernetes.io/instance")
+
+
+@dataclass(frozen=True)
+class Options:
+    """Rule parameters from the config file; defaults are the house practices."""
+
+    tag_format: re.Pattern[str] = field(default_factory=lambda: re.compile(DEFAULT_TAG_FORMAT))
+    base_images: tuple[str, ...] = DEFAULT_BASE_IMAGES
+    required_labels: tuple[str, ...] = DEFAULT_REQUIRED_LABELS
+    min_replicas: int = 2
+    known_rules: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One violation as a rule sees it: where (a field path or a position) and what."""
+
+    message: str
+    path: Path = ()
+    position: Position | None = None
+
+
+ManifestCheck = Callable[[Manifest, "Bundle", Options], Iterable[Hit]]
+DockerfileCheck = Callable[["Dockerfile", Options], Iterable[Hit]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    summary: str
+    severity: Severity
+    category: str
+    check: ManifestCheck | None = None
+    check_dockerfile: DockerfileCheck | None = None
+    exemptable: bool = True

@@ -1,0 +1,23 @@
+"""bare-pod: a Pod with no controller; nothing recreates it when its node goes away."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from kbp.lint.bundle import Bundle
+from kbp.lint.manifests import Manifest
+from kbp.lint.rulebook import Hit, Options, Rule, Severity
+
+
+def check(m: Manifest, bundle: Bundle, options: Options) -> Iterator[Hit]:
+    if m.kind == "Pod" and not m.metadata.get("ownerReferences"):
+        yield Hit("bare Pod: run it from a Deployment (or a Job for run-to-completion work)", ("kind",))
+
+
+RULE = Rule(
+    id="bare-pod",
+    summary="Pods are created by a controller, not directly",
+    severity=Severity.WARNING,
+    category="workloads",
+    check=check,
+)

@@ -1,0 +1,38 @@
+"""image-tag-format: tags follow the release format (default v<semver>-<git sha>)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from kbp.lint import images
+from kbp.lint.bundle import Bundle
+from kbp.lint.manifests import Manifest, containers
+from kbp.lint.rulebook import Hit, Options, Rule, Severity
+
+
+def check(m: Manifest, bundle: Bundle, options: Options) -> Iterator[Hit]:
+    for c in containers(m):
+        image = c.body.get("image")
+        if not isinstance(image, str):
+            continue
+        try:
+            ref = images.parse(image)
+        except ValueError:
+            continue
+        if ref.tag is None:
+            continue  # untagged: a digest pin passes, no digest is image-tag-latest
+        if not options.tag_format.match(ref.tag):
+            yield Hit(
+                f"container {c.name!r}: tag {ref.tag!r} does not match the release format "
+                f"{options.tag_format.pattern!r} (e.g. v1.0.1-bfeda01f)",
+                (*c.path, "image"),
+            )
+
+
+RULE = Rule(
+    id="image-tag-format",
+    summary="Image tags follow the release format v<semver>-<git sha>",
+    severity=Severity.INFO,
+    category="images",
+    check=check,
+)

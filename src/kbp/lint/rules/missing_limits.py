@@ -1,0 +1,32 @@
+"""missing-limits: containers declare CPU and memory limits."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from kbp.lint.bundle import Bundle
+from kbp.lint.manifests import Manifest, as_map, containers
+from kbp.lint.rulebook import Hit, Options, Rule, Severity
+
+RESOURCES = ("cpu", "memory")
+
+
+def check(m: Manifest, bundle: Bundle, options: Options) -> Iterator[Hit]:
+    for c in containers(m):
+        resources = as_map(c.body.get("resources"))
+        have = as_map(resources.get("limits"))
+        missing = [r for r in RESOURCES if r not in have]
+        if missing:
+            where = (
+                (*c.path, "resources", "limits") if have else (*c.path, "resources") if resources else c.path
+            )
+            yield Hit(f"container {c.name!r} has no {' or '.join(missing)} limit", where)
+
+
+RULE = Rule(
+    id="missing-limits",
+    summary="Containers set CPU and memory limits so one pod cannot starve its node",
+    severity=Severity.WARNING,
+    category="resources",
+    check=check,
+)

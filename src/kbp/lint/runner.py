@@ -1,0 +1,118 @@
+"""One lint run from CLI options to exit code: gather inputs, lint, filter, render. The CLI's only callee."""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, TextIO
+
+from kbp.lint import baseline, engine, sources
+from kbp.lint.errors import LintError
+from kbp.lint.findings import Result
+from kbp.lint.report import render
+from kbp.lint.report.text_report import summary
+from kbp.lint.rulebook import Severity
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+DEFAULT_CONFIGS = ("kbp-lint.yaml", ".kbp-lint.yaml")
+
+
+@dataclass(frozen=True)
+class Request:
+    paths: tuple[str, ...] = ()
+    chart: Path | None = None
+    values: tuple[Path, ...] = ()
+    sets: tuple[str, ...] = ()
+    release: str = "release"
+    namespace: str | None = None
+    output: str = "text"
+    config: Path | None = None
+    fail_on: str | None = None
+    baseline: Path | None = None
+    write_baseline: Path | None = None
+
+
+@dataclass(frozen=True)
+class Streams:
+    stdin: BinaryIO
+    stdout: TextIO
+    stderr: TextIO
+
+
+def _policy(req: Request) -> engine.Policy:
+    path = req.config
+    if path is None:  # discovered in the working directory, like .kube-linter.yaml
+        path = next((Path(p) for p in DEFAULT_CONFIGS if Path(p).is_file()), None)
+    policy = engine.Policy()
+    if path is not None:
+        from kbp.lint import config  # noqa: PLC0415 - pydantic loads only for a config file
+
+        policy = config.load(path)
+    if req.fail_on is not None:
+        try:
+            policy = dataclasses.replace(policy, fail_on=Severity.parse(req.fail_on))
+        except ValueError as err:
+            raise LintError(f"--fail-on: {err}") from None
+    return policy
+
+
+def _gather(req: Request, stdin: BinaryIO) -> sources.Collected:
+    collected = sources.collect(req.paths, stdin)
+    if req.chart is not None:
+        from kbp.lint import helm  # noqa: PLC0415 - subprocess machinery only for charts
+
+        cmd = helm.template_command(
+            helm.find_helm(),
+            req.chart,
+            values=req.values,
+            sets=req.sets,
+            release=req.release,
+            namespace=req.namespace,
+        )
+        collected.sources.extend(helm.split(helm.render(cmd), req.chart))
+    return collected
+
+
+def _lint(req: Request, io: Streams) -> tuple[Result, engine.Policy]:
+    if not req.paths and req.chart is None:
+        raise LintError("nothing to lint: give files, directories, - for stdin, or --chart DIR")
+    policy = _policy(req)
+    known = baseline.read(req.baseline) if req.baseline else None
+    collected = _gather(req, io.stdin)
+    for notice in collected.notices:
+        print(f"note: {notice}", file=io.stderr)
+    result = engine.lint(collected.sources, policy, collected.errors)
+    if known is not None:
+        result = baseline.apply(result, known)
+    return result, policy
+
+
+def exit_code(result: Result, fail_on: Severity) -> int:
+    if result.errors or (result.objects == 0 and result.files == 0):
+        return EXIT_USAGE
+    worst = result.worst()
+    return EXIT_FINDINGS if worst is not None and worst >= fail_on else EXIT_CLEAN
+
+
+def run(req: Request, io: Streams | None = None) -> int:
+    io = io or Streams(sys.stdin.buffer, sys.stdout, sys.stderr)
+    try:
+        if req.output not in ("text", "json", "sarif", "junit"):
+            raise LintError(f"-o {req.output}: expected text, json, sarif or junit")
+        result, policy = _lint(req, io)
+    except LintError as err:
+        print(f"error: {err}", file=io.stderr)
+        return EXIT_USAGE
+    for error in result.errors:
+        print(f"{error.source}:{error.line}:{error.column}: error: {error.message}", file=io.stderr)
+    if result.objects == 0 and result.files == 0 and not result.errors:
+        print("error: no Kubernetes objects or Dockerfiles found", file=io.stderr)
+    if req.write_baseline is not None:
+        req.write_baseline.write_text(baseline.dump(result), encoding="utf-8")
+        print(f"wrote {len(result.findings)} findings to baseline {req.write_baseline}", file=io.stderr)
+        return EXIT_USAGE if result.errors else EXIT_CLEAN
+    io.stdout.write(render(result, req.output))
+    print(summary(result), file=io.stderr)
+    return exit_code(result, policy.fail_on)
