@@ -20,6 +20,7 @@ from kbp.lint.manifests import Manifest, Path, Position
 MAX_DEPTH = 200  # libyaml allows 1000; Kubernetes objects never nest this deep
 _CTOR = SafeConstructor()
 _STR = "tag:yaml.org,2002:str"
+_MERGE = "tag:yaml.org,2002:merge"
 # Only core scalar types are converted; timestamps and custom tags stay strings (JSON-safe).
 _SCALARS: dict[str, Callable[[ScalarNode], Any]] = {
     "tag:yaml.org,2002:null": lambda _node: None,
@@ -76,21 +77,24 @@ def _build(node: Node, path: Path, doc: _Doc, source: str) -> Any:
 def _build_mapping(node: MappingNode, path: Path, doc: _Doc, source: str) -> dict[Any, Any]:
     out: dict[Any, Any] = {}
     doc.memo[id(node)] = out
+    own = sum(1 for k, _ in node.value if k.tag != _MERGE)
     try:
-        _CTOR.flatten_mapping(node)  # resolves `<<` merge keys in place
+        _CTOR.flatten_mapping(node)  # resolves `<<` merge keys in place, merged pairs first
     except yaml.YAMLError as err:
         line, col = _mark(node)
         raise InputError(source, line, col, f"bad merge key: {getattr(err, 'problem', err)}") from None
-    for key_node, value_node in node.value:
+    merged = len(node.value) - own
+    explicit: set[Any] = set()
+    for number, (key_node, value_node) in enumerate(node.value):
         if not isinstance(key_node, ScalarNode):
             line, col = _mark(key_node)
             raise InputError(source, line, col, "mapping key is not a scalar")
-        key = _scalar(key_node)
-        if not isinstance(key, str | int | float | bool) or key is None:
-            key = key_node.value
+        key = key_node.value  # keys stay text, as in the JSON the API server sees (`on:` is not True)
         child: Path = (*path, key)
-        if key in out:
-            doc.duplicates.append(child)
+        if number >= merged:  # explicit keys may override merged ones, not each other
+            if key in explicit:
+                doc.duplicates.append(child)
+            explicit.add(key)
         doc.positions[child] = _mark(key_node)
         out[key] = _build(value_node, child, doc, source)
     return out

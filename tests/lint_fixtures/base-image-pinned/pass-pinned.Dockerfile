@@ -1,0 +1,4 @@
+ARG VERSION=3.11.9
+FROM python:${VERSION}-slim AS build
+FROM nginx:1.27.3@sha256:0f1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9
+FROM build

@@ -1,0 +1,117 @@
+"""The located loader and input decoding: positions, Lists, and bad input as clear errors."""
+
+from __future__ import annotations
+
+import pytest
+
+from kbp.lint import loader, sources
+from kbp.lint.errors import InputError
+
+DEPLOYMENT = """\
+# leading comment
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  template:
+    spec:
+      containers:
+        - name: web
+          image: nginx:1.27.3
+"""
+
+
+def test_positions_point_at_keys_and_fall_back_to_parents() -> None:
+    [m], errors = loader.load(DEPLOYMENT, "d.yaml")
+    assert errors == []
+    assert m.locate(("spec", "template", "spec", "containers", 0, "image")) == (11, 11)
+    assert m.locate(("spec", "template", "spec", "containers", 0)) == (10, 11)
+    assert m.locate(("spec", "template", "spec", "containers", 0, "resources", "limits")) == (10, 11)
+    assert m.locate(()) == (2, 1)
+
+
+def test_list_items_become_objects_with_their_own_positions() -> None:
+    text = "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Service\n  metadata: {name: a}\n"
+    [m], _ = loader.load(text, "l.yaml")
+    assert (m.kind, m.name) == ("Service", "a")
+    assert m.locate(("metadata", "name")) == (6, 14)
+
+
+def test_multi_document_streams_skip_empty_documents() -> None:
+    text = "---\n---\n# only a comment\n---\n" + DEPLOYMENT + "---\n"
+    manifests, errors = loader.load(text, "m.yaml")
+    assert [m.name for m in manifests] == ["web"]
+    assert errors == []
+
+
+def test_timestamps_and_custom_tags_stay_strings() -> None:
+    text = (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  creationTimestamp: 2020-01-01T00:00:00Z\n"
+    )
+    text += "data:\n  ref: !Ref Thing\n  n: 0x10\n  on: yes\n"
+    [m], _ = loader.load(text, "c.yaml")
+    assert m.metadata["creationTimestamp"] == "2020-01-01T00:00:00Z"
+    assert m.body["data"] == {"ref": "Thing", "n": 16, "on": True}  # YAML 1.1 value, text key
+
+
+def test_aliases_are_shared_not_expanded() -> None:
+    laughs = "a: &l0 [x, x, x, x, x, x, x, x, x]\n"
+    for level in range(1, 30):
+        laughs += f"l{level}: &l{level} [*l{level - 1}, *l{level - 1}]\n"
+    laughs += "apiVersion: v1\nkind: ConfigMap\n"
+    [m], errors = loader.load(laughs, "laughs.yaml")
+    assert errors == []
+    assert m.kind == "ConfigMap"
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "fragment"),
+    [
+        pytest.param("", 1, "empty input", id="empty"),
+        pytest.param("# nothing\n", 1, "empty input", id="comment-only"),
+        pytest.param("apiVersion: v1\nkind: [\n", 3, "invalid YAML", id="unclosed-flow"),
+        pytest.param("a: b\n c: d\n", 2, "invalid YAML", id="bad-indent"),
+        pytest.param(
+            "apiVersion: v1\nkind: Pod\n---\nfoo: bar\n", 4, "missing apiVersion and kind", id="not-k8s"
+        ),
+        pytest.param("- a\n- b\n", 1, "expected a mapping", id="sequence"),
+        pytest.param("just a string\n", 1, "expected a mapping", id="scalar"),
+        pytest.param("apiVersion: v1\nkind: 3\n", 1, "missing kind", id="kind-not-string"),
+        pytest.param("x: *nope\n", 1, "invalid YAML", id="undefined-alias"),
+        pytest.param("[" * 300 + "]" * 300, 1, "nesting", id="deep-flow"),
+        pytest.param("{? [a]: b}\n", 1, "not a scalar", id="complex-key"),
+    ],
+)
+def test_bad_yaml_is_an_error_with_a_line(text: str, line: int, fragment: str) -> None:
+    _manifests, errors = loader.load(text, "bad.yaml")
+    assert errors, "expected an input error"
+    assert errors[0].line == line
+    assert fragment in errors[0].message
+    assert str(errors[0]).startswith(f"bad.yaml:{line}:")
+
+
+@pytest.mark.parametrize(
+    ("data", "line", "fragment"),
+    [
+        pytest.param(b"apiVersion: v1\n\x00\x01binary", 2, "binary", id="nul"),
+        pytest.param(b"apiVersion: v1\nkind: \xff\xfe\n", 2, "not UTF-8", id="latin1"),
+    ],
+)
+def test_undecodable_input_is_an_error_with_a_line(data: bytes, line: int, fragment: str) -> None:
+    with pytest.raises(InputError) as caught:
+        sources.decode("f.yaml", data, "yaml")
+    assert caught.value.line == line
+    assert fragment in caught.value.message
+
+
+def test_huge_input_is_refused_before_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sources, "MAX_BYTES", 10)
+    with pytest.raises(InputError, match="limit"):
+        sources.decode("big.yaml", b"apiVersion: v1\n", "yaml")
+
+
+def test_utf8_bom_is_accepted() -> None:
+    source = sources.decode("bom.yaml", b"\xef\xbb\xbfapiVersion: v1\nkind: Pod\n", "yaml")
+    [m], _ = loader.load(source.text, source.name)
+    assert m.kind == "Pod"
