@@ -22,6 +22,7 @@ from journal.api import JSON, JournalApi
 from journal.health import Probes
 from journal.logs import configure_logging
 from journal.metrics import Metrics, StoreEvents
+from journal.pipelining import Address
 from journal.settings import Config, load_config
 
 
@@ -55,13 +56,10 @@ def create_app(config: Config | None = None, *, clock: Callable[[], datetime] = 
     config = config or load_config()
     log = configure_logging(config.log_level)
     metrics = Metrics()
+    password, timeout_s = config.redis_password, config.redis_timeout_s
     journal_store = store.Store(
-        primary=store.connect(
-            store.Endpoint(config.redis_write_url, config.redis_password, config.redis_timeout_s)
-        ),
-        replica=store.connect(
-            store.Endpoint(config.redis_read_url, config.redis_password, config.redis_timeout_s)
-        ),
+        primary=Address.from_url(config.redis_write_url, password=password, timeout_s=timeout_s),
+        replica=Address.from_url(config.redis_read_url, password=password, timeout_s=timeout_s),
         observer=StoreEvents(metrics, log),
     )
     api = JournalApi(

@@ -1,4 +1,4 @@
-"""The Redis boundary: the only module that imports redis.
+"""The Redis boundary: the journal's data model and read routing, over `pipelining` connections.
 
 Data model (all keys under `journal:`), changed only by Lua scripts, so every write is atomic and
 nothing reads-modifies-writes a whole list (the book's sample loses concurrent writes that way):
@@ -18,19 +18,17 @@ Reads go to the replica and fall back to the primary (`Store` docstring). Errors
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Generic, Protocol, TypeVar
-
-import redis.asyncio as aioredis
-from redis.asyncio.retry import Retry
-from redis.backoff import NoBackoff
-from redis.exceptions import RedisError
+from typing import Any, Generic, Protocol, TypeVar
 
 from journal.models import Page
+from journal.pipelining import Address, Arg, Connection, RedisError, ReplyError
 
 KEYS = ("journal:next-id", "journal:entries", "journal:index", "journal:version")
 NEXT_ID, ENTRIES, INDEX, VERSION = KEYS
+
 T = TypeVar("T")
 
 # ARGV[1] is the entry's JSON after its id (`,"text":…}`): the id is only known inside the script.
@@ -81,23 +79,25 @@ class StoreObserver(Protocol):
 
 
 @dataclass(frozen=True)
-class Endpoint:
-    """How to reach one Redis server."""
+class Script:
+    """A Lua script run by its SHA1, sent in full once per server (NOSCRIPT)."""
 
-    url: str
-    password: str | None
-    timeout_s: float
+    source: str
+
+    @property
+    def sha(self) -> str:
+        return hashlib.sha1(self.source.encode()).hexdigest()  # noqa: S324 - Redis names scripts by SHA1
+
+    async def run(self, connection: Connection, keys: tuple[str, ...], *args: Arg) -> Any:
+        try:
+            return await connection.call("EVALSHA", self.sha, len(keys), *keys, *args)
+        except ReplyError as err:
+            if not str(err).startswith("NOSCRIPT"):
+                raise
+        return await connection.call("EVAL", self.source, len(keys), *keys, *args)
 
 
-def connect(endpoint: Endpoint) -> aioredis.Redis:
-    """A pooled client; one quick retry covers a pooled connection that went stale."""
-    return aioredis.Redis.from_url(
-        endpoint.url,
-        password=endpoint.password,
-        socket_timeout=endpoint.timeout_s,
-        socket_connect_timeout=endpoint.timeout_s,
-        retry=Retry(NoBackoff(), 1),
-    )
+ADD, DELETE, PAGE = Script(ADD_SCRIPT), Script(DELETE_SCRIPT), Script(PAGE_SCRIPT)
 
 
 @dataclass(frozen=True)
@@ -108,7 +108,7 @@ class _Snapshot(Generic[T]):
     value: T
 
 
-Read = Callable[[aioredis.Redis], Awaitable[_Snapshot[T]]]
+Read = Callable[[Connection], Awaitable[_Snapshot[T]]]
 
 
 class Store:
@@ -124,23 +124,20 @@ class Store:
     if the primary is down, reads are served by the replica and writes raise WritesUnavailableError.
     """
 
-    def __init__(self, *, primary: aioredis.Redis, replica: aioredis.Redis, observer: StoreObserver) -> None:
-        self._primary = primary
-        self._replica = replica
+    def __init__(self, *, primary: Address, replica: Address, observer: StoreObserver) -> None:
+        self._primary = Connection(primary)
+        self._replica = Connection(replica)
         self._observer = observer
         self._last_version = 0
-        self._add = primary.register_script(ADD_SCRIPT)
-        self._delete = primary.register_script(DELETE_SCRIPT)
-        self._page = primary.register_script(PAGE_SCRIPT)
 
     async def close(self) -> None:
-        await self._primary.aclose()
-        await self._replica.aclose()
+        await self._primary.close()
+        await self._replica.close()
 
     async def add(self, entry_tail: bytes) -> int:
         """Store an entry (its JSON after the id) atomically; return the new id."""
         try:
-            new_id, version = await self._add(keys=[NEXT_ID, ENTRIES, INDEX, VERSION], args=[entry_tail])
+            new_id, version = await ADD.run(self._primary, (NEXT_ID, ENTRIES, INDEX, VERSION), entry_tail)
         except RedisError as err:
             self._observer.redis_error(endpoint="write", operation="add", error=err)
             raise WritesUnavailableError from None
@@ -150,7 +147,7 @@ class Store:
     async def delete(self, entry_id: int) -> bool:
         """Remove an entry and its index member atomically; False if there was none."""
         try:
-            version = await self._delete(keys=[ENTRIES, INDEX, VERSION], args=[entry_id])
+            version = await DELETE.run(self._primary, (ENTRIES, INDEX, VERSION), entry_id)
         except RedisError as err:
             self._observer.redis_error(endpoint="write", operation="delete", error=err)
             raise WritesUnavailableError from None
@@ -160,11 +157,8 @@ class Store:
     async def get(self, entry_id: int) -> bytes | None:
         """The entry's JSON, or None; a miss on the replica is asked again on the primary."""
 
-        async def read(client: aioredis.Redis) -> _Snapshot[bytes | None]:
-            async with client.pipeline(transaction=False) as pipe:
-                pipe.hget(ENTRIES, str(entry_id))
-                pipe.get(VERSION)
-                value, version = await pipe.execute()
+        async def read(connection: Connection) -> _Snapshot[bytes | None]:
+            value, version = await connection.call_many([("HGET", ENTRIES, entry_id), ("GET", VERSION)])
             return _Snapshot(version=int(version or 0), value=value)
 
         snapshot = await self._read("get", read, found=lambda value: value is not None)
@@ -173,10 +167,10 @@ class Store:
     async def page(self, *, number: int, size: int) -> Page:
         """Page `number` (from 1) of `size` entries, newest first, with the total count."""
 
-        async def read(client: aioredis.Redis) -> _Snapshot[tuple[int, tuple[bytes, ...]]]:
+        async def read(connection: Connection) -> _Snapshot[tuple[int, tuple[bytes, ...]]]:
             start = (number - 1) * size
-            version, total, items = await self._page(
-                keys=[INDEX, ENTRIES, VERSION], args=[start, start + size - 1], client=client
+            version, total, items = await PAGE.run(
+                connection, (INDEX, ENTRIES, VERSION), start, start + size - 1
             )
             return _Snapshot(version=int(version), value=(int(total), tuple(i for i in items if i)))
 
@@ -187,7 +181,7 @@ class Store:
     async def is_writable(self) -> bool:
         """Whether the primary answers PING (readiness)."""
         try:
-            return bool(await self._primary.ping())
+            return bool(await self._primary.call("PING") == b"PONG")
         except RedisError as err:
             self._observer.redis_error(endpoint="write", operation="ping", error=err)
             return False
@@ -210,9 +204,9 @@ class Store:
         raise ReadsUnavailableError
 
     async def _attempt(self, operation: str, read: Read[T], *, endpoint: str) -> _Snapshot[T] | None:
-        client = self._replica if endpoint == "read" else self._primary
+        connection = self._replica if endpoint == "read" else self._primary
         try:
-            return await read(client)
+            return await read(connection)
         except RedisError as err:
             self._observer.redis_error(endpoint=endpoint, operation=operation, error=err)
             return None
