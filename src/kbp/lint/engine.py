@@ -121,4 +121,6 @@ def lint(sources: Sequence[Source], policy: Policy, errors: Sequence[InputError]
         files=len(sources),
         objects=len(manifests),
         suppressed=suppressed,
+        checked=tuple((m.source, f"{m.kind}/{m.name}") for m in manifests)
+        + tuple((d.source, "Dockerfile") for d in files),
     )

@@ -50,6 +50,7 @@ class Result:
     objects: int
     suppressed: int = 0
     baselined: int = 0
+    checked: tuple[tuple[str, str], ...] = ()  # (source, "Kind/name") of every object and Dockerfile
 
     def count(self, severity: Severity) -> int:
         return sum(1 for f in self.findings if f.severity == severity)

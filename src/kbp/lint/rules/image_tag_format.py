@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from kbp.lint import images
 from kbp.lint.bundle import Bundle
 from kbp.lint.manifests import Manifest, containers
-from kbp.lint.rulebook import Hit, Options, Rule, Severity
+from kbp.lint.rulebook import DEFAULT_TAG_FORMAT, Hit, Options, Rule, Severity
 
 
 def check(m: Manifest, bundle: Bundle, options: Options) -> Iterator[Hit]:
@@ -19,14 +19,16 @@ def check(m: Manifest, bundle: Bundle, options: Options) -> Iterator[Hit]:
             ref = images.parse(image)
         except ValueError:
             continue
-        if ref.tag is None:
-            continue  # untagged: a digest pin passes, no digest is image-tag-latest
+        if ref.tag in (None, "latest"):
+            continue  # a digest pin passes; no tag or latest is image-tag-latest's
         if not options.tag_format.match(ref.tag):
-            yield Hit(
-                f"container {c.name!r}: tag {ref.tag!r} does not match the release format "
-                f"{options.tag_format.pattern!r} (e.g. v1.0.1-bfeda01f)",
-                (*c.path, "image"),
-            )
+            yield Hit(f"container {c.name!r}: tag {ref.tag!r} {_expected(options)}", (*c.path, "image"))
+
+
+def _expected(options: Options) -> str:
+    if options.tag_format.pattern == DEFAULT_TAG_FORMAT:
+        return "is not in the release format v<semver>-<git sha> (e.g. v1.0.1-bfeda01f)"
+    return f"does not match the configured tag-format {options.tag_format.pattern!r}"
 
 
 RULE = Rule(
