@@ -1,0 +1,144 @@
+"""The API contract, route by route, against real Redis."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from support.journal import ClientFactory
+from support.redis import RedisPair
+
+pytestmark = pytest.mark.anyio
+
+
+async def add(client: httpx.AsyncClient, text: str) -> dict[str, object]:
+    response = await client.post("/api", json={"text": text})
+    assert response.status_code == 201, response.text
+    body: dict[str, object] = response.json()
+    return body
+
+
+async def test_post_returns_the_entry_and_its_location(client: httpx.AsyncClient) -> None:
+    response = await client.post("/api", json={"text": "  first entry \n"})
+
+    assert response.status_code == 201
+    entry = response.json()
+    assert entry["text"] == "first entry"
+    assert set(entry) == {"id", "text", "created"}
+    assert entry["created"].endswith("Z")
+    assert response.headers["location"] == f"/api/{entry['id']}"
+    assert response.headers["content-type"] == "application/json"
+    fetched = await client.get(response.headers["location"])
+    assert fetched.status_code == 200
+    assert fetched.json() == entry
+
+
+async def test_list_is_newest_first_and_paged(client_for: ClientFactory, redis: RedisPair) -> None:
+    async with client_for(redis, entries=3) as client:
+        ids = [(await add(client, f"entry {n}"))["id"] for n in range(7)]
+
+        pages = [(await client.get("/api", params={"page": n})).json() for n in (1, 2, 3, 4)]
+
+    newest_first = list(reversed(ids))
+    assert [[item["id"] for item in page["items"]] for page in pages] == [
+        newest_first[0:3],
+        newest_first[3:6],
+        newest_first[6:7],
+        [],
+    ]
+    assert [page["next"] for page in pages] == ["/api?page=2", "/api?page=3", None, None]
+    assert {(page["page_size"], page["total"]) for page in pages} == {(3, 7)}
+    assert [page["page"] for page in pages] == [1, 2, 3, 4]
+
+
+async def test_default_page_is_the_first_of_ten(client: httpx.AsyncClient) -> None:
+    for n in range(12):
+        await add(client, f"entry {n}")
+
+    page = (await client.get("/api")).json()
+
+    assert (len(page["items"]), page["page"], page["page_size"], page["total"]) == (10, 1, 10, 12)
+    assert page["items"][0]["text"] == "entry 11"
+
+
+async def test_empty_journal_lists_nothing(client: httpx.AsyncClient) -> None:
+    response = await client.get("/api")
+
+    assert response.status_code == 200
+    assert response.json() == {"items": [], "page": 1, "page_size": 10, "total": 0, "next": None}
+
+
+async def test_delete_removes_the_entry_and_its_index(client: httpx.AsyncClient, redis: RedisPair) -> None:
+    kept, gone = await add(client, "kept"), await add(client, "gone")
+
+    deleted = await client.delete(f"/api/{gone['id']}")
+
+    assert deleted.status_code == 204
+    assert deleted.content == b""
+    assert (await client.get(f"/api/{gone['id']}")).status_code == 404
+    assert (await client.delete(f"/api/{gone['id']}")).status_code == 404
+    page = (await client.get("/api")).json()
+    assert [item["id"] for item in page["items"]] == [kept["id"]]
+    assert page["total"] == 1
+    primary = redis.primary.client()
+    assert primary.zcard("journal:index") == primary.hlen("journal:entries") == 1
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        pytest.param("PUT", "/api", {"GET", "HEAD", "POST"}, id="put-list"),
+        pytest.param("PATCH", "/api/1", {"GET", "HEAD", "DELETE"}, id="patch-entry"),
+        pytest.param("POST", "/api/1", {"GET", "HEAD", "DELETE"}, id="post-entry"),
+        pytest.param("DELETE", "/api", {"GET", "HEAD", "POST"}, id="delete-list"),
+        pytest.param("POST", "/healthz", {"GET", "HEAD"}, id="post-healthz"),
+    ],
+)
+async def test_unknown_method_is_405_with_allow(
+    client: httpx.AsyncClient, method: str, path: str, allowed: set[str]
+) -> None:
+    response = await client.request(method, path)
+
+    assert response.status_code == 405
+    assert set(response.headers["allow"].split(", ")) == allowed
+    assert method in response.json()["detail"]
+
+
+async def test_unknown_route_is_json_404(client: httpx.AsyncClient) -> None:
+    response = await client.get("/apix")
+
+    assert response.status_code == 404
+    assert response.json() == {"detail": "no route for /apix"}
+
+
+async def test_probes(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/healthz")).json() == {"status": "ok"}
+    assert (await client.get("/readyz")).json() == {"status": "ready"}
+
+
+async def test_metrics_count_requests_by_route_template(client: httpx.AsyncClient) -> None:
+    await client.get("/api/12345")
+    await client.get("/api/777")
+
+    text = (await client.get("/metrics")).text
+
+    assert 'journal_http_requests_total{method="GET",route="/api/{id}",status="404"} 2.0' in text
+    assert "journal_http_request_duration_seconds_bucket" in text
+    assert "journal_redis_errors_total" in text
+
+
+async def test_request_id_is_echoed_or_made(client: httpx.AsyncClient) -> None:
+    given = await client.get("/healthz", headers={"X-Request-ID": "abc-123"})
+    made = await client.get("/healthz", headers={"X-Request-ID": "bad id\twith tab"})
+
+    assert given.headers["x-request-id"] == "abc-123"
+    assert len(made.headers["x-request-id"]) == 32
+
+
+async def test_openapi_document_is_served_under_api(client: httpx.AsyncClient) -> None:
+    response = await client.get("/api/openapi.json")
+
+    document = response.json()
+    assert response.status_code == 200
+    assert document["openapi"].startswith("3.1")
+    assert set(document["paths"]) == {"/api", "/api/{id}"}

@@ -1,0 +1,243 @@
+"""Real redis-server processes for tests: a primary and a replica on free loopback ports.
+
+Each server runs from a config file in its own temporary directory (the password stays out of
+argv), in its own process group, logging to a file whose tail is shown if start-up fails.
+Readiness is a real PING (and, for a replica, `master_link_status:up`); stopping sends SIGTERM,
+waits, then SIGKILLs, and only ever signals the processes started here. A missing redis-server
+raises: these tests never skip.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import redis
+
+POLL_S = 0.02
+START_TIMEOUT_S = 20.0
+STOP_TIMEOUT_S = 10.0
+
+
+class RedisLaunchError(RuntimeError):
+    """redis-server is missing, exited, or never became ready."""
+
+
+@dataclass(frozen=True)
+class ServerSpec:
+    """What to start: data, not behaviour (the kwok pattern)."""
+
+    name: str
+    port: int
+    directory: Path
+    password: str
+    replica_of: int | None = None  # the primary's port, on loopback
+
+
+@dataclass
+class RedisServer:
+    spec: ServerSpec
+    process: subprocess.Popen[bytes]
+
+    @property
+    def port(self) -> int:
+        return self.spec.port
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.spec.port}/0"
+
+    @property
+    def log_path(self) -> Path:
+        return self.spec.directory / "redis.log"
+
+    def client(self, *, timeout_s: float = 5.0) -> redis.Redis:
+        return redis.Redis(
+            host="127.0.0.1", port=self.spec.port, password=self.spec.password, socket_timeout=timeout_s
+        )
+
+    def is_running(self) -> bool:
+        return self.process.poll() is None
+
+
+def free_port() -> int:
+    """A port the kernel had free a moment ago (bind to 0, read it back)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def config_text(spec: ServerSpec) -> str:
+    """redis.conf for one test server: loopback only, auth on both sides, AOF on, no RDB snapshots."""
+    lines = [
+        "bind 127.0.0.1",
+        f"port {spec.port}",
+        f'dir "{spec.directory}"',
+        'logfile ""',
+        f'requirepass "{spec.password}"',
+        f'masterauth "{spec.password}"',
+        "appendonly yes",
+        'save ""',
+        "daemonize no",
+        "protected-mode yes",
+    ]
+    if spec.replica_of is not None:
+        lines += [f"replicaof 127.0.0.1 {spec.replica_of}", "repl-diskless-sync-delay 0"]
+    return "\n".join(lines) + "\n"
+
+
+def redis_binary() -> str:
+    path = shutil.which("redis-server")
+    if path is None:
+        raise RedisLaunchError(
+            "redis-server is not on PATH (install Debian's redis-server: make system-deps)"
+        )
+    return path
+
+
+def wait_for(condition: Callable[[], bool], *, timeout_s: float, what: str, server: RedisServer) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if not server.is_running():
+            raise RedisLaunchError(f"{server.spec.name} exited while {what}:\n{log_tail(server)}")
+        if condition():
+            return
+        time.sleep(POLL_S)
+    raise RedisLaunchError(
+        f"{server.spec.name}: timed out after {timeout_s:.0f}s {what}:\n{log_tail(server)}"
+    )
+
+
+def log_tail(server: RedisServer, lines: int = 20) -> str:
+    try:
+        return "\n".join(server.log_path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+def answers_ping(server: RedisServer) -> bool:
+    try:
+        return bool(server.client(timeout_s=1.0).ping())
+    except redis.RedisError:
+        return False
+
+
+def is_linked(replica: RedisServer) -> bool:
+    try:
+        info = replica.client(timeout_s=1.0).info("replication")
+    except redis.RedisError:
+        return False
+    return info.get("master_link_status") == "up"
+
+
+def start(spec: ServerSpec) -> RedisServer:
+    """Start one server and wait until it answers (and, for a replica, has synced)."""
+    spec.directory.mkdir(parents=True, exist_ok=True)
+    conf = spec.directory / "redis.conf"
+    conf.write_text(config_text(spec))
+    conf.chmod(0o600)
+    with (spec.directory / "redis.log").open("wb") as log:
+        process = subprocess.Popen(
+            [redis_binary(), str(conf)], stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    server = RedisServer(spec, process)
+    try:
+        wait_for(lambda: answers_ping(server), timeout_s=START_TIMEOUT_S, what="starting", server=server)
+        if spec.replica_of is not None:
+            wait_for(lambda: is_linked(server), timeout_s=START_TIMEOUT_S, what="syncing", server=server)
+    except RedisLaunchError:
+        stop(server)
+        raise
+    return server
+
+
+def stop(server: RedisServer, timeout_s: float = STOP_TIMEOUT_S) -> None:
+    """SIGTERM the server's process group, wait, then SIGKILL; only this server's pid is signalled."""
+    if server.process.poll() is not None:
+        return
+    _signal_group(server.process.pid, signal.SIGTERM)
+    try:
+        server.process.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        _signal_group(server.process.pid, signal.SIGKILL)
+        server.process.wait(timeout=timeout_s)
+
+
+def kill(server: RedisServer) -> None:
+    """SIGKILL at once, as a crashed pod would die."""
+    if server.process.poll() is None:
+        _signal_group(server.process.pid, signal.SIGKILL)
+        server.process.wait(timeout=STOP_TIMEOUT_S)
+
+
+def _signal_group(pid: int, sig: signal.Signals) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pid, sig)  # start_new_session made the pid its group leader
+
+
+@dataclass
+class RedisPair:
+    primary: RedisServer
+    replica: RedisServer
+    password: str
+    password_file: Path
+
+    def restart_primary(self) -> None:
+        """Start the primary again on the same port and data directory; wait for the replica to relink."""
+        self.primary = start(self.primary.spec)
+        wait_for(
+            lambda: is_linked(self.replica), timeout_s=START_TIMEOUT_S, what="relinking", server=self.replica
+        )
+
+    def restart_replica(self) -> None:
+        self.replica = start(self.replica.spec)
+
+    def wait_replicated(self, timeout_s: float = 10.0) -> None:
+        """Until the replica has applied everything the primary has written so far."""
+        offset = self.primary.client().info("replication")["master_repl_offset"]
+
+        def caught_up() -> bool:
+            info = self.replica.client().info("replication")
+            return int(info.get("slave_repl_offset", -1)) >= int(offset)
+
+        wait_for(caught_up, timeout_s=timeout_s, what="catching up", server=self.replica)
+
+
+@contextmanager
+def replicated_pair(directory: Path) -> Iterator[RedisPair]:
+    """A primary and a replica with requirepass/masterauth and AOF; stopped in reverse order."""
+    password = secrets.token_urlsafe(24)
+    password_file = directory / "passwd"
+    password_file.write_text(password + "\n")
+    password_file.chmod(0o600)
+    primary = start(ServerSpec("redis-primary", free_port(), directory / "primary", password))
+    errors: list[BaseException] = []
+    try:
+        replica = start(
+            ServerSpec("redis-replica", free_port(), directory / "replica", password, primary.port)
+        )
+    except RedisLaunchError:
+        stop(primary)
+        raise
+    pair = RedisPair(primary, replica, password, password_file)
+    try:
+        yield pair
+    finally:
+        for server in (pair.replica, pair.primary):
+            try:
+                stop(server)
+            except (OSError, subprocess.SubprocessError) as err:
+                errors.append(err)
+        if errors:
+            raise RedisLaunchError(f"stopping redis failed: {errors}")
