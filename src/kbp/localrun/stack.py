@@ -89,11 +89,14 @@ def up(
     process = supervising.launch(options.paths, foreground=foreground)
     try:
         _wait_for_supervisord(options.paths, process, deadline=started + timeout_s)
+        if not foreground:
+            process.wait(timeout=10)  # the launcher exits once supervisord has forked into the background
         readiness.wait_ready(
             options, password, timeout_s=max(1.0, started + timeout_s - time.monotonic()), on_wait=on_wait
         )
     except BaseException:
         down(options.paths)
+        _reap(process)
         raise
     return UpResult(
         elapsed_s=time.monotonic() - started, already_running=False, process=process if foreground else None
@@ -112,6 +115,14 @@ def _wait_for_supervisord(paths: StatePaths, process: subprocess.Popen[bytes], *
             )
         time.sleep(readiness.POLL_S)
     raise NotReadyError(f"supervisord did not answer on {paths.supervisor_socket}")
+
+
+def _reap(process: subprocess.Popen[bytes]) -> None:
+    try:
+        process.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def down(paths: StatePaths, *, timeout_s: float = DOWN_TIMEOUT_S) -> bool:

@@ -41,7 +41,8 @@ def _call(paths: StatePaths, method: str, *args: object) -> Any:
     if not paths.supervisor_socket.exists():
         raise NotRunningError(f"no local stack in {paths.root} (no supervisor socket)")
     try:
-        return getattr(_proxy(paths).supervisor, method)(*args)
+        with _proxy(paths) as proxy:
+            return getattr(proxy.supervisor, method)(*args)
     except (ConnectionRefusedError, FileNotFoundError) as err:
         raise NotRunningError(f"no local stack in {paths.root} (supervisord not answering)") from err
 

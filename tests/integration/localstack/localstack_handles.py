@@ -1,0 +1,88 @@
+"""Handles on the real local stack the tests share: ports, HTTP clients, Redis probes, logs, polling."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import httpx
+import pytest
+
+from kbp.localrun import passwords, supervising
+from kbp.localrun.options import StackOptions
+from kbp.localrun.redisconf import PRIMARY, REPLICA
+from kbp.localrun.redisprobe import RedisProbe
+
+POLL_S = 0.05
+
+
+def free_ports(count: int) -> list[int]:
+    """Distinct ports the kernel had free a moment ago (held open together so they differ)."""
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [sock.getsockname()[1] for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+def require_binaries(*names: str) -> None:
+    missing = [name for name in names if shutil.which(name) is None]
+    if missing:
+        pytest.fail(f"required binaries not on PATH: {', '.join(missing)} (run `make system-deps`)")
+
+
+def wait_until(condition: Callable[[], bool], *, timeout_s: float = 20.0, what: str) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(POLL_S)
+    pytest.fail(f"timed out after {timeout_s:.0f}s waiting for {what}")
+
+
+@dataclass(frozen=True)
+class LocalStack:
+    """Handles on the running stack for tests."""
+
+    options: StackOptions
+
+    @property
+    def url(self) -> str:
+        return self.options.url.rstrip("/")
+
+    @property
+    def password(self) -> str:
+        return passwords.read_password(self.options.paths)
+
+    def client(self, **kwargs: object) -> httpx.Client:
+        return httpx.Client(base_url=self.url, timeout=10.0, **kwargs)  # type: ignore[arg-type]
+
+    def redis(self, role: str) -> RedisProbe:
+        port = self.options.ports.redis_primary if role == PRIMARY else self.options.ports.redis_replica
+        return RedisProbe(port, self.password, timeout_s=2.0)
+
+    def states(self) -> dict[str, supervising.ProcessState]:
+        return {state.name: state for state in supervising.process_states(self.options.paths)}
+
+    def access_log(self) -> list[dict[str, object]]:
+        """NGINX's JSON access log (flushed within a second; callers poll)."""
+        path = self.options.paths.log("nginx-access")
+        return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+    def wait_replica_synced(self) -> None:
+        """Until the replica has applied everything the primary wrote."""
+
+        def synced() -> bool:
+            with self.redis(PRIMARY) as primary, self.redis(REPLICA) as replica:
+                offset = primary.info("replication")["master_repl_offset"]
+                info = replica.info("replication")
+                return info.get("master_link_status") == "up" and info["slave_repl_offset"] == offset
+
+        wait_until(synced, what="the replica to catch up")
