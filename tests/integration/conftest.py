@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import AbstractAsyncContextManager
+from typing import Any
 
+import httpx
 import pytest
 
 from support.controlplane import ControlPlane, running
+from support.journal import ClientFactory, config_for, journal_client
 from support.redis import RedisPair, replicated_pair
 
 
@@ -32,3 +36,33 @@ def fresh_redis_pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Redis
     """A primary + replica of this test's own, free to be killed and restarted."""
     with replicated_pair(tmp_path_factory.mktemp("redis")) as pair:
         yield pair
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+def empty_redis(redis_pair: RedisPair) -> RedisPair:
+    """The session pair, emptied: FLUSHALL on the primary, seen by the replica."""
+    redis_pair.primary.client().flushall()
+    redis_pair.wait_replicated()
+    return redis_pair
+
+
+@pytest.fixture
+def journal_for() -> ClientFactory:
+    """`async with journal_for(pair, entries=3) as client:` a journal app of its own on that pair."""
+
+    def make(pair: RedisPair, **overrides: Any) -> AbstractAsyncContextManager[httpx.AsyncClient]:
+        return journal_client(config_for(pair, **overrides))
+
+    return make
+
+
+@pytest.fixture
+async def journal(empty_redis: RedisPair) -> AsyncIterator[httpx.AsyncClient]:
+    """A client for an in-process journal app on the emptied session pair."""
+    async with journal_client(config_for(empty_redis)) as client:
+        yield client

@@ -18,8 +18,8 @@ async def add(client: httpx.AsyncClient, text: str) -> dict[str, object]:
     return body
 
 
-async def test_post_returns_the_entry_and_its_location(client: httpx.AsyncClient) -> None:
-    response = await client.post("/api", json={"text": "  first entry \n"})
+async def test_post_returns_the_entry_and_its_location(journal: httpx.AsyncClient) -> None:
+    response = await journal.post("/api", json={"text": "  first entry \n"})
 
     assert response.status_code == 201
     entry = response.json()
@@ -28,13 +28,13 @@ async def test_post_returns_the_entry_and_its_location(client: httpx.AsyncClient
     assert entry["created"].endswith("Z")
     assert response.headers["location"] == f"/api/{entry['id']}"
     assert response.headers["content-type"] == "application/json"
-    fetched = await client.get(response.headers["location"])
+    fetched = await journal.get(response.headers["location"])
     assert fetched.status_code == 200
     assert fetched.json() == entry
 
 
-async def test_list_is_newest_first_and_paged(client_for: ClientFactory, redis: RedisPair) -> None:
-    async with client_for(redis, entries=3) as client:
+async def test_list_is_newest_first_and_paged(journal_for: ClientFactory, empty_redis: RedisPair) -> None:
+    async with journal_for(empty_redis, entries=3) as client:
         ids = [(await add(client, f"entry {n}"))["id"] for n in range(7)]
 
         pages = [(await client.get("/api", params={"page": n})).json() for n in (1, 2, 3, 4)]
@@ -51,36 +51,38 @@ async def test_list_is_newest_first_and_paged(client_for: ClientFactory, redis: 
     assert [page["page"] for page in pages] == [1, 2, 3, 4]
 
 
-async def test_default_page_is_the_first_of_ten(client: httpx.AsyncClient) -> None:
+async def test_default_page_is_the_first_of_ten(journal: httpx.AsyncClient) -> None:
     for n in range(12):
-        await add(client, f"entry {n}")
+        await add(journal, f"entry {n}")
 
-    page = (await client.get("/api")).json()
+    page = (await journal.get("/api")).json()
 
     assert (len(page["items"]), page["page"], page["page_size"], page["total"]) == (10, 1, 10, 12)
     assert page["items"][0]["text"] == "entry 11"
 
 
-async def test_empty_journal_lists_nothing(client: httpx.AsyncClient) -> None:
-    response = await client.get("/api")
+async def test_empty_journal_lists_nothing(journal: httpx.AsyncClient) -> None:
+    response = await journal.get("/api")
 
     assert response.status_code == 200
     assert response.json() == {"items": [], "page": 1, "page_size": 10, "total": 0, "next": None}
 
 
-async def test_delete_removes_the_entry_and_its_index(client: httpx.AsyncClient, redis: RedisPair) -> None:
-    kept, gone = await add(client, "kept"), await add(client, "gone")
+async def test_delete_removes_the_entry_and_its_index(
+    journal: httpx.AsyncClient, empty_redis: RedisPair
+) -> None:
+    kept, gone = await add(journal, "kept"), await add(journal, "gone")
 
-    deleted = await client.delete(f"/api/{gone['id']}")
+    deleted = await journal.delete(f"/api/{gone['id']}")
 
     assert deleted.status_code == 204
     assert deleted.content == b""
-    assert (await client.get(f"/api/{gone['id']}")).status_code == 404
-    assert (await client.delete(f"/api/{gone['id']}")).status_code == 404
-    page = (await client.get("/api")).json()
+    assert (await journal.get(f"/api/{gone['id']}")).status_code == 404
+    assert (await journal.delete(f"/api/{gone['id']}")).status_code == 404
+    page = (await journal.get("/api")).json()
     assert [item["id"] for item in page["items"]] == [kept["id"]]
     assert page["total"] == 1
-    primary = redis.primary.client()
+    primary = empty_redis.primary.client()
     assert primary.zcard("journal:index") == primary.hlen("journal:entries") == 1
 
 
@@ -95,48 +97,48 @@ async def test_delete_removes_the_entry_and_its_index(client: httpx.AsyncClient,
     ],
 )
 async def test_unknown_method_is_405_with_allow(
-    client: httpx.AsyncClient, method: str, path: str, allowed: set[str]
+    journal: httpx.AsyncClient, method: str, path: str, allowed: set[str]
 ) -> None:
-    response = await client.request(method, path)
+    response = await journal.request(method, path)
 
     assert response.status_code == 405
     assert set(response.headers["allow"].split(", ")) == allowed
     assert method in response.json()["detail"]
 
 
-async def test_unknown_route_is_json_404(client: httpx.AsyncClient) -> None:
-    response = await client.get("/apix")
+async def test_unknown_route_is_json_404(journal: httpx.AsyncClient) -> None:
+    response = await journal.get("/apix")
 
     assert response.status_code == 404
     assert response.json() == {"detail": "no route for /apix"}
 
 
-async def test_probes(client: httpx.AsyncClient) -> None:
-    assert (await client.get("/healthz")).json() == {"status": "ok"}
-    assert (await client.get("/readyz")).json() == {"status": "ready"}
+async def test_probes(journal: httpx.AsyncClient) -> None:
+    assert (await journal.get("/healthz")).json() == {"status": "ok"}
+    assert (await journal.get("/readyz")).json() == {"status": "ready"}
 
 
-async def test_metrics_count_requests_by_route_template(client: httpx.AsyncClient) -> None:
-    await client.get("/api/12345")
-    await client.get("/api/777")
+async def test_metrics_count_requests_by_route_template(journal: httpx.AsyncClient) -> None:
+    await journal.get("/api/12345")
+    await journal.get("/api/777")
 
-    text = (await client.get("/metrics")).text
+    text = (await journal.get("/metrics")).text
 
     assert 'journal_http_requests_total{method="GET",route="/api/{id}",status="404"} 2.0' in text
     assert "journal_http_request_duration_seconds_bucket" in text
     assert "journal_redis_errors_total" in text
 
 
-async def test_request_id_is_echoed_or_made(client: httpx.AsyncClient) -> None:
-    given = await client.get("/healthz", headers={"X-Request-ID": "abc-123"})
-    made = await client.get("/healthz", headers={"X-Request-ID": "bad id\twith tab"})
+async def test_request_id_is_echoed_or_made(journal: httpx.AsyncClient) -> None:
+    given = await journal.get("/healthz", headers={"X-Request-ID": "abc-123"})
+    made = await journal.get("/healthz", headers={"X-Request-ID": "bad id\twith tab"})
 
     assert given.headers["x-request-id"] == "abc-123"
     assert len(made.headers["x-request-id"]) == 32
 
 
-async def test_openapi_document_is_served_under_api(client: httpx.AsyncClient) -> None:
-    response = await client.get("/api/openapi.json")
+async def test_openapi_document_is_served_under_api(journal: httpx.AsyncClient) -> None:
+    response = await journal.get("/api/openapi.json")
 
     document = response.json()
     assert response.status_code == 200
