@@ -103,9 +103,10 @@ http {{
 
 
 def _upstream(options: StackOptions) -> str:
-    servers = "\n".join(
-        f"        server 127.0.0.1:{port} max_fails=1 fail_timeout=2s;" for port in options.ports.api
-    )
+    # max_fails=0: never mark an API down. A restarting one refuses connections at once on loopback, and
+    # NGINX retries that on the next server (even a POST: nothing was sent). Marking it down instead made
+    # rolling restarts answer 502 "no live upstreams" while both sat in their fail_timeout window.
+    servers = "\n".join(f"        server 127.0.0.1:{port} max_fails=0;" for port in options.ports.api)
     # keepalive_timeout stays below uvicorn's 5 s idle close, or NGINX reuses a socket the API is closing.
     return f"""    upstream journal_api {{
 {servers}

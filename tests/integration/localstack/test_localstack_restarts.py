@@ -1,0 +1,82 @@
+"""Restarting the API processes one after the other under write load loses no acknowledged write."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+
+import httpx
+from localstack_handles import LocalStack, wait_until
+
+from kbp.localrun import supervising
+
+WRITERS = 4
+
+
+class Writers:
+    """Clients posting continuously; they keep the id of every 201 and count everything else."""
+
+    def __init__(self, local_stack: LocalStack) -> None:
+        self.local_stack = local_stack
+        self.stop = threading.Event()
+        self.acked: list[int] = []
+        self.failures: Counter[str] = Counter()
+        self.threads = [threading.Thread(target=self._run, args=(k,)) for k in range(WRITERS)]
+
+    def _run(self, writer: int) -> None:
+        with self.local_stack.client() as client:
+            sequence = 0
+            while not self.stop.is_set():
+                sequence += 1
+                try:
+                    response = client.post("/api", json={"text": f"under restart {writer}-{sequence}"})
+                except httpx.HTTPError as err:
+                    self.failures[type(err).__name__] += 1
+                    continue
+                if response.status_code == 201:
+                    self.acked.append(response.json()["id"])
+                else:
+                    self.failures[str(response.status_code)] += 1
+
+    def wait_for_more(self, count: int) -> None:
+        target = len(self.acked) + count
+        wait_until(lambda: len(self.acked) >= target, timeout_s=30, what=f"{count} more acknowledged writes")
+
+
+def test_restarting_apis_under_load_loses_no_acknowledged_write(local_stack: LocalStack) -> None:
+    paths = local_stack.options.paths
+    writers = Writers(local_stack)
+    for thread in writers.threads:
+        thread.start()
+    try:
+        writers.wait_for_more(20)
+        for name, port in (
+            ("api-1", local_stack.options.ports.api[0]),
+            ("api-2", local_stack.options.ports.api[1]),
+        ):
+            old_pid = local_stack.states()[name].pid
+            supervising.restart_program(paths, name)
+            assert local_stack.states()[name].pid != old_pid
+
+            def ready(port: int = port) -> bool:
+                try:
+                    return httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200
+                except httpx.HTTPError:
+                    return False
+
+            wait_until(ready, timeout_s=60, what=f"{name} to be ready again")
+            writers.wait_for_more(20)
+    finally:
+        writers.stop.set()
+        for thread in writers.threads:
+            thread.join(timeout=30)
+
+    with local_stack.client() as client:
+        missing = [
+            entry_id for entry_id in writers.acked if client.get(f"/api/{entry_id}").status_code != 200
+        ]
+    assert not missing, f"acknowledged but gone: {missing[:10]} (of {len(writers.acked)})"
+    assert len(set(writers.acked)) == len(writers.acked)
+    # Refused writes are allowed (never acknowledged), server errors from the API are not.
+    assert "500" not in writers.failures, dict(writers.failures)
+    print(f"acknowledged {len(writers.acked)} writes; not acknowledged: {dict(writers.failures)}")
