@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from kbp.lint import config
+from kbp.lint.rulebook import Severity
 from kbp.lint.runner import Request, Streams, run
 
 
@@ -24,8 +26,9 @@ Lint = Callable[..., Outcome]
 
 
 @pytest.fixture
-def lint() -> Lint:
-    """Run the lint runner in-process with captured streams."""
+def lint(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Lint:
+    """Run the lint runner in-process with captured streams, away from the repository's kbp-lint.yaml."""
+    monkeypatch.chdir(tmp_path)
 
     def _lint(*paths: str | Path, stdin: bytes = b"", **options: object) -> Outcome:
         out, err = io.StringIO(), io.StringIO()
@@ -243,3 +246,9 @@ def test_helm_missing_exits_2_saying_how_to_get_it(
     assert result.code == 2
     assert "helm not found" in result.stderr
     assert "KBP_HELM" in result.stderr
+
+
+def test_repository_config_is_valid() -> None:
+    policy = config.load(Path(__file__).parents[3] / "kbp-lint.yaml")
+    assert policy.fail_on == Severity.WARNING
+    assert policy.exemptions
