@@ -73,5 +73,5 @@ def test_helm_failure_is_reported_with_its_stderr(tmp_path: Path) -> None:
     script = tmp_path / "helm"
     script.write_text("#!/bin/sh\necho 'Error: Chart.yaml file is missing' >&2\nexit 1\n")
     script.chmod(0o755)
-    with pytest.raises(HelmError, match="Chart.yaml file is missing"):
+    with pytest.raises(HelmError, match=r"Chart\.yaml file is missing"):
         helm.render([str(script), "template", "r", "c"])
