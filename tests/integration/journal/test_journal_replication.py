@@ -59,7 +59,7 @@ async def test_a_read_right_after_a_write_falls_back_to_the_primary(
     journal_for: ClientFactory, fresh_redis_pair: RedisPair
 ) -> None:
     pair = fresh_redis_pair
-    pair.replica.client().execute_command("REPLICAOF", "NO", "ONE")  # the replica stops hearing writes
+    pair.replica.client().replicaof("NO", "ONE")  # the replica stops hearing writes
     async with journal_for(pair) as writer, journal_for(pair) as other:
         entry_id = await add(writer, "written after the replica stopped")
 
