@@ -12,32 +12,56 @@ from kbp.lint.manifests import Manifest, as_list, as_map, label_map, template_me
 
 @dataclass(frozen=True)
 class Bundle:
+    """Objects grouped the ways cross-object rules look them up, built once per run."""
+
     manifests: tuple[Manifest, ...]
     by_kind: Mapping[str, tuple[Manifest, ...]]
+    by_name: Mapping[tuple[str, str], tuple[Manifest, ...]]
+    workloads: Mapping[str | None, tuple[tuple[Manifest, Mapping[str, str]], ...]]  # pod labels by namespace
+    scalers: Mapping[tuple[str, str], tuple[Manifest, ...]]  # HPAs by target (kind, name)
 
     def of_kind(self, *kinds: str) -> Iterator[Manifest]:
         for kind in kinds:
             yield from self.by_kind.get(kind, ())
 
     def find(self, kind: str, namespace: str | None, name: str) -> Manifest | None:
-        for m in self.by_kind.get(kind, ()):
-            if m.name == name and same_namespace(m.namespace, namespace):
+        for m in self.by_name.get((kind, name), ()):
+            if same_namespace(m.namespace, namespace):
                 return m
         return None
 
-    def pod_templates(self, namespace: str | None) -> Iterator[tuple[Manifest, dict[str, str]]]:
+    def pod_templates(self, namespace: str | None) -> Iterator[tuple[Manifest, Mapping[str, str]]]:
         """Every workload in the namespace with its pod labels."""
-        for m in self.manifests:
-            if template_path(m) is not None and same_namespace(m.namespace, namespace):
-                yield m, label_map(template_metadata(m))
+        if namespace is None:
+            for group in self.workloads.values():
+                yield from group
+            return
+        yield from self.workloads.get(namespace, ())
+        yield from self.workloads.get(None, ())
 
 
 def index(manifests: Iterable[Manifest]) -> Bundle:
     items = tuple(manifests)
-    groups: dict[str, list[Manifest]] = defaultdict(list)
+    kinds: dict[str, list[Manifest]] = defaultdict(list)
+    names: dict[tuple[str, str], list[Manifest]] = defaultdict(list)
     for m in items:
-        groups[m.kind].append(m)
-    return Bundle(items, {kind: tuple(ms) for kind, ms in groups.items()})
+        kinds[m.kind].append(m)
+        names[(m.kind, m.name)].append(m)
+    workloads: dict[str | None, list[tuple[Manifest, Mapping[str, str]]]] = defaultdict(list)
+    for m in items:
+        if template_path(m) is not None:
+            workloads[m.namespace].append((m, label_map(template_metadata(m))))
+    scalers: dict[tuple[str, str], list[Manifest]] = defaultdict(list)
+    for hpa in kinds.get("HorizontalPodAutoscaler", ()):
+        target = as_map(hpa.get(("spec", "scaleTargetRef")))
+        scalers[(str(target.get("kind", "")), str(target.get("name", "")))].append(hpa)
+    return Bundle(
+        items,
+        {kind: tuple(ms) for kind, ms in kinds.items()},
+        {key: tuple(ms) for key, ms in names.items()},
+        {ns: tuple(ws) for ns, ws in workloads.items()},
+        {key: tuple(ms) for key, ms in scalers.items()},
+    )
 
 
 def same_namespace(a: str | None, b: str | None) -> bool:

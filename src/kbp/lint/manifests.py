@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 Path = tuple[str | int, ...]
@@ -32,23 +33,24 @@ class Manifest:
     base: Path = ()  # where the object sits inside its YAML document (items of a List)
     duplicates: tuple[Path, ...] = ()
 
-    @property
+    # cached: rules ask for these thousands of times per run
+    @cached_property
     def kind(self) -> str:
         return str(self.body.get("kind", ""))
 
-    @property
+    @cached_property
     def api_version(self) -> str:
         return str(self.body.get("apiVersion", ""))
 
-    @property
+    @cached_property
     def metadata(self) -> Mapping[str, Any]:
         return as_map(self.body.get("metadata"))
 
-    @property
+    @cached_property
     def name(self) -> str:
         return str(self.metadata.get("name") or self.metadata.get("generateName") or "")
 
-    @property
+    @cached_property
     def namespace(self) -> str | None:
         ns = self.metadata.get("namespace")
         return str(ns) if ns else None

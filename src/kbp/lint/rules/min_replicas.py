@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from kbp.lint.bundle import Bundle, same_namespace
-from kbp.lint.manifests import Manifest, as_map
+from kbp.lint.manifests import Manifest
 from kbp.lint.rulebook import Hit, Options, Rule, Severity
 
 SCALED_KINDS = ("Deployment", "StatefulSet", "ReplicaSet", "ReplicationController")
@@ -14,13 +14,8 @@ SCALED_KINDS = ("Deployment", "StatefulSet", "ReplicaSet", "ReplicationControlle
 def _hpa_min(m: Manifest, bundle: Bundle) -> int | None:
     """The largest minReplicas of the HPAs that scale ``m``, or None if none does."""
     best: int | None = None
-    for hpa in bundle.of_kind("HorizontalPodAutoscaler"):
-        target = as_map(hpa.get(("spec", "scaleTargetRef")))
-        if (
-            target.get("kind") == m.kind
-            and target.get("name") == m.name
-            and same_namespace(hpa.namespace, m.namespace)
-        ):
+    for hpa in bundle.scalers.get((m.kind, m.name), ()):
+        if same_namespace(hpa.namespace, m.namespace):
             value = hpa.get(("spec", "minReplicas"))
             low = value if isinstance(value, int) else 1
             best = low if best is None else max(best, low)

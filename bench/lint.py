@@ -1,0 +1,395 @@
+"""Benchmark kbp lint against checkov, kube-score and kubeconform on one generated corpus, in one run.
+
+Generates ~2,100 realistic objects (Deployments, Services, ConfigMaps, Ingresses, HPAs, PDBs,
+StatefulSets, CronJobs, NetworkPolicies, Secrets...) in 231 multi-document files, with a seeded
+share of best-practice violations, then runs each available tool on it and prints wall time and
+peak RSS (GNU time), the ratios against kbp, the bars from issue 4, and a side-by-side count of
+objects flagged by kbp and by kube-score per practice.
+
+Tools are looked up, never installed here (install once, outside our lock):
+    python3 -m uv venv ~/.cache/kbp/bench-venv && \\
+        VIRTUAL_ENV=~/.cache/kbp/bench-venv python3 -m uv pip install checkov
+    GOBIN=~/.cache/kbp/bench-bin go install github.com/zegl/kube-score/cmd/kube-score@latest
+    GOBIN=~/.cache/kbp/bench-bin go install github.com/yannh/kubeconform/cmd/kubeconform@latest
+
+    .venv/bin/python bench/lint.py [--files 231] [--repeat 3] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+CACHE = Path.home() / ".cache" / "kbp"
+TIME = "/usr/bin/time"
+# kube-score check id -> the kbp rules that cover the same practice
+KUBE_SCORE_MAP: dict[str, tuple[str, ...]] = {
+    "container-image-tag": ("image-tag-latest", "image-tag-mutable"),
+    "container-resources": ("missing-requests", "missing-limits"),
+    "pod-probes": ("missing-probes",),
+    "container-security-context-privileged": ("privileged-container",),
+    "container-security-context-user-group-id": ("run-as-root",),
+    "deployment-replicas": ("min-replicas",),
+    "horizontalpodautoscaler-replicas": ("min-replicas",),
+    "deployment-pod-selector-labels-match-template-metadata-labels": ("selector-mismatch",),
+    "statefulset-pod-selector-labels-match-template-metadata-labels": ("selector-mismatch",),
+    "service-targets-pod": ("service-no-pods",),
+    "ingress-targets-service": ("ingress-missing-service",),
+    "statefulset-has-servicename": ("statefulset-headless-service",),
+}
+
+
+@dataclass(frozen=True)
+class Measurement:
+    tool: str
+    wall_s: float
+    peak_mb: float
+    exit_code: int
+    stdout: str
+
+
+# --- corpus -----------------------------------------------------------------------------------
+
+
+def _labels(app: str, team: str) -> dict[str, str]:
+    return {
+        "app.kubernetes.io/name": app,
+        "app.kubernetes.io/instance": team,
+        "app.kubernetes.io/part-of": team,
+    }
+
+
+def _container(app: str, rng: random.Random) -> dict[str, object]:
+    tag = rng.choices(["latest", "", "v1.4.2-9f8e7d6", "1.27", "v2.0.0-abc1234"], [6, 3, 70, 8, 13])[0]
+    c: dict[str, object] = {
+        "name": app,
+        "image": f"ghcr.io/example/{app}" + (f":{tag}" if tag else ""),
+        "ports": [{"name": "http", "containerPort": 8080}],
+        "resources": {
+            "requests": {"cpu": "100m", "memory": "128Mi"},
+            "limits": {"cpu": "500m", "memory": "256Mi"},
+        },
+        "readinessProbe": {"httpGet": {"path": "/readyz", "port": 8080}},
+        "livenessProbe": {"httpGet": {"path": "/healthz", "port": 8080}},
+        "securityContext": {"allowPrivilegeEscalation": False, "runAsNonRoot": True, "runAsUser": 10001},
+        "envFrom": [{"configMapRef": {"name": f"{app}-env-v{rng.randint(1, 9)}"}}],
+        "volumeMounts": [{"name": "config", "mountPath": "/etc/app"}],
+    }
+    if rng.random() < 0.12:
+        del c["livenessProbe"], c["readinessProbe"]
+    if rng.random() < 0.10:
+        c["resources"] = {"requests": {"cpu": "100m"}}
+    if rng.random() < 0.10:
+        c["env"] = [
+            {"name": "DB_PASSWORD", "valueFrom": {"secretKeyRef": {"name": f"{app}-db", "key": "password"}}}
+        ]
+    if rng.random() < 0.03:
+        c["securityContext"] = {"privileged": True}
+    return c
+
+
+def _workload(kind: str, app: str, team: str, rng: random.Random) -> dict[str, object]:
+    labels = _labels(app, team)
+    pod_labels = dict(labels) if rng.random() > 0.03 else {**labels, "app.kubernetes.io/name": app + "-x"}
+    config = f"{app}-config" if rng.random() < 0.3 else f"{app}-config-v{rng.randint(1, 5)}"
+    spec: dict[str, object] = {
+        "replicas": rng.choices([1, 2, 3], [10, 60, 30])[0],
+        "selector": {"matchLabels": labels},
+        "template": {
+            "metadata": {"labels": pod_labels},
+            "spec": {
+                "serviceAccountName": app,
+                "containers": [_container(app, rng)],
+                "volumes": [{"name": "config", "configMap": {"name": config}}],
+            },
+        },
+    }
+    if kind == "StatefulSet":
+        spec["serviceName"] = f"{app}-headless"
+        spec["volumeClaimTemplates"] = [
+            {
+                "metadata": {"name": "data"},
+                "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}},
+            }
+        ]
+    meta = {"name": app, "namespace": team, "labels": labels}
+    return {"apiVersion": "apps/v1", "kind": kind, "metadata": meta, "spec": spec}
+
+
+def _meta(name: str, app: str, team: str) -> dict[str, object]:
+    return {"name": name, "namespace": team, "labels": _labels(app, team)}
+
+
+def _service(name: str, app: str, team: str, *, headless: bool = False) -> dict[str, object]:
+    spec: dict[str, object] = {
+        "selector": _labels(app, team),
+        "ports": [{"name": "http", "port": 80, "targetPort": 8080}],
+    }
+    if headless:
+        spec["clusterIP"] = "None"
+    return {"apiVersion": "v1", "kind": "Service", "metadata": _meta(name, app, team), "spec": spec}
+
+
+def _web_app(app: str, team: str, rng: random.Random) -> list[dict[str, object]]:
+    kind = "StatefulSet" if rng.random() < 0.15 else "Deployment"
+    docs = [_workload(kind, app, team, rng), _service(app, app, team)]
+    if kind == "StatefulSet":
+        docs.append(_service(f"{app}-headless", app, team, headless=True))
+    data = {"LOG_LEVEL": "info", "PAGE_SIZE": "10"}
+    if rng.random() < 0.05:
+        data["API_TOKEN"] = "s3cr3t-value"
+    docs.append(
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": _meta(f"{app}-config-v1", app, team),
+            "data": data,
+        }
+    )
+    tls = [{"hosts": [f"{app}.example.com"], "secretName": f"{app}-tls"}] if rng.random() > 0.1 else []
+    backend = {"service": {"name": app if rng.random() > 0.04 else app + "-gone", "port": {"number": 80}}}
+    rule = {
+        "host": f"{app}.example.com",
+        "http": {"paths": [{"path": "/", "pathType": "Prefix", "backend": backend}]},
+    }
+    docs.append(
+        {
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "Ingress",
+            "metadata": _meta(app, app, team),
+            "spec": {"ingressClassName": "nginx", "tls": tls, "rules": [rule]},
+        }
+    )
+    target = {"apiVersion": "apps/v1", "kind": kind, "name": app}
+    docs.append(
+        {
+            "apiVersion": "autoscaling/v2",
+            "kind": "HorizontalPodAutoscaler",
+            "metadata": _meta(app, app, team),
+            "spec": {"scaleTargetRef": target, "minReplicas": 2, "maxReplicas": 6},
+        }
+    )
+    docs.append(
+        {
+            "apiVersion": "policy/v1",
+            "kind": "PodDisruptionBudget",
+            "metadata": _meta(app, app, team),
+            "spec": {"minAvailable": 1, "selector": {"matchLabels": _labels(app, team)}},
+        }
+    )
+    docs.append({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": _meta(app, app, team)})
+    filler = {"password": "bm90LWEtcmVhbC1zZWNyZXQ="}  # base64 "not-a-real-secret"
+    docs.append(
+        {"apiVersion": "v1", "kind": "Secret", "metadata": _meta(f"{app}-db", app, team), "data": filler}
+    )
+    netpol_spec = {"podSelector": {"matchLabels": _labels(app, team)}, "policyTypes": ["Ingress"]}
+    docs.append(
+        {
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "NetworkPolicy",
+            "metadata": _meta(app, app, team),
+            "spec": netpol_spec,
+        }
+    )
+    return docs
+
+
+def _namespace(team: str) -> list[dict[str, object]]:
+    quota = {"hard": {"requests.cpu": "20", "requests.memory": "40Gi"}}
+    defaults = {"limits": [{"type": "Container", "defaultRequest": {"cpu": "100m", "memory": "128Mi"}}]}
+    return [
+        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": team}},
+        {
+            "apiVersion": "v1",
+            "kind": "ResourceQuota",
+            "metadata": {"name": "quota", "namespace": team},
+            "spec": quota,
+        },
+        {
+            "apiVersion": "v1",
+            "kind": "LimitRange",
+            "metadata": {"name": "defaults", "namespace": team},
+            "spec": defaults,
+        },
+    ]
+
+
+def generate(root: Path, files: int, seed: int = 4) -> int:
+    """Write the corpus; return the number of objects."""
+    rng = random.Random(seed)
+    teams = [f"team-{i:02d}" for i in range(max(1, files // 23))]
+    objects = 0
+    for index in range(files):
+        team = teams[index % len(teams)]
+        if index < len(teams):
+            docs, name = _namespace(team), "namespace.yaml"
+        else:
+            docs, name = _web_app(f"svc-{index:03d}", team, rng), "app.yaml"
+        path = root / team / f"{index:03d}" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(yaml.safe_dump_all(docs, sort_keys=False))
+        objects += len(docs)
+    return objects
+
+
+# --- running ----------------------------------------------------------------------------------
+
+
+def measure(tool: str, cmd: list[str], env: dict[str, str] | None = None) -> Measurement:
+    with tempfile.NamedTemporaryFile("r", suffix=".time") as stats:
+        proc = subprocess.run(
+            [TIME, "-f", "%e %M", "-o", stats.name, *cmd],
+            capture_output=True,
+            text=True,
+            env={**os.environ, **(env or {})},
+            check=False,
+        )
+        wall, rss_kb = Path(stats.name).read_text().split()[-2:]
+    return Measurement(tool, float(wall), int(rss_kb) / 1024, proc.returncode, proc.stdout)
+
+
+def best_of(tool: str, cmd: list[str], repeat: int, env: dict[str, str] | None = None) -> Measurement:
+    runs = [measure(tool, cmd, env) for _ in range(repeat)]
+    wall = statistics.median(r.wall_s for r in runs)
+    return Measurement(tool, wall, max(r.peak_mb for r in runs), runs[-1].exit_code, runs[-1].stdout)
+
+
+def tool_commands(corpus: Path, files: list[str]) -> dict[str, list[str]]:
+    schemas = CACHE / "kubeconform-cache"  # fetched once from GitHub, then read from here
+    schemas.mkdir(parents=True, exist_ok=True)
+    checkov = str(CACHE / "bench-venv" / "bin" / "checkov")
+    bin_dir = CACHE / "bench-bin"
+    return {
+        "checkov": [checkov, "-d", str(corpus), "--framework", "kubernetes", "-o", "json", "--skip-download"],
+        "kube-score": [str(bin_dir / "kube-score"), "score", "-o", "json", *files],
+        "kubeconform": [
+            str(bin_dir / "kubeconform"),
+            "-summary",
+            "-output",
+            "json",
+            "-cache",
+            str(schemas),
+            str(corpus),
+        ],
+    }
+
+
+# --- reporting --------------------------------------------------------------------------------
+
+
+def kbp_flagged(report: str) -> dict[str, set[tuple[str, str, str]]]:
+    flagged: dict[str, set[tuple[str, str, str]]] = defaultdict(set)
+    for item in json.loads(report)["items"]:
+        obj = item.get("object", {})
+        flagged[item["ruleId"]].add((obj.get("kind", ""), obj.get("namespace", ""), obj.get("name", "")))
+    return flagged
+
+
+def kube_score_flagged(report: str) -> dict[str, set[tuple[str, str, str]]]:
+    flagged: dict[str, set[tuple[str, str, str]]] = defaultdict(set)
+    for obj in json.loads(report):
+        key = (obj["type_meta"]["kind"], obj["object_meta"].get("namespace", ""), obj["object_meta"]["name"])
+        for check in obj.get("checks") or []:
+            if not check.get("skipped") and check.get("grade", 10) <= 5:  # 1 critical, 5 warning
+                flagged[check["check"]["id"]].add(key)
+    return flagged
+
+
+def print_comparison(
+    kbp: dict[str, set[tuple[str, str, str]]], score: dict[str, set[tuple[str, str, str]]]
+) -> None:
+    print("\nFindings side by side (objects flagged; same practice):")
+    print(f"  {'kube-score check':<62} {'kube-score':>10} {'kbp':>6}  kbp rules")
+    for check, rules in KUBE_SCORE_MAP.items():
+        ours = set().union(*(kbp.get(r, set()) for r in rules))
+        print(f"  {check:<62} {len(score.get(check, set())):>10} {len(ours):>6}  {', '.join(rules)}")
+    only_score = sorted(c for c in score if c not in KUBE_SCORE_MAP)
+    print("  kube-score only: " + (", ".join(f"{c} ({len(score[c])})" for c in only_score) or "-"))
+    mapped = {r for rules in KUBE_SCORE_MAP.values() for r in rules}
+    only_kbp = sorted(r for r in kbp if r not in mapped)
+    print("  kbp only: " + (", ".join(f"{r} ({len(kbp[r])})" for r in only_kbp) or "-"))
+
+
+def print_table(results: list[Measurement], missing: list[str]) -> None:
+    base = results[0]
+    print(f"\n{'tool':<12} {'wall s':>8} {'peak MB':>9} {'exit':>5} {'time/kbp':>9} {'mem/kbp':>8}")
+    for r in results:
+        ratios = f"{r.wall_s / base.wall_s:>8.1f}x {r.peak_mb / base.peak_mb:>7.1f}x"
+        print(f"{r.tool:<12} {r.wall_s:>8.2f} {r.peak_mb:>9.1f} {r.exit_code:>5} {ratios}")
+    if missing:
+        print("unavailable: " + ", ".join(missing))
+
+
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "FAIL"
+
+
+def print_bars(by_tool: dict[str, Measurement]) -> None:
+    kbp = by_tool["kbp"]
+    print("\nBars (issue 4):")
+    if "checkov" in by_tool:
+        c = by_tool["checkov"]
+        speed, memory = c.wall_s / kbp.wall_s, kbp.peak_mb / c.peak_mb
+        print(f"  >= 50x faster than checkov:       {speed:7.1f}x  {verdict(speed >= 50)}")
+        print(f"  <= 1/10 of checkov's peak memory: {memory:7.3f}   {verdict(memory <= 0.1)}")
+    if "kube-score" in by_tool:
+        s = by_tool["kube-score"]
+        times = f"{kbp.wall_s:.2f}s vs {s.wall_s:.2f}s"
+        print(f"  no slower than kube-score:        {times}  {verdict(kbp.wall_s <= s.wall_s)}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--files", type=int, default=231)
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="runs of the fast tools (median); checkov runs once"
+    )
+    parser.add_argument("--keep", type=Path, help="write the corpus here and keep it")
+    args = parser.parse_args()
+    if not Path(TIME).exists():
+        sys.exit(f"{TIME} (GNU time) is required")
+    corpus = args.keep or Path(tempfile.mkdtemp(prefix="kbp-lint-bench-"))
+    try:
+        run(corpus, args.files, args.repeat)
+    finally:
+        if args.keep is None:
+            shutil.rmtree(corpus, ignore_errors=True)
+
+
+def run(corpus: Path, files: int, repeat: int) -> None:
+    objects = generate(corpus, files)
+    paths = sorted(str(p) for p in corpus.rglob("*.yaml"))
+    print(f"corpus: {objects} objects in {len(paths)} files ({corpus})")
+    kbp_cmd = [sys.executable, "-m", "kbp", "lint", "-o", "json", "--fail-on", "error", str(corpus)]
+    measure("kbp", kbp_cmd)  # warm the bytecode cache; not counted
+    results = [best_of("kbp", kbp_cmd, repeat)]
+    missing = []
+    for tool, cmd in tool_commands(corpus, paths).items():
+        if not Path(cmd[0]).exists():
+            missing.append(f"{tool} (no {cmd[0]})")
+            continue
+        print(f"running {tool}...", file=sys.stderr)
+        results.append(best_of(tool, cmd, 1 if tool == "checkov" else repeat))
+    print_table(results, missing)
+    by_tool = {r.tool: r for r in results}
+    print_bars(by_tool)
+    if "kube-score" in by_tool:
+        print_comparison(kbp_flagged(by_tool["kbp"].stdout), kube_score_flagged(by_tool["kube-score"].stdout))
+
+
+if __name__ == "__main__":
+    main()
