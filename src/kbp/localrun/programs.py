@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -23,6 +24,9 @@ class Program:
     autorestart: bool = True
     stopsignal: str = "TERM"
     stopwait_s: int = 10
+    # Chatty programs write their log file themselves: supervisord relaying every line through a pipe
+    # cost it ~9% of a core at only 700 req/s (one JSON access line per API request).
+    writes_own_log: bool = False
 
 
 def api_name(index: int) -> str:
@@ -53,6 +57,7 @@ def build_programs(options: StackOptions) -> tuple[Program, ...]:
             env=api_env(options, port),
             # Long enough for uvicorn to finish in-flight requests after SIGTERM.
             stopwait_s=20,
+            writes_own_log=True,
         )
         for i, port in enumerate(options.ports.api)
     )
@@ -111,9 +116,15 @@ serverurl=unix://{_escape(str(paths.supervisor_socket))}
 
 def _program_section(options: StackOptions, program: Program) -> str:
     env = ",".join(f'{key}="{_escape(value)}"' for key, value in program.env.items())
+    log = options.paths.log(program.name)
+    command = program.command
+    if program.writes_own_log:
+        # exec keeps the pid supervisord watches; the shell only sets up the redirection.
+        inner = " ".join(shlex.quote(arg) for arg in command)
+        command = ("/bin/sh", "-c", f"exec {inner} >>{shlex.quote(str(log))} 2>&1")
     lines = [
         f"\n[program:{program.name}]",
-        f"command={' '.join(_quote(arg) for arg in program.command)}",
+        f"command={' '.join(_quote(arg) for arg in command)}",
         f"priority={program.priority}",
         "autostart=true",
         f"autorestart={'true' if program.autorestart else 'false'}",
@@ -124,7 +135,7 @@ def _program_section(options: StackOptions, program: Program) -> str:
         "stopasgroup=true",
         "killasgroup=true",
         f"directory={_escape(str(options.paths.root))}",
-        f"stdout_logfile={_escape(str(options.paths.log(program.name)))}",
+        f"stdout_logfile={'NONE' if program.writes_own_log else _escape(str(log))}",
         "stdout_logfile_maxbytes=20MB",
         "stdout_logfile_backups=2",
         "redirect_stderr=true",

@@ -78,7 +78,6 @@ def test_huge_bodies_get_a_json_413(local_stack: LocalStack, size: int) -> None:
         "/api/-1",
         "/api/abc",
         "/api/1e3",
-        "/api/%00",
         "/api/%F0%9F%9A%80",
         "/api/1/2",
     ],
@@ -88,6 +87,13 @@ def test_unknown_ids_get_404(local_stack: LocalStack, method: str, path: str) ->
     with local_stack.client() as client:
         response = client.request(method, path)
     assert response.status_code == 404, response.text
+    assert response.json()["detail"]
+
+
+def test_a_nul_in_the_path_is_refused_by_nginx(local_stack: LocalStack) -> None:
+    with local_stack.client() as client:
+        response = client.get("/api/%00")
+    assert response.status_code == 400
 
 
 @pytest.mark.parametrize("page", ["0", "-1", "abc", "1.5", "99999999999", ""])

@@ -59,7 +59,12 @@ def test_supervisord_conf_has_a_private_socket_and_a_log_per_program() -> None:
     assert conf.get("supervisorctl", "serverurl") == "unix:///srv/state/run/supervisor.sock"
     for program in PROGRAMS:
         section = f"program:{program.name}"
-        assert conf.get(section, "stdout_logfile") == f"/srv/state/logs/{program.name}.log"
+        log = f"/srv/state/logs/{program.name}.log"
+        if program.writes_own_log:
+            assert conf.get(section, "stdout_logfile") == "NONE"
+            assert f">>{log} 2>&1" in conf.get(section, "command")
+        else:
+            assert conf.get(section, "stdout_logfile") == log
         assert conf.get(section, "stopasgroup") == "true"
     assert conf.get("program:nginx", "command") == (
         'nginx -p /srv/state/nginx -c /srv/state/nginx/nginx.conf -g "daemon off;"'
@@ -82,3 +87,9 @@ def test_redis_autorestart_is_an_option() -> None:
     conf.read_string(supervisord_conf(no_restart, build_programs(no_restart)))
     assert conf.get("program:redis-primary", "autorestart") == "false"
     assert conf.get("program:api-1", "autorestart") == "true"
+
+
+def test_api_processes_write_their_own_logs_through_exec() -> None:
+    api = parsed().get("program:api-1", "command")
+    assert api == ('/bin/sh -c "exec /venv/bin/python -m journal >>/srv/state/logs/api-1.log 2>&1"')
+    assert [p.name for p in PROGRAMS if p.writes_own_log] == ["api-1", "api-2"]
