@@ -13,10 +13,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from localstack_handles import LocalStack, free_ports, require_binaries
 
 from kbp.localrun import stack
 from kbp.localrun.options import Ports, StackOptions
+from support.localstack import LocalStack, free_ports, require_binaries
 
 WEB_DIR = Path(__file__).resolve().parents[3] / "web"
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from localstack_handles import LocalStack
+
+from support.localstack import LocalStack
 
 JSON_HEADERS = {"Content-Type": "application/json"}
 

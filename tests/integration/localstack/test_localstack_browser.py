@@ -8,11 +8,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from localstack_handles import LocalStack, wait_until
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from kbp.localrun import supervising
 from kbp.localrun.redisconf import PRIMARY
+from support.localstack import LocalStack, wait_until
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

@@ -7,7 +7,8 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
-from localstack_handles import LocalStack
+
+from support.localstack import LocalStack
 
 WRITES = 200
 CONNECTIONS = 32

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from localstack_handles import LocalStack, wait_until
+
+from support.localstack import LocalStack, wait_until
 
 
 def test_add_get_list_delete_round_trip(local_stack: LocalStack) -> None:

@@ -5,11 +5,10 @@ from __future__ import annotations
 import os
 import signal
 
-from localstack_handles import LocalStack, wait_until
-
 from kbp.localrun import supervising
 from kbp.localrun.redisconf import PRIMARY, REPLICA
 from kbp.localrun.redisprobe import command_calls
+from support.localstack import LocalStack, wait_until
 
 # Commands that are not the journal reading or writing data (probes, replication, connection set-up).
 _ADMIN = frozenset(

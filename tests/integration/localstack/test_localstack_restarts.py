@@ -6,9 +6,9 @@ import threading
 from collections import Counter
 
 import httpx
-from localstack_handles import LocalStack, wait_until
 
 from kbp.localrun import supervising
+from support.localstack import LocalStack, wait_until
 
 WRITERS = 4
 
