@@ -59,6 +59,7 @@ class AccessMiddleware:
             await send(message)
 
         structlog.contextvars.bind_contextvars(request_id=request_id.decode())
+        self.log.debug("request_started", method=scope["method"], path=scope["path"][:256])
         try:
             await self.app(scope, receive, send_with_id)
         finally:
