@@ -93,6 +93,9 @@ def apiserver(spec: Spec) -> Component:
         f"--bind-address={LOCALHOST}",
         # Without it the apiserver looks for a default route and fails on an offline host.
         f"--advertise-address={LOCALHOST}",
+        # 1.37 refuses a loopback advertise address with an endpoint reconciler; nothing runs
+        # in pods here that would need the `kubernetes` Service's endpoints.
+        "--endpoint-reconciler-type=none",
         f"--secure-port={spec.ports.apiserver}",
         f"--tls-cert-file={lay.cert('apiserver')}",
         f"--tls-private-key-file={lay.key('apiserver')}",
