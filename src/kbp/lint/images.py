@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -95,6 +96,21 @@ class ImageRef:
 
 def parse(reference: str) -> ImageRef:
     """Parse and normalize an image reference; raise ``ImageReferenceError`` if it is malformed."""
+    parsed = _parse_cached(reference)
+    if isinstance(parsed, str):
+        raise ImageReferenceError(parsed)
+    return parsed
+
+
+@functools.lru_cache(maxsize=4096)  # four image rules parse each container's image; images repeat
+def _parse_cached(reference: str) -> ImageRef | str:
+    try:
+        return _parse(reference)
+    except ImageReferenceError as err:
+        return str(err)
+
+
+def _parse(reference: str) -> ImageRef:
     if _IDENTIFIER.match(reference):
         raise ImageReferenceError(f"{reference!r}: a 64-hex identifier is not a repository name")
     match = _REFERENCE.match(reference)

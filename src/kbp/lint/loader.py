@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 from yaml.constructor import SafeConstructor
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.nodes import MappingNode, Node, ScalarNode
 
 from kbp.lint.errors import InputError
 from kbp.lint.manifests import Manifest, Path, Position
@@ -54,48 +54,58 @@ def _mark(node: Node) -> Position:
 
 
 def _build(node: Node, path: Path, doc: _Doc, source: str) -> Any:
-    if isinstance(node, ScalarNode):
-        return _scalar(node)
+    # The hot loop of lint: type(...) is checks and local lookups, not isinstance and helpers.
+    if type(node) is ScalarNode:
+        return node.value if node.tag == _STR else _scalar(node)
     seen = doc.memo.get(id(node))
     if seen is not None:  # an alias: share the value, never re-expand (billion-laughs safe)
         return seen
     if len(path) > MAX_DEPTH:
-        line, col = _mark(node)
-        raise InputError(source, line, col, f"nesting deeper than {MAX_DEPTH} levels")
-    if isinstance(node, SequenceNode):
-        items: list[Any] = []
-        doc.memo[id(node)] = items
-        for index, child in enumerate(node.value):
-            doc.positions[(*path, index)] = _mark(child)
-            items.append(_build(child, (*path, index), doc, source))
-        return items
-    if isinstance(node, MappingNode):
+        raise InputError(source, *_mark(node), f"nesting deeper than {MAX_DEPTH} levels")
+    if type(node) is MappingNode:
         return _build_mapping(node, path, doc, source)
-    return None
+    items: list[Any] = []
+    doc.memo[id(node)] = items
+    positions = doc.positions
+    for index, child in enumerate(node.value):
+        child_path = (*path, index)
+        mark = child.start_mark
+        positions[child_path] = (mark.line + 1, mark.column + 1)
+        items.append(_build(child, child_path, doc, source))
+    return items
+
+
+def _flatten(node: MappingNode, source: str) -> int:
+    """Resolve `<<` merge keys in place (merged pairs go first); return how many pairs were merged."""
+    own = sum(1 for k, _ in node.value if k.tag != _MERGE)
+    try:
+        _CTOR.flatten_mapping(node)
+    except yaml.YAMLError as err:
+        raise InputError(source, *_mark(node), f"bad merge key: {getattr(err, 'problem', err)}") from None
+    return len(node.value) - own
 
 
 def _build_mapping(node: MappingNode, path: Path, doc: _Doc, source: str) -> dict[Any, Any]:
     out: dict[Any, Any] = {}
     doc.memo[id(node)] = out
-    own = sum(1 for k, _ in node.value if k.tag != _MERGE)
-    try:
-        _CTOR.flatten_mapping(node)  # resolves `<<` merge keys in place, merged pairs first
-    except yaml.YAMLError as err:
-        line, col = _mark(node)
-        raise InputError(source, line, col, f"bad merge key: {getattr(err, 'problem', err)}") from None
-    merged = len(node.value) - own
-    explicit: set[Any] = set()
+    pairs = node.value
+    merged = _flatten(node, source) if any(k.tag == _MERGE for k, _ in pairs) else 0
+    explicit: set[Any] | None = set() if merged else None
+    positions = doc.positions
     for number, (key_node, value_node) in enumerate(node.value):
-        if not isinstance(key_node, ScalarNode):
-            line, col = _mark(key_node)
-            raise InputError(source, line, col, "mapping key is not a scalar")
+        if type(key_node) is not ScalarNode:
+            raise InputError(source, *_mark(key_node), "mapping key is not a scalar")
         key = key_node.value  # keys stay text, as in the JSON the API server sees (`on:` is not True)
         child: Path = (*path, key)
-        if number >= merged:  # explicit keys may override merged ones, not each other
+        if explicit is None:
+            if key in out:
+                doc.duplicates.append(child)
+        elif number >= merged:  # explicit keys may override merged ones, not each other
             if key in explicit:
                 doc.duplicates.append(child)
             explicit.add(key)
-        doc.positions[child] = _mark(key_node)
+        mark = key_node.start_mark
+        positions[child] = (mark.line + 1, mark.column + 1)
         out[key] = _build(value_node, child, doc, source)
     return out
 

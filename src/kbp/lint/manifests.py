@@ -80,7 +80,8 @@ class Container:
 
 
 def as_map(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
+    # dict, not the Mapping ABC: the loader only builds dicts and ABC checks are slow here
+    return value if isinstance(value, dict) else {}
 
 
 def as_list(value: Any) -> list[Any]:
@@ -92,7 +93,7 @@ def dig(value: Any, path: Path) -> Any:
         if isinstance(key, int):
             if not isinstance(value, list) or key >= len(value):
                 return None
-        elif not isinstance(value, Mapping):
+        elif not isinstance(value, dict):
             return None
         value = value[key] if isinstance(key, int) else value.get(key)
     return value
@@ -130,7 +131,7 @@ def containers(m: Manifest, *, include_init: bool = True) -> Iterator[Container]
         if is_init and not include_init:
             continue
         for index, body in enumerate(as_list(spec.get(list_name))):
-            if isinstance(body, Mapping):
+            if isinstance(body, dict):
                 yield Container((*spec_path, list_name, index), body, init=is_init)
 
 
@@ -149,10 +150,10 @@ def field_name(body: Mapping[str, Any], path: Path) -> str:
     for key in path:
         if isinstance(key, int):
             item = value[key] if isinstance(value, list) and key < len(value) else None
-            named = isinstance(item, Mapping) and isinstance(item.get("name"), str)
+            named = isinstance(item, dict) and isinstance(item.get("name"), str)
             out.append(f"[{item['name']}]" if named and item is not None else f"[{key}]")
             value = item
         else:
             out.append(f".{key}" if out else str(key))
-            value = value.get(key) if isinstance(value, Mapping) else None
+            value = value.get(key) if isinstance(value, dict) else None
     return "".join(out)

@@ -252,3 +252,28 @@ def test_repository_config_is_valid() -> None:
     policy = config.load(Path(__file__).parents[3] / "kbp-lint.yaml")
     assert policy.fail_on == Severity.WARNING
     assert policy.exemptions
+
+
+def test_python_dash_m_entry_matches_kbp_lint(tmp_path: Path) -> None:
+    import subprocess  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+
+    path = write(tmp_path, "pod.yaml", BARE_POD)
+    fast = subprocess.run(
+        [sys.executable, "-m", "kbp.lint", "--fail-on", "error", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+        cwd=tmp_path,
+    )
+    assert fast.returncode == 0
+    assert "bare-pod" in fast.stdout
+    bad = subprocess.run(
+        [sys.executable, "-m", "kbp.lint", "-o", "yaml", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert bad.returncode == 2
+    assert "invalid choice" in bad.stderr
