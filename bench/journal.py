@@ -6,7 +6,9 @@ thread count. Prints req/s, p50 and p99 per target and the dynamic/static ratios
 at about half its peak rate (wrk2 is not in Debian: a per-connection `delay()` paces wrk instead) and
 prints the rate achieved and its p99. Bars (issue 2): GET >= 20% of static; p99 < 25 ms at half peak.
 
-    .venv/bin/python bench/journal.py [--duration 10] [--connections 32] [--threads 1,2]
+    .venv/bin/python bench/journal.py [--duration 10] [--connections 32] [--threads 1,2] [--rounds 1]
+
+Exit status 1 when a bar is missed.
 """
 
 from __future__ import annotations
@@ -189,7 +191,7 @@ def bench(args: argparse.Namespace, options: StackOptions, tmp: Path) -> int:
     load = os.getloadavg()[0]
     print(
         f"GET /api body: {size} bytes; static file: {size} bytes; cores: {os.cpu_count()}; "
-        f"load average: {load:.2f}; wrk -c{args.connections} -d{args.duration}s\n"
+        f"load average: {load:.2f}; wrk -c{args.connections} -d{args.duration}s, {args.rounds} round(s)\n"
     )
     results = run_matrix(args, base, write_scripts(tmp))
     static = {r.threads: r.rps for r in results if r.target == "static file"}
@@ -202,17 +204,31 @@ def bench(args: argparse.Namespace, options: StackOptions, tmp: Path) -> int:
 
 
 def run_matrix(args: argparse.Namespace, base: str, scripts: dict[str, Path]) -> list[Result]:
-    """Static, GET and POST back to back for each thread count, so they share the box's conditions."""
+    """Static, GET and POST back to back for each thread count, so they share the box's conditions.
+
+    With --rounds > 1 the whole matrix repeats and each cell keeps its median run (by req/s): on a shared
+    machine, background load drifts between runs, and interleaving keeps the ratios fair.
+    """
     targets = [
         ("static file", f"{base}/_static/page.json", scripts["get"]),
         ("GET /api", f"{base}/api", scripts["get"]),
         ("POST /api", f"{base}/api", scripts["post"]),
     ]
-    return [
-        measure(target, url, script, threads=threads, connections=args.connections, duration_s=args.duration)
-        for threads in args.threads
-        for target, url, script in targets
+    rounds = [
+        [
+            measure(
+                target, url, script, threads=threads, connections=args.connections, duration_s=args.duration
+            )
+            for threads in args.threads
+            for target, url, script in targets
+        ]
+        for _ in range(args.rounds)
     ]
+    return [median_run(list(cell)) for cell in zip(*rounds, strict=True)]
+
+
+def median_run(runs: list[Result]) -> Result:
+    return sorted(runs, key=lambda r: r.rps)[len(runs) // 2]
 
 
 def report(best: Result, static_rps: float, half: Result, *, errors: int) -> int:
@@ -242,6 +258,7 @@ def parse_args() -> argparse.Namespace:
         default=[1, 2],
         help="wrk thread counts to try (default 1,2)",
     )
+    parser.add_argument("--rounds", type=int, default=1, help="repeat the matrix, keep medians (default 1)")
     parser.add_argument("--nginx-workers", type=int, default=1, help="NGINX worker processes (default 1)")
     return parser.parse_args()
 
