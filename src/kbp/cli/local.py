@@ -118,7 +118,8 @@ def up(
         typer.echo(f"already running: {running.url}")
         return
     typer.echo(f"ready in {result.elapsed_s:.1f}s: {options.url}")
-    typer.echo(f"logs: {options.paths.logs}/  stop: kbp down --state-dir {options.state_dir}", err=True)
+    stop = "Ctrl-C" if foreground else f"kbp down --state-dir {options.state_dir}"
+    typer.echo(f"logs: {options.paths.logs}/  stop: {stop}", err=True)
     if result.process is not None:
         _stay_attached(options, result.process.pid)
 
