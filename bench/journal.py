@@ -51,6 +51,7 @@ wrk.body = '{json.dumps({"text": ENTRY_TEXT})}'
 """
 PACED_LUA = "function delay() return {delay_ms} end\n"
 PACE_DELAY_MS = 10
+PACE_PROBES = 3
 BAR_RATIO = 0.20
 BAR_P99_MS = 25.0
 
@@ -139,10 +140,14 @@ def paced(base: str, directory: Path, *, peak_rps: float, duration_s: int) -> Re
     script = directory / "paced.lua"
     script.write_text(PACED_LUA.format(delay_ms=PACE_DELAY_MS) + REPORT_LUA)
     target = peak_rps / 2
-    # A connection does one request per (delay + latency); size the pool for the target, then correct once.
+    # A connection does one request per (delay + latency): size the pool for the target, then correct it
+    # with short probes until the rate lands within 10 % (latency grows with load, so one guess is off).
     connections = max(1, round(target * (PACE_DELAY_MS + 1) / 1000))
-    probe = measure("probe", f"{base}/api", script, threads=1, connections=connections, duration_s=3)
-    connections = max(1, round(connections * target / max(probe.rps, 1.0)))
+    for _ in range(PACE_PROBES):
+        probe = measure("probe", f"{base}/api", script, threads=1, connections=connections, duration_s=3)
+        if abs(probe.rps - target) <= 0.1 * target:
+            break
+        connections = max(1, round(connections * target / max(probe.rps, 1.0)))
     return measure(
         "GET /api @ half peak",
         f"{base}/api",
