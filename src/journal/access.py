@@ -58,7 +58,7 @@ class AccessMiddleware:
                 message["headers"] = [*message.get("headers", ()), (REQUEST_ID_HEADER, request_id)]
             await send(message)
 
-        structlog.contextvars.bind_contextvars(request_id=request_id.decode())
+        tokens = structlog.contextvars.bind_contextvars(request_id=request_id.decode())
         self.log.debug("request_started", method=scope["method"], path=scope["path"][:256])
         try:
             await self.app(scope, receive, send_with_id)
@@ -75,4 +75,4 @@ class AccessMiddleware:
                 status=status,
                 duration_ms=round(duration_s * 1000, 3),
             )
-            structlog.contextvars.clear_contextvars()
+            structlog.contextvars.reset_contextvars(**tokens)  # cheaper than clear: no context copy

@@ -18,7 +18,7 @@ from starlette.routing import Route
 
 from journal import openapi, store
 from journal.access import AccessMiddleware
-from journal.api import JSON, JournalApi
+from journal.api import JSON, JournalApi, ListFastPath
 from journal.health import Probes
 from journal.logs import configure_logging
 from journal.metrics import Metrics, StoreEvents
@@ -65,6 +65,7 @@ def create_app(config: Config | None = None, *, clock: Callable[[], datetime] = 
     api = JournalApi(
         store=journal_store, page_size=config.entries, max_body_bytes=config.max_body_bytes, clock=clock
     )
+    api_routes = api.routes()
     document = openapi.render_document()
 
     async def openapi_json(request: Request) -> Response:
@@ -80,10 +81,13 @@ def create_app(config: Config | None = None, *, clock: Callable[[], datetime] = 
     app = Starlette(
         routes=[
             Route("/api/openapi.json", openapi_json, methods=["GET"]),
-            *api.routes(),
+            *api_routes,
             *Probes(store=journal_store, metrics=metrics).routes(),
         ],
-        middleware=[Middleware(AccessMiddleware, metrics=metrics, log=log)],
+        middleware=[
+            Middleware(AccessMiddleware, metrics=metrics, log=log),
+            Middleware(ListFastPath, api=api, route=api_routes[0]),
+        ],
         exception_handlers={HTTPException: http_error, store.StoreUnavailableError: store_unavailable},
         lifespan=lifespan,
     )

@@ -48,10 +48,13 @@ def configure_logging(level: str, stream: TextIO | None = None) -> FilteringBoun
             ],
         )
     )
-    for name in ("", "uvicorn", "uvicorn.error", "uvicorn.access"):
+    for name in ("", "uvicorn", "uvicorn.error"):
         stdlib_logger = logging.getLogger(name)
         stdlib_logger.handlers = [handler] if name == "" else []
         stdlib_logger.propagate = name != ""
         stdlib_logger.setLevel(numeric)
+    # AccessMiddleware writes the one line per request; uvicorn's own access line would double it.
+    access = logging.getLogger("uvicorn.access")
+    access.handlers, access.propagate, access.disabled = [], False, True
     journal_logger: FilteringBoundLogger = structlog.get_logger("journal").bind()
     return journal_logger

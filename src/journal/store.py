@@ -23,6 +23,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
+from journal.coalescing import Coalescer
 from journal.models import Page
 from journal.pipelining import Address, Arg, Connection, RedisError, ReplyError
 
@@ -129,6 +130,7 @@ class Store:
         self._replica = Connection(replica)
         self._observer = observer
         self._last_version = 0
+        self._pages: Coalescer[tuple[int, int], Page] = Coalescer()
 
     async def close(self) -> None:
         await self._primary.close()
@@ -165,7 +167,13 @@ class Store:
         return snapshot.value
 
     async def page(self, *, number: int, size: int) -> Page:
-        """Page `number` (from 1) of `size` entries, newest first, with the total count."""
+        """Page `number` (from 1) of `size` entries, newest first, with the total count.
+
+        Concurrent reads of the same page share one Redis call issued after they arrived.
+        """
+        return await self._pages.run((number, size), lambda: self._read_page(number, size))
+
+    async def _read_page(self, number: int, size: int) -> Page:
 
         async def read(connection: Connection) -> _Snapshot[tuple[int, tuple[bytes, ...]]]:
             start = (number - 1) * size
