@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import glob
 import os
 import re
 import shutil
@@ -13,8 +14,8 @@ from kbp.lint.errors import HelmError
 from kbp.lint.sources import Source
 
 HELM_ENV = "KBP_HELM"
-# Where `make controlplane` / testenv leave binaries it builds.
-CACHE_CANDIDATES = ("~/.cache/kbp/bin/helm", "~/.cache/kbp/testenv/bin/helm", "~/.cache/kbp/helm/helm")
+# Where testenv/build.sh (`make controlplane`) installs helm: ~/.cache/kbp/testenv/<key>/helm.
+CACHE_GLOBS = ("~/.cache/kbp/bin/helm", "~/.cache/kbp/testenv/*/helm")
 _SOURCE = re.compile(r"^# Source: (?P<path>.+?)\s*$", re.MULTILINE)
 RENDER_TIMEOUT_S = 120
 
@@ -28,13 +29,14 @@ def find_helm() -> str:
     found = shutil.which("helm")
     if found:
         return found
-    for candidate in CACHE_CANDIDATES:
-        path = os.path.expanduser(candidate)
-        if os.access(path, os.X_OK):
-            return path
+    for pattern in CACHE_GLOBS:
+        built = sorted(glob.glob(os.path.expanduser(pattern)), key=os.path.getmtime, reverse=True)
+        for path in built:
+            if os.access(path, os.X_OK):
+                return path
     raise HelmError(
         "helm not found: install it (https://helm.sh/docs/intro/install/), put it on PATH, "
-        f"or set {HELM_ENV}=/path/to/helm (`make controlplane` builds one into ~/.cache/kbp)"
+        f"set {HELM_ENV}=/path/to/helm, or run `bash testenv/build.sh` (builds one into ~/.cache/kbp/testenv)"
     )
 
 
