@@ -9,6 +9,7 @@ import contextlib
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 
+import orjson
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -34,9 +35,9 @@ async def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     detail = exc.detail
     if exc.status_code == 405:
-        detail = f"method {request.method} is not allowed on {request.url.path}"
+        detail = f"method {request.method[:16]} is not allowed on {request.scope['path'][:128]}"
     elif exc.status_code == 404 and detail == "Not Found":
-        detail = f"no route for {request.url.path[:128]}"
+        detail = f"no route for {request.scope['path'][:128]}"
     return Response(_detail(detail), status_code=exc.status_code, headers=exc.headers, media_type=JSON)
 
 
@@ -45,9 +46,12 @@ async def store_unavailable(request: Request, exc: Exception) -> Response:
     return Response(_detail(str(exc)), status_code=503, headers={"Retry-After": "1"}, media_type=JSON)
 
 
-def _detail(text: str) -> bytes:
-    import orjson  # noqa: PLC0415 - keeps the module's import block about wiring
+async def internal_error(request: Request, exc: Exception) -> Response:
+    # A bug, not bad input: JSON like every other answer; uvicorn logs the traceback.
+    return Response(_detail("internal error"), status_code=500, media_type=JSON)
 
+
+def _detail(text: str) -> bytes:
     return orjson.dumps({"detail": text})
 
 
@@ -88,7 +92,11 @@ def create_app(config: Config | None = None, *, clock: Callable[[], datetime] = 
             Middleware(AccessMiddleware, metrics=metrics, log=log),
             Middleware(ListFastPath, api=api, route=api_routes[0]),
         ],
-        exception_handlers={HTTPException: http_error, store.StoreUnavailableError: store_unavailable},
+        exception_handlers={
+            HTTPException: http_error,
+            store.StoreUnavailableError: store_unavailable,
+            Exception: internal_error,
+        },
         lifespan=lifespan,
     )
     app.router.redirect_slashes = False  # behind a path-routing proxy, a redirect would leave /api
