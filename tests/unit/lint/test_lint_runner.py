@@ -63,6 +63,15 @@ spec:
           securityContext: {allowPrivilegeEscalation: false}
           readinessProbe: {httpGet: {path: /readyz, port: 8080}}
           livenessProbe: {httpGet: {path: /healthz, port: 8080}}
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata:
+  name: api
+spec:
+  maxUnavailable: 1
+  selector:
+    matchLabels: {app.kubernetes.io/name: api}
 """
 BARE_POD = """\
 apiVersion: v1
@@ -92,7 +101,7 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
 def test_clean_input_exits_0(lint: Lint, tmp_path: Path) -> None:
     result = lint(write(tmp_path, "good.yaml", GOOD))
     assert (result.code, result.stdout) == (0, "")
-    assert "0 findings; 1 objects in 1 files" in result.stderr
+    assert "0 findings; 2 objects in 1 files" in result.stderr
 
 
 def test_findings_at_threshold_exit_1_and_below_exit_0(lint: Lint, tmp_path: Path) -> None:
