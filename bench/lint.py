@@ -49,6 +49,9 @@ KUBE_SCORE_MAP: dict[str, tuple[tuple[str, ...], str]] = {
     "service-targets-pod": (("service-no-pods",), ""),
     "ingress-targets-service": (("ingress-missing-service",), ""),
     "statefulset-has-servicename": (("statefulset-headless-service",), ""),
+    "deployment-targeted-by-hpa-does-not-have-replicas-configured": (("replicas-with-hpa",), "Deployment"),
+    "deployment-has-poddisruptionbudget": (("missing-pdb",), "Deployment"),
+    "statefulset-has-poddisruptionbudget": (("missing-pdb",), "StatefulSet"),
 }
 
 
