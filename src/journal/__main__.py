@@ -26,6 +26,7 @@ def main() -> int:
         log_config=None,  # create_app routes uvicorn's records through the JSON renderer
         access_log=False,  # AccessMiddleware logs one line per request
         server_header=False,
+        proxy_headers=False,  # nothing reads the client address; NGINX's is in X-Forwarded-For
         timeout_graceful_shutdown=config.shutdown_timeout_s,
     )
     return 0

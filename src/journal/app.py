@@ -8,14 +8,15 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
+from typing import Any
 
 import orjson
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+from starlette.types import ASGIApp
 
 from journal import openapi, store
 from journal.access import AccessMiddleware
@@ -25,6 +26,21 @@ from journal.logs import configure_logging
 from journal.metrics import Metrics, StoreEvents
 from journal.pipelining import Address
 from journal.settings import Config, load_config
+
+
+class JournalApp(Starlette):
+    """Starlette, with the access log and the `GET /api` fast path outside its error layers.
+
+    Starlette always puts ServerErrorMiddleware outermost; wrapping it instead keeps the hot path
+    to two plain ASGI calls (the access log still sees every request, including errors).
+    """
+
+    def __init__(self, *, outer: Callable[[ASGIApp], ASGIApp], **kwargs: Any) -> None:
+        self._outer = outer
+        super().__init__(**kwargs)
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return self._outer(super().build_middleware_stack())
 
 
 def utcnow() -> datetime:
@@ -55,7 +71,7 @@ def _detail(text: str) -> bytes:
     return orjson.dumps({"detail": text})
 
 
-def create_app(config: Config | None = None, *, clock: Callable[[], datetime] = utcnow) -> Starlette:
+def create_app(config: Config | None = None, *, clock: Callable[[], datetime] = utcnow) -> JournalApp:
     """Build the app; with no config, read it from the environment and the config dir."""
     config = config or load_config()
     log = configure_logging(config.log_level)
@@ -82,16 +98,15 @@ def create_app(config: Config | None = None, *, clock: Callable[[], datetime] = 
         await journal_store.close()
         log.info("stopped")
 
-    app = Starlette(
+    app = JournalApp(
         routes=[
             Route("/api/openapi.json", openapi_json, methods=["GET"]),
             *api_routes,
             *Probes(store=journal_store, metrics=metrics).routes(),
         ],
-        middleware=[
-            Middleware(AccessMiddleware, metrics=metrics, log=log),
-            Middleware(ListFastPath, api=api, route=api_routes[0]),
-        ],
+        outer=lambda app: AccessMiddleware(
+            ListFastPath(app, api=api, route=api_routes[0]), metrics=metrics, log=log
+        ),
         exception_handlers={
             HTTPException: http_error,
             store.StoreUnavailableError: store_unavailable,

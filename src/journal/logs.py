@@ -6,6 +6,7 @@ renderer, so every line on stdout is JSON.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
 from typing import Any, TextIO
@@ -18,6 +19,36 @@ LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNI
 LEVELS["critical"] = logging.CRITICAL
 
 
+class BatchingWriter:
+    """A structlog logger that flushes once per event-loop iteration, not once per line.
+
+    Lines are written at once, so nothing is reordered; a burst of requests finishing in one
+    iteration costs one write syscall instead of one each, and no line waits longer than that.
+    """
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self._flush_pending = False
+
+    def msg(self, message: str) -> None:
+        self._stream.write(message + "\n")
+        if self._flush_pending:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # start-up and tests outside a loop: flush now
+            self._stream.flush()
+            return
+        self._flush_pending = True
+        loop.call_soon(self._flush)
+
+    def _flush(self) -> None:
+        self._flush_pending = False
+        self._stream.flush()
+
+    debug = info = warning = error = critical = exception = msg
+
+
 def _dumps(event: Any, **_: Any) -> str:
     return orjson.dumps(event, default=str).decode()
 
@@ -26,6 +57,7 @@ def configure_logging(level: str, stream: TextIO | None = None) -> FilteringBoun
     """Set up structlog and stdlib logging; return the journal's logger."""
     out = stream or sys.stdout
     numeric = LEVELS[level]
+    writer = BatchingWriter(out)
     shared: list[Processor] = [
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
@@ -34,7 +66,7 @@ def configure_logging(level: str, stream: TextIO | None = None) -> FilteringBoun
     structlog.configure(
         processors=[*shared, structlog.processors.format_exc_info, structlog.processors.JSONRenderer(_dumps)],
         wrapper_class=structlog.make_filtering_bound_logger(numeric),
-        logger_factory=structlog.WriteLoggerFactory(file=out),
+        logger_factory=lambda *_: writer,
         cache_logger_on_first_use=False,
     )
     handler = logging.StreamHandler(out)
