@@ -332,9 +332,8 @@ def print_comparison(
 
 def print_table(results: list[Measurement], missing: list[str]) -> None:
     base = results[0]
-    print(
-        f"\n{'tool':<12} {'wall s':>8} {'cpu s':>7} {'peak MB':>9} {'exit':>5} {'wall/kbp':>9} {'cpu/kbp':>8} {'mem/kbp':>8}"
-    )
+    head = f"{'tool':<12} {'wall s':>8} {'cpu s':>7} {'peak MB':>9} {'exit':>5}"
+    print(f"\n{head} {'wall/kbp':>9} {'cpu/kbp':>8} {'mem/kbp':>8}")
     for r in results:
         ratios = (
             f"{r.wall_s / base.wall_s:>8.1f}x {r.cpu_s / base.cpu_s:>7.1f}x {r.peak_mb / base.peak_mb:>7.1f}x"
