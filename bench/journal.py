@@ -7,8 +7,9 @@ at about half its peak rate (wrk2 is not in Debian: a per-connection `delay()` p
 prints the rate achieved and its p99. Bars (issue 2): GET >= 20% of static; p99 < 25 ms at half peak.
 
     .venv/bin/python bench/journal.py [--duration 10] [--connections 32] [--threads 1,2] [--rounds 1]
+                                      [--nginx-workers 1] [--strict]
 
-Exit status 1 when a bar is missed.
+With --strict the exit status is 1 when a bar is missed (`make bench` only reports).
 """
 
 from __future__ import annotations
@@ -209,7 +210,8 @@ def bench(args: argparse.Namespace, options: StackOptions, tmp: Path) -> int:
     print()
     print_table([half, control], {})
     errors = sum(r.non2xx + r.socket_errors for r in [*results, half, control])
-    return report(best, max(static.values()), half, errors=errors)
+    met = report(best, max(static.values()), half, errors=errors)
+    return 1 if args.strict and not met else 0
 
 
 def run_matrix(args: argparse.Namespace, base: str, scripts: dict[str, Path]) -> list[Result]:
@@ -240,7 +242,7 @@ def median_run(runs: list[Result]) -> Result:
     return sorted(runs, key=lambda r: r.rps)[len(runs) // 2]
 
 
-def report(best: Result, static_rps: float, half: Result, *, errors: int) -> int:
+def report(best: Result, static_rps: float, half: Result, *, errors: int) -> bool:
     """Print the verdicts against the bars; the exit status says whether both were met."""
     ratio = best.rps / static_rps
     ratio_ok, p99_ok = ratio >= BAR_RATIO, half.p99_ms < BAR_P99_MS
@@ -250,7 +252,7 @@ def report(best: Result, static_rps: float, half: Result, *, errors: int) -> int
     print(f"  bar < {BAR_P99_MS:.0f} ms -> {verdict(p99_ok)}")
     if errors:
         print(f"warning: {errors} non-2xx responses or socket errors")
-    return 0 if ratio_ok and p99_ok else 1
+    return ratio_ok and p99_ok
 
 
 def verdict(ok: bool) -> str:
@@ -267,6 +269,7 @@ def parse_args() -> argparse.Namespace:
         default=[1, 2],
         help="wrk thread counts to try (default 1,2)",
     )
+    parser.add_argument("--strict", action="store_true", help="exit 1 when a bar is missed")
     parser.add_argument("--rounds", type=int, default=1, help="repeat the matrix, keep medians (default 1)")
     parser.add_argument("--nginx-workers", type=int, default=1, help="NGINX worker processes (default 1)")
     return parser.parse_args()
