@@ -9,11 +9,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+import time
 from typing import Any, TextIO
 
 import orjson
 import structlog
-from structlog.typing import FilteringBoundLogger, Processor
+from structlog.typing import EventDict, FilteringBoundLogger, Processor
 
 LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING, "error": logging.ERROR}
 LEVELS["critical"] = logging.CRITICAL
@@ -49,6 +50,26 @@ class BatchingWriter:
     debug = info = warning = error = critical = exception = msg
 
 
+class UtcTimestamper:
+    """`timestamp` as RFC 3339 UTC with microseconds; the date part is formatted once per second.
+
+    structlog's TimeStamper builds a datetime and calls isoformat() for every line; this is the
+    per-request hot path, so the second is cached.
+    """
+
+    def __init__(self) -> None:
+        self._second = -1
+        self._prefix = ""
+
+    def __call__(self, logger: Any, method: str, event: EventDict) -> EventDict:
+        now = time.time()
+        second = int(now)
+        if second != self._second:
+            self._second, self._prefix = second, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+        event["timestamp"] = f"{self._prefix}.{int((now - second) * 1_000_000):06d}Z"
+        return event
+
+
 def _dumps(event: Any, **_: Any) -> str:
     return orjson.dumps(event, default=str).decode()
 
@@ -61,7 +82,7 @@ def configure_logging(level: str, stream: TextIO | None = None) -> FilteringBoun
     shared: list[Processor] = [
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
-        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        UtcTimestamper(),
     ]
     structlog.configure(
         processors=[*shared, structlog.processors.format_exc_info, structlog.processors.JSONRenderer(_dumps)],

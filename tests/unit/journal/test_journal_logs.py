@@ -1,0 +1,71 @@
+"""JSON log lines: one per event, RFC 3339 UTC timestamps, flushed once per loop iteration."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import re
+
+from journal.logs import BatchingWriter, UtcTimestamper, configure_logging
+
+
+class CountingStream(io.StringIO):
+    def __init__(self) -> None:
+        super().__init__()
+        self.flushes = 0
+
+    def flush(self) -> None:
+        self.flushes += 1
+        super().flush()
+
+
+def test_a_line_is_json_with_level_timestamp_and_fields() -> None:
+    stream = io.StringIO()
+    log = configure_logging("info", stream=stream)
+
+    log.info("request", method="GET", status=200)
+    log.debug("hidden")
+
+    (line,) = stream.getvalue().splitlines()
+    event = json.loads(line)
+    assert event["event"] == "request"
+    assert (event["method"], event["status"], event["level"]) == ("GET", 200, "info")
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", event["timestamp"])
+
+
+def test_the_timestamper_reuses_the_second() -> None:
+    stamp = UtcTimestamper()
+
+    first = stamp(None, "info", {})["timestamp"]
+    second = stamp(None, "info", {})["timestamp"]
+
+    assert first[:19] <= second[:19]
+    assert first.endswith("Z")
+
+
+def test_outside_a_loop_every_line_is_flushed() -> None:
+    stream = CountingStream()
+    writer = BatchingWriter(stream)
+
+    writer.info("a")
+    writer.info("b")
+
+    assert (stream.getvalue(), stream.flushes) == ("a\nb\n", 2)
+
+
+def test_inside_a_loop_lines_are_flushed_once_per_iteration() -> None:
+    stream = CountingStream()
+    writer = BatchingWriter(stream)
+
+    async def burst() -> int:
+        for n in range(5):
+            writer.info(str(n))
+        flushes_before = stream.flushes
+        await asyncio.sleep(0)
+        await asyncio.sleep(0)
+        return flushes_before
+
+    assert asyncio.run(burst()) == 0
+    assert stream.flushes == 1
+    assert stream.getvalue() == "0\n1\n2\n3\n4\n"
