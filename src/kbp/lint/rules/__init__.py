@@ -34,6 +34,7 @@ from kbp.lint.rules import (
     selector_mismatch,
     service_no_pods,
     statefulset_headless_service,
+    statefulset_storage,
     unknown_field,
 )
 
@@ -62,6 +63,7 @@ ALL: tuple[Rule, ...] = tuple(
         secret_via_env,
         pvc_needs_statefulset,
         statefulset_headless_service,
+        statefulset_storage,
         service_no_pods,
         ingress_tls,
         ingress_missing_service,
