@@ -136,19 +136,21 @@ def write_scripts(directory: Path) -> dict[str, Path]:
     return paths
 
 
-def paced(base: str, directory: Path, *, peak_rps: float, duration_s: int) -> Result:
+def paced(base: str, directory: Path, *, peak_rps: float, duration_s: int, max_connections: int) -> Result:
     """GET /api at about half of `peak_rps`: each connection waits PACE_DELAY_MS between requests."""
     script = directory / "paced.lua"
     script.write_text(PACED_LUA.format(delay_ms=PACE_DELAY_MS) + REPORT_LUA)
     target = peak_rps / 2
     # A connection does one request per (delay + latency): size the pool for the target, then correct it
     # with short probes until the rate lands within 10 % (latency grows with load, so one guess is off).
-    connections = max(1, round(target * (PACE_DELAY_MS + 1) / 1000))
+    # Never more connections than the peak run: when the box slows down, more of them would only pile up
+    # requests and measure an overload instead of half the peak.
+    connections = min(max_connections, max(1, round(target * (PACE_DELAY_MS + 1) / 1000)))
     for _ in range(PACE_PROBES):
         probe = measure("probe", f"{base}/api", script, threads=1, connections=connections, duration_s=3)
         if abs(probe.rps - target) <= 0.1 * target:
             break
-        connections = max(1, round(connections * target / max(probe.rps, 1.0)))
+        connections = min(max_connections, max(1, round(connections * target / max(probe.rps, 1.0))))
     return measure(
         "GET /api @ half peak",
         f"{base}/api",
@@ -203,7 +205,7 @@ def bench(args: argparse.Namespace, options: StackOptions, tmp: Path) -> int:
     static = {r.threads: r.rps for r in results if r.target == "static file"}
     print_table(results, static)
     best = max((r for r in results if r.target == "GET /api"), key=lambda r: r.rps)
-    half = paced(base, tmp, peak_rps=best.rps, duration_s=args.duration)
+    half = paced(base, tmp, peak_rps=best.rps, duration_s=args.duration, max_connections=args.connections)
     # Control: NGINX's static file under the same pacing shows how much p99 the box itself adds.
     control = measure("static @ same pacing", f"{base}/_static/page.json", tmp / "paced.lua", threads=1,
                       connections=half.connections, duration_s=args.duration)  # fmt: skip
