@@ -7,6 +7,7 @@ import json
 import os
 import secrets
 import socket
+import ssl
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -30,17 +31,23 @@ TIMEOUT = 60.0
 
 
 @pytest.fixture
-def namespace(cluster: ControlPlane) -> Iterator[str]:
+def api(cluster: ControlPlane) -> Iterator[kube.KubeClient]:
+    """An admin client, closed after the test."""
+    with cluster.client() as client:
+        yield client
+
+
+@pytest.fixture
+def namespace(api: kube.KubeClient) -> Iterator[str]:
     """A fresh namespace per test, deleted afterwards (without waiting)."""
     name = f"t-{secrets.token_hex(4)}"
-    client = cluster.client()
-    kube.apply(client, {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
+    kube.apply(api, {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
     # Pods need the namespace's default ServiceAccount (ServiceAccount admission is on).
     kube.wait_for(
-        lambda: kube.find(client, "v1", "ServiceAccount", "default", name), timeout=TIMEOUT, what="default SA"
+        lambda: kube.find(api, "v1", "ServiceAccount", "default", name), timeout=TIMEOUT, what="default SA"
     )
     yield name
-    kube.delete(client, "v1", "Namespace", name)
+    kube.delete(api, "v1", "Namespace", name)
 
 
 def _user_kubeconfig(
@@ -55,17 +62,21 @@ def _cluster_ca(cluster: ControlPlane) -> pki.KeyPair:
 
 
 def test_version_is_stamped(cluster: ControlPlane) -> None:
-    response = httpx.get(f"{cluster.server}/version", verify=str(cluster.ca), trust_env=False)
+    response = httpx.get(
+        f"{cluster.server}/version",
+        verify=ssl.create_default_context(cafile=str(cluster.ca)),
+        trust_env=False,
+    )
     assert response.json()["gitVersion"] == "v1.37.2"
 
 
 def test_rbac_denies_an_unprivileged_user(cluster: ControlPlane, tmp_path: Path) -> None:
     user = f"nobody-{secrets.token_hex(4)}"
     pair = pki.issue(_cluster_ca(cluster), pki.Identity(user))
-    client = kube.connect(_user_kubeconfig(cluster, tmp_path, pair.cert_pem, pair.key_pem, user))
-    assert kube.whoami(client)["username"] == user  # authenticated...
-    with pytest.raises(kube.ForbiddenError) as denied:
-        kube.list_objects(client, "v1", "Secret", "kube-system")  # ...but not authorized
+    with kube.connect(_user_kubeconfig(cluster, tmp_path, pair.cert_pem, pair.key_pem, user)) as client:
+        assert kube.whoami(client)["username"] == user  # authenticated...
+        with pytest.raises(kube.ForbiddenError) as denied:
+            kube.list_objects(client, "v1", "Secret", "kube-system")  # ...but not authorized
     assert denied.value.status == 403
     assert user in str(denied.value)
 
@@ -77,14 +88,13 @@ def _csr_pem(user: str, key: Any) -> bytes:
 
 
 def test_approved_csr_is_signed_and_its_certificate_authenticates(
-    cluster: ControlPlane, tmp_path: Path
+    cluster: ControlPlane, tmp_path: Path, api: kube.KubeClient
 ) -> None:
-    client = cluster.client()
     user = f"csr-user-{secrets.token_hex(4)}"
     key = pki.new_key()
     name = f"kbp-test-{user}"
     kube.create(
-        client,
+        api,
         {
             "apiVersion": "certificates.k8s.io/v1",
             "kind": "CertificateSigningRequest",
@@ -97,18 +107,18 @@ def test_approved_csr_is_signed_and_its_certificate_authenticates(
             },
         },
     )
-    approved = kube.approve_csr(client, name, message="approved by test")
+    approved = kube.approve_csr(api, name, message="approved by test")
     assert kube.condition(approved, "Approved") == "True"
 
     def issued() -> str | None:
-        csr = kube.get(client, "certificates.k8s.io/v1", "CertificateSigningRequest", name)
+        csr = kube.get(api, "certificates.k8s.io/v1", "CertificateSigningRequest", name)
         cert: str | None = csr.get("status", {}).get("certificate")
         return cert
 
     cert_pem = base64.b64decode(kube.wait_for(issued, timeout=TIMEOUT, what="signed certificate"))
-    user_client = kube.connect(_user_kubeconfig(cluster, tmp_path, cert_pem, pki.key_pem(key), user))
-    assert kube.whoami(user_client)["username"] == user
-    kube.delete(client, "certificates.k8s.io/v1", "CertificateSigningRequest", name)
+    with kube.connect(_user_kubeconfig(cluster, tmp_path, cert_pem, pki.key_pem(key), user)) as user_client:
+        assert kube.whoami(user_client)["username"] == user
+    kube.delete(api, "certificates.k8s.io/v1", "CertificateSigningRequest", name)
 
 
 def _deployment(name: str, namespace: str, replicas: int) -> dict[str, Any]:
@@ -128,17 +138,18 @@ def _deployment(name: str, namespace: str, replicas: int) -> dict[str, Any]:
     }
 
 
-def test_deployment_becomes_available_on_kwok_nodes(cluster: ControlPlane, namespace: str) -> None:
-    client = cluster.client()
-    kube.apply(client, _deployment("web", namespace, 2))
+def test_deployment_becomes_available_on_kwok_nodes(
+    cluster: ControlPlane, namespace: str, api: kube.KubeClient
+) -> None:
+    kube.apply(api, _deployment("web", namespace, 2))
 
     def available() -> dict[str, Any] | None:
-        obj = kube.get(client, "apps/v1", "Deployment", "web", namespace)
+        obj = kube.get(api, "apps/v1", "Deployment", "web", namespace)
         ok = kube.condition(obj, "Available") == "True" and obj["status"].get("availableReplicas") == 2
         return obj if ok else None
 
     kube.wait_for(available, timeout=TIMEOUT, what="Deployment web available")
-    pods = kube.list_objects(client, "v1", "Pod", namespace, labels={"app": "web"})
+    pods = kube.list_objects(api, "v1", "Pod", namespace, labels={"app": "web"})
     assert len(pods) == 2
     assert all(p["spec"]["nodeName"].startswith("kwok-node-") for p in pods)
     assert all(p["status"]["phase"] == "Running" for p in pods)
@@ -168,47 +179,44 @@ def _statefulset(namespace: str) -> dict[str, Any]:
     }
 
 
-def test_statefulset_claims_bind_and_pods_run(cluster: ControlPlane, namespace: str) -> None:
-    client = cluster.client()
-    kube.apply(client, _statefulset(namespace))
+def test_statefulset_claims_bind_and_pods_run(
+    cluster: ControlPlane, namespace: str, api: kube.KubeClient
+) -> None:
+    kube.apply(api, _statefulset(namespace))
 
     def ready() -> dict[str, Any] | None:
-        obj = kube.get(client, "apps/v1", "StatefulSet", "db", namespace)
+        obj = kube.get(api, "apps/v1", "StatefulSet", "db", namespace)
         return obj if obj.get("status", {}).get("readyReplicas") == 2 else None
 
     kube.wait_for(ready, timeout=TIMEOUT, what="StatefulSet db ready")
-    claims = kube.list_objects(client, "v1", "PersistentVolumeClaim", namespace)
+    claims = kube.list_objects(api, "v1", "PersistentVolumeClaim", namespace)
     assert sorted(c["metadata"]["name"] for c in claims) == ["data-db-0", "data-db-1"]
     assert all(c["status"]["phase"] == "Bound" for c in claims)
     assert all(c["spec"]["storageClassName"] == "standard" for c in claims)
-    pods = kube.list_objects(client, "v1", "Pod", namespace, labels={"app": "db"})
+    pods = kube.list_objects(api, "v1", "Pod", namespace, labels={"app": "db"})
     assert sorted(p["status"]["phase"] for p in pods) == ["Running", "Running"]
 
 
-def test_deleting_a_namespace_finalizes(cluster: ControlPlane) -> None:
-    client = cluster.client()
+def test_deleting_a_namespace_finalizes(api: kube.KubeClient) -> None:
     name = f"doomed-{secrets.token_hex(4)}"
-    kube.apply(client, {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
-    kube.apply(
-        client, {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "namespace": name}}
-    )
-    kube.apply(client, _deployment("web", name, 1))
-    kube.delete(client, "v1", "Namespace", name)
+    kube.apply(api, {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
+    kube.apply(api, {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "namespace": name}})
+    kube.apply(api, _deployment("web", name, 1))
+    kube.delete(api, "v1", "Namespace", name)
 
     def gone() -> bool | None:
-        return True if kube.find(client, "v1", "Namespace", name) is None else None
+        return True if kube.find(api, "v1", "Namespace", name) is None else None
 
     kube.wait_for(gone, timeout=TIMEOUT, what=f"namespace {name} to finalize")
 
 
-def test_helm_installs_a_chart(cluster: ControlPlane, namespace: str) -> None:
+def test_helm_installs_a_chart(cluster: ControlPlane, namespace: str, api: kube.KubeClient) -> None:
     chart = FIXTURES / "charts" / "tiny"
     cluster.run("helm", "install", "demo", str(chart), "-n", namespace, "--wait", "--timeout", "60s")
     releases = json.loads(cluster.run("helm", "list", "-n", namespace, "-o", "json").stdout)
     assert [(r["name"], r["status"]) for r in releases] == [("demo", "deployed")]
-    client = cluster.client()
-    assert kube.get(client, "v1", "ConfigMap", "demo-tiny", namespace)["data"] == {"greeting": "hello"}
-    deployment = kube.get(client, "apps/v1", "Deployment", "demo-tiny", namespace)
+    assert kube.get(api, "v1", "ConfigMap", "demo-tiny", namespace)["data"] == {"greeting": "hello"}
+    deployment = kube.get(api, "apps/v1", "Deployment", "demo-tiny", namespace)
     assert deployment["status"]["availableReplicas"] == 2
     cluster.run("helm", "uninstall", "demo", "-n", namespace, "--wait")
 

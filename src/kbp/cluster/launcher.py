@@ -129,28 +129,26 @@ def _start(cluster: Cluster, nodes: int, deadline: float) -> None:
     api = _start_one(apiserver, layout, tls, deadline)
     default_ns = f"{cluster.server}/api/v1/namespaces/default"
     wait(api, lambda: http_ok(default_ns, tls), "namespace default", deadline)
-    client = kube.connect(cluster.kubeconfig)
-    kube.apply(client, objects.default_storage_class())
     # The last three only need the apiserver: start them together, then gate each in turn.
     started = [(c, processes.spawn(c, layout)) for c in (kcm, scheduler, kwok)]
     for component, handle in started:
         wait_healthy(handle, component, tls, deadline)
-    kcm_handle = started[0][1]
-    wait(
-        kcm_handle,
-        _exists(client, "v1", "ServiceAccount", "default"),
-        "ServiceAccount default/default",
-        deadline,
-    )
-    wait(
-        kcm_handle,
-        _exists(client, "v1", "ConfigMap", "kube-root-ca.crt"),
-        "ConfigMap kube-root-ca.crt",
-        deadline,
-    )
+    with kube.connect(cluster.kubeconfig) as client:
+        _seed(client, started[0][1], started[2][1], nodes, deadline)
+
+
+def _seed(
+    client: kube.KubeClient, kcm: processes.Handle, kwok: processes.Handle, nodes: int, deadline: float
+) -> None:
+    """Storage class and fake nodes in; wait for the controllers' first work and Ready nodes."""
+    kube.apply(client, objects.default_storage_class())
+    sa = _exists(client, "v1", "ServiceAccount", "default")
+    wait(kcm, sa, "ServiceAccount default/default", deadline)
+    root_ca = _exists(client, "v1", "ConfigMap", "kube-root-ca.crt")
+    wait(kcm, root_ca, "ConfigMap kube-root-ca.crt", deadline)
     for index in range(nodes):
         kube.apply(client, objects.fake_node(index))
-    wait(started[2][1], _nodes_ready(client, nodes), f"{nodes} kwok nodes Ready", deadline)
+    wait(kwok, _nodes_ready(client, nodes), f"{nodes} kwok nodes Ready", deadline)
 
 
 def _start_one(component: Component, layout: Layout, tls: Tls, deadline: float) -> processes.Handle:
