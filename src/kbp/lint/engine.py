@@ -13,7 +13,7 @@ from kbp.lint.errors import InputError
 from kbp.lint.exemptions import ConfigExemption, annotated
 from kbp.lint.findings import Finding, ObjectRef, Result
 from kbp.lint.manifests import Manifest, field_name
-from kbp.lint.rulebook import Hit, Options, Rule, Severity
+from kbp.lint.rulebook import Hit, ManifestCheck, Options, Rule, Severity
 from kbp.lint.rules import ALL
 from kbp.lint.sources import Source
 
@@ -50,12 +50,17 @@ def _manifest_findings(
     rules: Sequence[Rule], bundle: Bundle, policy: Policy
 ) -> Iterator[tuple[Finding, bool]]:
     """Every finding, paired with whether an exemption suppresses it."""
+    by_kind: dict[str, list[tuple[Rule, ManifestCheck]]] = {}  # rules per kind, worked out once per kind
     for m in bundle.manifests:
         self_exempt = annotated(m) if policy.annotation_exemptions else frozenset()
-        for rule in rules:
-            if rule.check is None:
-                continue
-            for hit in rule.check(m, bundle, policy.options):
+        applicable = by_kind.get(m.kind)
+        if applicable is None:
+            applicable = [
+                (r, r.check) for r in rules if r.check is not None and (r.kinds is None or m.kind in r.kinds)
+            ]
+            by_kind[m.kind] = applicable
+        for rule, check in applicable:
+            for hit in check(m, bundle, policy.options):
                 finding = _finding(rule, hit, m)
                 exempt = rule.exemptable and (
                     rule.id in self_exempt or any(e.covers(rule.id, m.source, m) for e in policy.exemptions)

@@ -21,6 +21,7 @@ TEMPLATE_PATHS: dict[str, Path] = {
     "CronJob": ("spec", "jobTemplate", "spec", "template"),
 }
 CONTAINER_LISTS = ("initContainers", "containers", "ephemeralContainers")
+WORKLOADS = frozenset({*TEMPLATE_PATHS, "Pod"})  # kinds with a pod spec
 
 
 @dataclass(frozen=True)

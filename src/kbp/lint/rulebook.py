@@ -80,3 +80,4 @@ class Rule:
     check: ManifestCheck | None = None
     check_dockerfile: DockerfileCheck | None = None
     exemptable: bool = True
+    kinds: frozenset[str] | None = None  # only objects of these kinds reach check; None: all

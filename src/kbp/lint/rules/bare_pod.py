@@ -20,4 +20,5 @@ RULE = Rule(
     severity=Severity.WARNING,
     category="workloads",
     check=check,
+    kinds=frozenset({"Pod"}),
 )

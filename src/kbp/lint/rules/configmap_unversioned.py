@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from kbp.lint.bundle import Bundle
 from kbp.lint.manifests import (
+    WORKLOADS,
     Manifest,
     Path,
     annotation_map,
@@ -70,4 +71,5 @@ RULE = Rule(
     severity=Severity.WARNING,
     category="config",
     check=check,
+    kinds=WORKLOADS,
 )

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from kbp.lint import images
 from kbp.lint.bundle import Bundle
-from kbp.lint.manifests import Manifest, containers
+from kbp.lint.manifests import WORKLOADS, Manifest, containers
 from kbp.lint.rulebook import Hit, Options, Rule, Severity
 
 
@@ -28,4 +28,5 @@ RULE = Rule(
     severity=Severity.ERROR,
     category="images",
     check=check,
+    kinds=WORKLOADS,
 )

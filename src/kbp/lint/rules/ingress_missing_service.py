@@ -57,4 +57,5 @@ RULE = Rule(
     severity=Severity.ERROR,
     category="ingress",
     check=check,
+    kinds=frozenset({"Ingress"}),
 )

@@ -48,4 +48,5 @@ RULE = Rule(
     severity=Severity.WARNING,
     category="ingress",
     check=check,
+    kinds=frozenset({"Ingress"}),
 )

@@ -51,4 +51,5 @@ RULE = Rule(
     severity=Severity.WARNING,
     category="reliability",
     check=check,
+    kinds=frozenset({*SCALED_KINDS, "HorizontalPodAutoscaler"}),
 )

@@ -38,4 +38,5 @@ RULE = Rule(
     severity=Severity.WARNING,
     category="reliability",
     check=check,
+    kinds=frozenset(REPLICATED),
 )

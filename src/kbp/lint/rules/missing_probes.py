@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from kbp.lint.bundle import Bundle
-from kbp.lint.manifests import Manifest, containers
+from kbp.lint.manifests import WORKLOADS, Manifest, containers
 from kbp.lint.rulebook import Hit, Options, Rule, Severity
 
 RUN_TO_COMPLETION = ("Job", "CronJob")
@@ -30,4 +30,5 @@ RULE = Rule(
     severity=Severity.WARNING,
     category="reliability",
     check=check,
+    kinds=WORKLOADS,
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from kbp.lint.bundle import Bundle
-from kbp.lint.manifests import Manifest, as_map, containers
+from kbp.lint.manifests import WORKLOADS, Manifest, as_map, containers
 from kbp.lint.rulebook import Hit, Options, Rule, Severity
 
 RESOURCES = ("cpu", "memory")
@@ -33,4 +33,5 @@ RULE = Rule(
     severity=Severity.WARNING,
     category="resources",
     check=check,
+    kinds=WORKLOADS,
 )

@@ -26,4 +26,5 @@ RULE = Rule(
     severity=Severity.WARNING,
     category="namespaces",
     check=check,
+    kinds=frozenset({"Namespace"}),
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from kbp.lint.bundle import Bundle
-from kbp.lint.manifests import Manifest, as_list, as_map, containers, pod_spec, pod_spec_path
+from kbp.lint.manifests import WORKLOADS, Manifest, as_list, as_map, containers, pod_spec, pod_spec_path
 from kbp.lint.rulebook import Hit, Options, Rule, Severity
 
 DANGEROUS_CAPS = frozenset({"ALL", "SYS_ADMIN", "NET_ADMIN", "SYS_PTRACE", "SYS_MODULE", "DAC_READ_SEARCH"})
@@ -48,4 +48,5 @@ RULE = Rule(
     severity=Severity.ERROR,
     category="security",
     check=check,
+    kinds=WORKLOADS,
 )

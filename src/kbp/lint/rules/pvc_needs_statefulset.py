@@ -40,4 +40,5 @@ RULE = Rule(
     severity=Severity.WARNING,
     category="workloads",
     check=check,
+    kinds=frozenset({"Deployment", "ReplicaSet", "StatefulSet"}),
 )

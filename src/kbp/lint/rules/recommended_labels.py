@@ -41,4 +41,5 @@ RULE = Rule(
     severity=Severity.WARNING,
     category="labels",
     check=check,
+    kinds=LABELLED_KINDS,
 )

@@ -28,4 +28,5 @@ RULE = Rule(
     severity=Severity.WARNING,
     category="reliability",
     check=check,
+    kinds=frozenset({"Deployment", "StatefulSet", "ReplicaSet", "ReplicationController"}),
 )

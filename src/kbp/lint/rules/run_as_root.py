@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from kbp.lint.bundle import Bundle
-from kbp.lint.manifests import Manifest, Path, as_map, containers, pod_spec, pod_spec_path
+from kbp.lint.manifests import WORKLOADS, Manifest, Path, as_map, containers, pod_spec, pod_spec_path
 from kbp.lint.rulebook import Hit, Options, Rule, Severity
 
 
@@ -46,4 +46,5 @@ RULE = Rule(
     severity=Severity.WARNING,
     category="security",
     check=check,
+    kinds=WORKLOADS,
 )

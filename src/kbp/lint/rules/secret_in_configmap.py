@@ -40,4 +40,5 @@ RULE = Rule(
     severity=Severity.ERROR,
     category="secrets",
     check=check,
+    kinds=frozenset({"ConfigMap"}),
 )

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from kbp.lint import secrets
 from kbp.lint.bundle import Bundle
-from kbp.lint.manifests import Manifest, as_list, as_map, containers
+from kbp.lint.manifests import WORKLOADS, Manifest, as_list, as_map, containers
 from kbp.lint.rulebook import Hit, Options, Rule, Severity
 
 
@@ -32,4 +32,5 @@ RULE = Rule(
     severity=Severity.ERROR,
     category="secrets",
     check=check,
+    kinds=WORKLOADS,
 )

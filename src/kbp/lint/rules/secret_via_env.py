@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from kbp.lint.bundle import Bundle
-from kbp.lint.manifests import Manifest, as_list, as_map, containers
+from kbp.lint.manifests import WORKLOADS, Manifest, as_list, as_map, containers
 from kbp.lint.rulebook import Hit, Options, Rule, Severity
 
 WHY = "env leaks into child processes, crash dumps and `kubectl describe`; mount the Secret as a volume"
@@ -36,4 +36,5 @@ RULE = Rule(
     severity=Severity.WARNING,
     category="secrets",
     check=check,
+    kinds=WORKLOADS,
 )

@@ -36,4 +36,5 @@ RULE = Rule(
     severity=Severity.ERROR,
     category="labels",
     check=check,
+    kinds=frozenset(SELECTED_KINDS),
 )

@@ -31,4 +31,5 @@ RULE = Rule(
     severity=Severity.WARNING,
     category="services",
     check=check,
+    kinds=frozenset({"Service"}),
 )

@@ -37,4 +37,5 @@ RULE = Rule(
     severity=Severity.ERROR,
     category="services",
     check=check,
+    kinds=frozenset({"StatefulSet"}),
 )

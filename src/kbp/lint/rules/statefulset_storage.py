@@ -28,4 +28,5 @@ RULE = Rule(
     severity=Severity.WARNING,
     category="workloads",
     check=check,
+    kinds=frozenset({"StatefulSet"}),
 )
