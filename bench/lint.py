@@ -147,6 +147,38 @@ def _service(name: str, app: str, team: str, *, headless: bool = False) -> dict[
     return {"apiVersion": "v1", "kind": "Service", "metadata": _meta(name, app, team), "spec": spec}
 
 
+def _obj(api_version: str, kind: str, meta: dict[str, object], **fields: object) -> dict[str, object]:
+    return {"apiVersion": api_version, "kind": kind, "metadata": meta, **fields}
+
+
+def _ingress(app: str, team: str, rng: random.Random) -> dict[str, object]:
+    tls = [{"hosts": [f"{app}.example.com"], "secretName": f"{app}-tls"}] if rng.random() > 0.1 else []
+    backend = {"service": {"name": app if rng.random() > 0.04 else app + "-gone", "port": {"number": 80}}}
+    paths = [{"path": "/", "pathType": "Prefix", "backend": backend}]
+    rule = {"host": f"{app}.example.com", "http": {"paths": paths}}
+    spec = {"ingressClassName": "nginx", "tls": tls, "rules": [rule]}
+    return _obj("networking.k8s.io/v1", "Ingress", _meta(app, app, team), spec=spec)
+
+
+def _companions(app: str, team: str, kind: str, rng: random.Random) -> list[dict[str, object]]:
+    """HPA (most apps), PDB, ServiceAccount, Secret and NetworkPolicy of one app."""
+    meta, selector = _meta(app, app, team), {"matchLabels": _labels(app, team)}
+    docs = []
+    if rng.random() < 0.8:  # the rest rely on spec.replicas
+        target = {"apiVersion": "apps/v1", "kind": kind, "name": app}
+        hpa = {"scaleTargetRef": target, "minReplicas": rng.choice([1, 2, 2, 3]), "maxReplicas": 6}
+        docs.append(_obj("autoscaling/v2", "HorizontalPodAutoscaler", meta, spec=hpa))
+    docs.append(
+        _obj("policy/v1", "PodDisruptionBudget", meta, spec={"minAvailable": 1, "selector": selector})
+    )
+    docs.append(_obj("v1", "ServiceAccount", meta))
+    filler = {"password": "bm90LWEtcmVhbC1zZWNyZXQ="}  # base64 "not-a-real-secret"
+    docs.append(_obj("v1", "Secret", _meta(f"{app}-db", app, team), data=filler))
+    netpol = {"podSelector": selector, "policyTypes": ["Ingress"]}
+    docs.append(_obj("networking.k8s.io/v1", "NetworkPolicy", meta, spec=netpol))
+    return docs
+
+
 def _web_app(app: str, team: str, rng: random.Random) -> list[dict[str, object]]:
     kind = "StatefulSet" if rng.random() < 0.15 else "Deployment"
     docs = [_workload(kind, app, team, rng), _service(app, app, team)]
@@ -155,61 +187,9 @@ def _web_app(app: str, team: str, rng: random.Random) -> list[dict[str, object]]
     data = {"LOG_LEVEL": "info", "PAGE_SIZE": "10"}
     if rng.random() < 0.05:
         data["API_TOKEN"] = "s3cr3t-value"
-    docs.append(
-        {
-            "apiVersion": "v1",
-            "kind": "ConfigMap",
-            "metadata": _meta(f"{app}-config-v1", app, team),
-            "data": data,
-        }
-    )
-    tls = [{"hosts": [f"{app}.example.com"], "secretName": f"{app}-tls"}] if rng.random() > 0.1 else []
-    backend = {"service": {"name": app if rng.random() > 0.04 else app + "-gone", "port": {"number": 80}}}
-    rule = {
-        "host": f"{app}.example.com",
-        "http": {"paths": [{"path": "/", "pathType": "Prefix", "backend": backend}]},
-    }
-    docs.append(
-        {
-            "apiVersion": "networking.k8s.io/v1",
-            "kind": "Ingress",
-            "metadata": _meta(app, app, team),
-            "spec": {"ingressClassName": "nginx", "tls": tls, "rules": [rule]},
-        }
-    )
-    target = {"apiVersion": "apps/v1", "kind": kind, "name": app}
-    if rng.random() < 0.8:  # the rest rely on spec.replicas
-        docs.append(
-            {
-                "apiVersion": "autoscaling/v2",
-                "kind": "HorizontalPodAutoscaler",
-                "metadata": _meta(app, app, team),
-                "spec": {"scaleTargetRef": target, "minReplicas": rng.choice([1, 2, 2, 3]), "maxReplicas": 6},
-            }
-        )
-    docs.append(
-        {
-            "apiVersion": "policy/v1",
-            "kind": "PodDisruptionBudget",
-            "metadata": _meta(app, app, team),
-            "spec": {"minAvailable": 1, "selector": {"matchLabels": _labels(app, team)}},
-        }
-    )
-    docs.append({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": _meta(app, app, team)})
-    filler = {"password": "bm90LWEtcmVhbC1zZWNyZXQ="}  # base64 "not-a-real-secret"
-    docs.append(
-        {"apiVersion": "v1", "kind": "Secret", "metadata": _meta(f"{app}-db", app, team), "data": filler}
-    )
-    netpol_spec = {"podSelector": {"matchLabels": _labels(app, team)}, "policyTypes": ["Ingress"]}
-    docs.append(
-        {
-            "apiVersion": "networking.k8s.io/v1",
-            "kind": "NetworkPolicy",
-            "metadata": _meta(app, app, team),
-            "spec": netpol_spec,
-        }
-    )
-    return docs
+    docs.append(_obj("v1", "ConfigMap", _meta(f"{app}-config-v1", app, team), data=data))
+    docs.append(_ingress(app, team, rng))
+    return docs + _companions(app, team, kind, rng)
 
 
 def _namespace(team: str) -> list[dict[str, object]]:
