@@ -144,3 +144,15 @@ async def test_openapi_document_is_served_under_api(journal: httpx.AsyncClient) 
     assert response.status_code == 200
     assert document["openapi"].startswith("3.1")
     assert set(document["paths"]) == {"/api", "/api/{id}"}
+
+
+async def test_the_fast_path_and_the_router_answer_alike(journal: httpx.AsyncClient) -> None:
+    for n in range(3):
+        await add(journal, f"entry {n}")
+
+    fast = await journal.get("/api?page=1")  # served by ListFastPath
+    routed = await journal.get("/api?page=1&unused=1")  # any other query goes through Starlette
+
+    assert fast.content == routed.content
+    assert fast.headers["content-type"] == routed.headers["content-type"] == "application/json"
+    assert fast.headers["content-length"] == routed.headers["content-length"]
