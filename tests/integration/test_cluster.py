@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509.oid import NameOID
 
 from kbp import kube
-from kbp.cluster import kubeconfigs, pki
+from kbp.cluster import kubeconfigs, launcher, pki
 from kbp.cluster.layout import Layout
 from kbp.cluster.record import Cluster
 from support.controlplane import ControlPlane, leftovers
@@ -277,3 +277,26 @@ def test_cli_up_status_down_leaves_nothing_behind(cluster: ControlPlane, tmp_pat
     assert [p for p in record.ports.all() if not _port_free(p)] == []
     assert _kbp("status", state=state, bin_dir=bins).returncode == 1
     assert _kbp("down", state=state, bin_dir=bins).returncode == 0  # idempotent
+
+
+def test_failed_start_stops_what_started_and_shows_the_log(cluster: ControlPlane, tmp_path: Path) -> None:
+    """An apiserver that dies at once: etcd, already running, is stopped; the error carries the log."""
+    bins = tmp_path / "bins"
+    bins.mkdir()
+    for item in cluster.bin_dir.iterdir():
+        (bins / item.name).symlink_to(item)
+    (bins / "kube-apiserver").unlink()
+    broken = bins / "kube-apiserver"
+    broken.write_text("#!/bin/sh\necho 'refusing to start: test double' >&2\nexit 3\n")
+    broken.chmod(0o755)
+    layout = Layout.at(tmp_path / "state")
+
+    with pytest.raises(launcher.StartError) as failed:
+        launcher.up(bins, layout, nodes=1, timeout=TIMEOUT)
+
+    assert "kube-apiserver exited" in str(failed.value)
+    assert "refusing to start: test double" in str(failed.value)
+    assert leftovers(layout) == []
+    record = Cluster.load(layout)
+    assert record is not None
+    assert _port_free(record.ports.etcd_client)
