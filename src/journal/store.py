@@ -206,6 +206,9 @@ class Store:
         self._observer.read_fallback(reason=reason)
         primary = await self._attempt(operation, read, endpoint="write")
         if primary is not None:
+            # The primary is the truth: a lower version means its data was reset (FLUSHALL, a new
+            # empty primary), and waiting for the replica to reach our old version would be forever.
+            self._last_version = min(self._last_version, primary.version)
             return primary
         if replica is not None:
             return replica  # the primary is down: the replica's view is the best there is

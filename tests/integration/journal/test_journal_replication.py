@@ -173,3 +173,19 @@ async def test_concurrent_posts_through_two_apps_lose_nothing(
     assert page["total"] == count
     primary = empty_redis.primary.client()
     assert primary.zcard("journal:index") == primary.hlen("journal:entries") == count
+
+
+async def test_a_reset_primary_does_not_pin_reads_to_it(
+    journal: httpx.AsyncClient, empty_redis: RedisPair
+) -> None:
+    for n in range(3):
+        await add(journal, f"before the reset {n}")
+    empty_redis.primary.client().flushall()  # the journal:version this process saw is gone
+    empty_redis.wait_replicated()
+
+    assert (await journal.get("/api")).json()["total"] == 0  # stale on the replica: asks the primary
+    reset_stats(empty_redis)
+    assert (await journal.get("/api")).json()["total"] == 0
+
+    assert command_calls(empty_redis.replica, "evalsha", "eval") >= 1
+    assert command_calls(empty_redis.primary, "evalsha", "eval") == 0
