@@ -21,7 +21,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509.oid import NameOID
 
 from kbp import kube
-from kbp.cluster import kubeconfigs, launcher, pki
+from kbp.cluster import kubeconfigs, launcher, pki, processes
+from kbp.cluster.components import Component
 from kbp.cluster.layout import Layout
 from kbp.cluster.record import Cluster
 from support.controlplane import ControlPlane, leftovers
@@ -300,3 +301,17 @@ def test_failed_start_stops_what_started_and_shows_the_log(cluster: ControlPlane
     record = Cluster.load(layout)
     assert record is not None
     assert _port_free(record.ports.etcd_client)
+
+
+def test_down_never_signals_a_process_it_did_not_start(tmp_path: Path) -> None:
+    """A pid file whose start time does not match (a reused pid) is ignored, not killed."""
+    layout = Layout.at(tmp_path)
+    sleeper = Component("sleeper", ("/bin/sleep", "60"), "http://127.0.0.1:1/", tls=False)
+    handle = processes.spawn(sleeper, layout)
+    try:
+        layout.pid("sleeper").write_text(f"{handle.pid} {handle.start_time + 1}\n")
+        assert processes.stop_all(layout, ["sleeper"]) == []
+        assert processes.alive(handle)
+    finally:
+        processes.stop(handle, layout)
+    assert not processes.alive(handle)
