@@ -45,7 +45,17 @@ for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
   LDF+=" -X $p.gitVersion=v$K8S -X $p.gitMajor=1 -X $p.gitMinor=$MINOR"
   LDF+=" -X $p.gitTreeState=clean -X $p.buildDate=1970-01-01T00:00:00Z"
 done
-KEY=$( (cat go.mod go.sum; echo "$LDF|$KWOK|$HELM|$CGO_ENABLED|$(go env GOVERSION GOOS GOARCH)") |
+# helm: stamp its version, and make offline `helm template`/`lint` assume our Kubernetes minor
+# instead of the source default (1.20). These package paths exist in helm v3 only.
+HELM_MOD=${HELM%%/cmd/*}
+HLDF="-s -w"
+if [ "$HELM_MOD" = helm.sh/helm/v3 ]; then
+  HLDF+=" -X $HELM_MOD/internal/version.version=${HELM##*@} -X $HELM_MOD/internal/version.gitTreeState=clean"
+  for p in pkg/chartutil pkg/lint/rules; do
+    HLDF+=" -X $HELM_MOD/$p.k8sVersionMajor=1 -X $HELM_MOD/$p.k8sVersionMinor=$MINOR"
+  done
+fi
+KEY=$( (cat go.mod go.sum; echo "$LDF|$HLDF|$KWOK|$HELM|$CGO_ENABLED|$(go env GOVERSION GOOS GOARCH)") |
   sha256sum | cut -c1-16)
 OUT=$CACHE_ROOT/testenv/$KEY
 BINS="etcd kube-apiserver kube-controller-manager kube-scheduler kubectl kwok helm"
@@ -68,7 +78,7 @@ GOFLAGS=-mod=readonly go build -trimpath -buildvcs=false -ldflags "$LDF" -o "$TM
 log "installing kwok $KWOK"
 GOBIN="$TMP" go install -trimpath -ldflags "-s -w" "sigs.k8s.io/kwok/cmd/kwok@$KWOK"
 log "installing $HELM"
-GOBIN="$TMP" go install -trimpath -ldflags "-s -w" "$HELM"
+GOBIN="$TMP" go install -trimpath -ldflags "$HLDF" "$HELM"
 
 # kwok needs Stage objects; take kwokctl's defaults from the module instead of copying them.
 kdir=$(go mod download -json "sigs.k8s.io/kwok@$KWOK" |
