@@ -62,8 +62,10 @@ def _manifest_findings(
         for rule, check in applicable:
             for hit in check(m, bundle, policy.options):
                 finding = _finding(rule, hit, m)
-                exempt = rule.exemptable and (
-                    rule.id in self_exempt or any(e.covers(rule.id, m.source, m) for e in policy.exemptions)
+                # exemptable=False guards against self-exemption by annotation; config exemptions carry
+                # their own reason and apply to every rule
+                exempt = (rule.exemptable and rule.id in self_exempt) or any(
+                    e.covers(rule.id, m.source, m) for e in policy.exemptions
                 )
                 yield finding, exempt
 

@@ -79,5 +79,5 @@ class Rule:
     category: str
     check: ManifestCheck | None = None
     check_dockerfile: DockerfileCheck | None = None
-    exemptable: bool = True
+    exemptable: bool = True  # by kbp.dev/lint-exempt annotations; config exemptions cover every rule
     kinds: frozenset[str] | None = None  # only objects of these kinds reach check; None: all

@@ -286,3 +286,11 @@ def test_python_dash_m_entry_matches_kbp_lint(tmp_path: Path) -> None:
     )
     assert bad.returncode == 2
     assert "invalid choice" in bad.stderr
+
+
+def test_annotations_cannot_exempt_exemption_reason_but_config_can(lint: Lint, tmp_path: Path) -> None:
+    notes = '  annotations: {kbp.dev/lint-exempt: "exemption-reason,nope", kbp.dev/lint-exempt-reason: x}\n'
+    pod = write(tmp_path, "pod.yaml", BARE_POD.replace("  name: debug\n", "  name: debug\n" + notes))
+    assert "exemption-reason" in lint(pod).stdout
+    config = write(tmp_path, "c.yaml", f"exemptions: [{{paths: ['{tmp_path}/*'], reason: fixtures}}]\n")
+    assert lint(pod, config=config).stdout == ""
