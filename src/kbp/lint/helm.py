@@ -69,20 +69,24 @@ def render(cmd: Sequence[str]) -> str:
     return proc.stdout
 
 
-def split(rendered: str, chart: Path) -> list[Source]:
+def split(rendered: str, chart: Path | None, prefix_name: str = "(rendered)") -> list[Source]:
     """One Source per template, named after the chart file it came from.
 
-    Line numbers are relative to that template's rendered output (`helm template --show-only`).
+    ``chart`` replaces the chart name in ``# Source: <chart>/templates/x.yaml``; None keeps the
+    path as helm wrote it (for `helm template ... | kbp lint -`). Line numbers are relative to
+    that template's rendered output (`helm template --show-only`).
     """
     marks = list(_SOURCE.finditer(rendered))
-    if not marks:
-        return [Source(f"{chart}/(rendered)", rendered, "yaml")] if rendered.strip() else []
+    head = rendered[: marks[0].start()] if marks else rendered
     out: list[Source] = []
-    for mark, nxt in zip(marks, [*marks[1:], None], strict=True):
+    if head.replace("---", "").strip():  # objects before the first marker keep the stream's name
+        out.append(Source(prefix_name if chart is None else f"{chart}/{prefix_name}", head, "yaml"))
+    for mark, nxt in zip(marks, [*marks[1:], None], strict=False):
         body = rendered[mark.end() + 1 : nxt.start() if nxt else len(rendered)]
         body = re.sub(r"\n---\s*$", "\n", body)
         if not body.strip():
             continue
         _, _, inner = mark["path"].partition("/")  # "<chart-name>/templates/x.yaml"
-        out.append(Source(str(chart / inner) if inner else mark["path"], body, "yaml"))
+        name = str(chart / inner) if chart is not None and inner else mark["path"]
+        out.append(Source(name, body, "yaml"))
     return out

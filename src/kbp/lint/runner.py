@@ -59,8 +59,22 @@ def _policy(req: Request) -> engine.Policy:
     return policy
 
 
+def _split_rendered(collected: sources.Collected) -> None:
+    """`helm template ... | kbp lint -`: name findings after the templates, as --chart does."""
+    split: list[sources.Source] = []
+    for source in collected.sources:
+        if source.name == "<stdin>" and "# Source: " in source.text:
+            from kbp.lint import helm  # noqa: PLC0415 - only for rendered charts
+
+            split.extend(helm.split(source.text, None, prefix_name=source.name))
+        else:
+            split.append(source)
+    collected.sources[:] = split
+
+
 def _gather(req: Request, stdin: BinaryIO) -> sources.Collected:
     collected = sources.collect(req.paths, stdin)
+    _split_rendered(collected)
     if req.chart is not None:
         from kbp.lint import helm  # noqa: PLC0415 - subprocess machinery only for charts
 

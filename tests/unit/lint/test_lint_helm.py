@@ -75,3 +75,12 @@ def test_helm_failure_is_reported_with_its_stderr(tmp_path: Path) -> None:
     script.chmod(0o755)
     with pytest.raises(HelmError, match=r"Chart\.yaml file is missing"):
         helm.render([str(script), "template", "r", "c"])
+
+
+def test_piped_render_keeps_helm_paths_and_objects_before_the_first_marker() -> None:
+    parts = helm.split("apiVersion: v1\nkind: Namespace\nmetadata: {name: x}\n" + RENDERED, None, "<stdin>")
+    assert [p.name for p in parts] == [
+        "<stdin>",
+        "journal/templates/frontend/service.yaml",
+        "journal/templates/frontend/deployment.yaml",
+    ]

@@ -49,3 +49,13 @@ def test_a_broken_chart_is_an_input_error(tmp_path: Path) -> None:
     out, err = io.StringIO(), io.StringIO()
     assert run(Request(chart=tmp_path), Streams(io.BytesIO(), out, err)) == 2
     assert "helm template failed" in err.getvalue()
+
+
+def test_piped_helm_template_output_names_the_templates() -> None:
+    cmd = helm.template_command(
+        helm.find_helm(), CHART, values=(CHART / "values-dev.yaml",), sets=(), release="demo", namespace=None
+    )
+    out, err = io.StringIO(), io.StringIO()
+    code = run(Request(paths=("-",)), Streams(io.BytesIO(helm.render(cmd).encode()), out, err))
+    assert code == 1
+    assert out.getvalue().startswith("lintdemo/templates/deployment.yaml:9:3: warning min-replicas:")
