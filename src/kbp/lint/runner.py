@@ -12,7 +12,7 @@ from typing import BinaryIO, TextIO
 from kbp.lint import baseline, engine, sources
 from kbp.lint.errors import LintError
 from kbp.lint.findings import Result
-from kbp.lint.report import render
+from kbp.lint.report import FORMATS, render
 from kbp.lint.report.text_report import summary
 from kbp.lint.rulebook import Severity
 
@@ -125,8 +125,8 @@ def run(req: Request, io: Streams | None = None) -> int:
 
 def _run(req: Request, io: Streams) -> int:
     try:
-        if req.output not in ("text", "json", "sarif", "junit"):
-            raise LintError(f"-o {req.output}: expected text, json, sarif or junit")
+        if req.output not in FORMATS:
+            raise LintError(f"-o {req.output}: expected one of {', '.join(FORMATS)}")
         result, policy = _lint(req, io)
     except LintError as err:
         print(f"error: {err}", file=io.stderr)
@@ -136,9 +136,21 @@ def _run(req: Request, io: Streams) -> int:
     if result.objects == 0 and result.files == 0 and not result.errors:
         print("error: no Kubernetes objects or Dockerfiles found", file=io.stderr)
     if req.write_baseline is not None:
-        req.write_baseline.write_text(baseline.dump(result), encoding="utf-8")
-        print(f"wrote {len(result.findings)} findings to baseline {req.write_baseline}", file=io.stderr)
-        return EXIT_USAGE if result.errors else EXIT_CLEAN
-    io.stdout.write(render(result, req.output))
+        return _write_baseline(req.write_baseline, result, io)
+    try:
+        io.stdout.write(render(result, req.output))
+        io.stdout.flush()
+    except BrokenPipeError:  # `kbp lint ... | head`: the reader has what it wanted
+        return exit_code(result, policy.fail_on)
     print(summary(result), file=io.stderr)
     return exit_code(result, policy.fail_on)
+
+
+def _write_baseline(path: Path, result: Result, io: Streams) -> int:
+    try:
+        path.write_text(baseline.dump(result), encoding="utf-8")
+    except OSError as err:
+        print(f"error: {path}: cannot write baseline: {err.strerror}", file=io.stderr)
+        return EXIT_USAGE
+    print(f"wrote {len(result.findings)} findings to baseline {path}", file=io.stderr)
+    return EXIT_USAGE if result.errors else EXIT_CLEAN

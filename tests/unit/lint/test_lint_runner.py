@@ -294,3 +294,10 @@ def test_annotations_cannot_exempt_exemption_reason_but_config_can(lint: Lint, t
     assert "exemption-reason" in lint(pod).stdout
     config = write(tmp_path, "c.yaml", f"exemptions: [{{paths: ['{tmp_path}/*'], reason: fixtures}}]\n")
     assert lint(pod, config=config).stdout == ""
+
+
+def test_unwritable_baseline_exits_2(lint: Lint, tmp_path: Path) -> None:
+    pod = write(tmp_path, "pod.yaml", BARE_POD)
+    result = lint(pod, write_baseline=tmp_path / "missing-dir" / "b.json")
+    assert result.code == 2
+    assert "cannot write baseline" in result.stderr
