@@ -217,6 +217,19 @@ class RedisPair:
         wait_for(caught_up, timeout_s=timeout_s, what="catching up", server=self.replica)
 
 
+def start_on_free_port(
+    name: str, directory: Path, password: str, replica_of: int | None = None
+) -> RedisServer:
+    """Start on a port that was free a moment ago; another test run may take it first, so retry."""
+    for attempt in range(3):
+        try:
+            return start(ServerSpec(name, free_port(), directory, password, replica_of))
+        except RedisLaunchError as err:
+            if attempt == 2 or "Address already in use" not in str(err):
+                raise
+    raise AssertionError("unreachable")
+
+
 @contextmanager
 def replicated_pair(directory: Path) -> Iterator[RedisPair]:
     """A primary and a replica with requirepass/masterauth and AOF; stopped in reverse order."""
@@ -224,12 +237,10 @@ def replicated_pair(directory: Path) -> Iterator[RedisPair]:
     password_file = directory / "passwd"
     password_file.write_text(password + "\n")
     password_file.chmod(0o600)
-    primary = start(ServerSpec("redis-primary", free_port(), directory / "primary", password))
+    primary = start_on_free_port("redis-primary", directory / "primary", password)
     errors: list[BaseException] = []
     try:
-        replica = start(
-            ServerSpec("redis-replica", free_port(), directory / "replica", password, primary.port)
-        )
+        replica = start_on_free_port("redis-replica", directory / "replica", password, primary.port)
     except RedisLaunchError:
         stop(primary)
         raise
