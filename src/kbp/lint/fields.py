@@ -153,3 +153,51 @@ PROBE = frozenset(
 )
 # Where a misplaced key really belongs: the book puts secretName straight on the volume.
 MISPLACED = {("volume", "secretName"): "secretName belongs under secret: (volumes[].secret.secretName)"}
+# Workload, Service and Ingress specs: where `replica:` or `servicename:` typos hide.
+SPECS: dict[str, frozenset[str]] = {
+    "Deployment": frozenset(
+        {"replicas", "selector", "template", "strategy", "minReadySeconds", "revisionHistoryLimit", "paused"}
+        | {"progressDeadlineSeconds"}
+    ),
+    "StatefulSet": frozenset(
+        {"replicas", "selector", "template", "volumeClaimTemplates", "serviceName", "podManagementPolicy"}
+        | {
+            "updateStrategy",
+            "revisionHistoryLimit",
+            "minReadySeconds",
+            "persistentVolumeClaimRetentionPolicy",
+        }
+        | {"ordinals"}
+    ),
+    "DaemonSet": frozenset(
+        {"selector", "template", "updateStrategy", "minReadySeconds", "revisionHistoryLimit"}
+    ),
+    "ReplicaSet": frozenset({"replicas", "minReadySeconds", "selector", "template"}),
+    "Job": frozenset(
+        {"parallelism", "completions", "activeDeadlineSeconds", "podFailurePolicy", "successPolicy"}
+        | {
+            "backoffLimit",
+            "backoffLimitPerIndex",
+            "maxFailedIndexes",
+            "selector",
+            "manualSelector",
+            "template",
+        }
+        | {"ttlSecondsAfterFinished", "completionMode", "suspend", "podReplacementPolicy", "managedBy"}
+    ),
+    "CronJob": frozenset(
+        {"schedule", "timeZone", "startingDeadlineSeconds", "concurrencyPolicy", "suspend", "jobTemplate"}
+        | {"successfulJobsHistoryLimit", "failedJobsHistoryLimit"}
+    ),
+    "Service": frozenset(
+        {"ports", "selector", "clusterIP", "clusterIPs", "type", "externalIPs", "sessionAffinity"}
+        | {"loadBalancerIP", "loadBalancerSourceRanges", "externalName", "externalTrafficPolicy"}
+        | {"healthCheckNodePort", "publishNotReadyAddresses", "sessionAffinityConfig", "ipFamilies"}
+        | {"ipFamilyPolicy", "allocateLoadBalancerNodePorts", "loadBalancerClass", "internalTrafficPolicy"}
+        | {"trafficDistribution"}
+    ),
+    "Ingress": frozenset({"ingressClassName", "defaultBackend", "backend", "tls", "rules"}),
+}
+SERVICE_PORT = frozenset({"name", "protocol", "appProtocol", "port", "targetPort", "nodePort"})
+CONTAINER_PORT = frozenset({"containerPort", "hostPort", "hostIP", "name", "protocol"})
+ENV_VAR = frozenset({"name", "value", "valueFrom"})

@@ -20,6 +20,13 @@ from kbp.lint.manifests import (
 )
 from kbp.lint.rulebook import Hit, Options, Rule, Severity
 
+# Lists inside a container whose items we check, with the item's known fields.
+LISTS = (
+    ("volumeMounts", fields.VOLUME_MOUNT, "volumeMount"),
+    ("ports", fields.CONTAINER_PORT, "container port"),
+    ("env", fields.ENV_VAR, "env var"),
+)
+
 
 def _unknown(body: Mapping[str, Any], known: frozenset[str], path: Path, what: str) -> Iterator[Hit]:
     for key in body:
@@ -41,14 +48,25 @@ def _container_hits(m: Manifest) -> Iterator[Hit]:
         for probe in ("livenessProbe", "readinessProbe", "startupProbe"):
             if isinstance(c.body.get(probe), Mapping):
                 yield from _unknown(c.body[probe], fields.PROBE, (*c.path, probe), "probe")
-        for index, mount in enumerate(as_list(c.body.get("volumeMounts"))):
-            yield from _unknown(
-                as_map(mount), fields.VOLUME_MOUNT, (*c.path, "volumeMounts", index), "volumeMount"
-            )
+        for list_name, known, what in LISTS:
+            for index, item in enumerate(as_list(c.body.get(list_name))):
+                yield from _unknown(as_map(item), known, (*c.path, list_name, index), what)
+
+
+def _spec_hits(m: Manifest) -> Iterator[Hit]:
+    known = fields.SPECS.get(m.kind)
+    spec = m.body.get("spec")
+    if known is None or not isinstance(spec, Mapping):
+        return
+    yield from _unknown(spec, known, ("spec",), f"{m.kind} spec")
+    if m.kind == "Service":
+        for index, port in enumerate(as_list(spec.get("ports"))):
+            yield from _unknown(as_map(port), fields.SERVICE_PORT, ("spec", "ports", index), "Service port")
 
 
 def check(m: Manifest, bundle: Bundle, options: Options) -> Iterator[Hit]:
     yield from _unknown(m.metadata, fields.METADATA, ("metadata",), "metadata")
+    yield from _spec_hits(m)
     spec_path = pod_spec_path(m)
     if spec_path is None:
         return
