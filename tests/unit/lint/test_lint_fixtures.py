@@ -81,3 +81,8 @@ def test_rule_ids_are_stable_kebab_case_and_match_modules() -> None:
     for rule in ALL:
         assert re.fullmatch(r"[a-z][a-z0-9]*(-[a-z0-9]+)*", rule.id)
         assert (rules_dir / f"{rule.id.replace('-', '_')}.py").is_file()
+
+
+def test_docs_rule_table_matches_the_registry() -> None:
+    rows = re.findall(r"^\| `([a-z0-9-]+)` \| (info|warning|error) \| ([a-z]+) \|$", DOCS.read_text(), re.M)
+    assert rows == [(r.id, r.severity.label, r.category) for r in ALL]
