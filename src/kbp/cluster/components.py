@@ -104,12 +104,26 @@ def apiserver(spec: Spec) -> Component:
         f"--service-account-key-file={lay.pki / 'sa.pub'}",
         f"--service-account-signing-key-file={lay.key('sa')}",
         f"--service-cluster-ip-range={SERVICE_CIDR}",
+        *_aggregation(lay),
         "--authorization-mode=Node,RBAC",
         "--allow-privileged=true",
         "--profiling=false",
         "--enable-priority-and-fairness=false",  # saves CPU on a 2-core machine
     )
     return Component("kube-apiserver", argv, f"{spec.server}/readyz", tls=True)
+
+
+def _aggregation(lay: Layout) -> tuple[str, ...]:
+    # Also publishes the request-header CA that KCM and the scheduler expect in kube-system.
+    return (
+        f"--requestheader-client-ca-file={lay.cert('front-proxy-ca')}",
+        "--requestheader-allowed-names=front-proxy-client",
+        "--requestheader-username-headers=X-Remote-User",
+        "--requestheader-group-headers=X-Remote-Group",
+        "--requestheader-extra-headers-prefix=X-Remote-Extra-",
+        f"--proxy-client-cert-file={lay.cert('front-proxy-client')}",
+        f"--proxy-client-key-file={lay.key('front-proxy-client')}",
+    )
 
 
 def _delegating(spec: Spec, name: str, port: int) -> tuple[str, ...]:

@@ -15,6 +15,8 @@ CLIENTS = {
     "kwok": pki.Identity("kwok-controller", groups=("system:masters",)),
 }
 SERVING = ("kube-controller-manager", "kube-scheduler")
+# The apiserver presents this when proxying to aggregated API servers (metrics-server and the like).
+FRONT_PROXY_CLIENT = pki.Identity("front-proxy-client")
 
 
 def write_all(layout: Layout, server: str) -> None:
@@ -33,6 +35,7 @@ def write_all(layout: Layout, server: str) -> None:
         paths = pki.write_pair(layout.pki, name, pki.issue(ca, identity))
         doc = kubeconfigs.by_path(server, layout.cert("ca"), paths.cert, paths.key, identity.name)
         kubeconfigs.write(layout.component_kubeconfig(name), doc)
+    _front_proxy(layout)
     sa = pki.new_key()
     pki.write_secret(layout.key("sa"), pki.key_pem(sa))
     (layout.pki / "sa.pub").write_bytes(pki.public_pem(sa))
@@ -40,3 +43,10 @@ def write_all(layout: Layout, server: str) -> None:
     pki.write_pair(layout.pki, "admin", admin)
     doc = kubeconfigs.embedded(server, ca.cert_pem, admin.cert_pem, admin.key_pem, ADMIN.name)
     kubeconfigs.write(layout.kubeconfig, doc)
+
+
+def _front_proxy(layout: Layout) -> None:
+    # Its own CA, as kubeadm does: a certificate from it lets the holder assert any user in headers.
+    ca = pki.make_ca("kbp-front-proxy-ca")
+    pki.write_pair(layout.pki, "front-proxy-ca", ca)
+    pki.write_pair(layout.pki, FRONT_PROXY_CLIENT.name, pki.issue(ca, FRONT_PROXY_CLIENT))

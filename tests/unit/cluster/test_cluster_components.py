@@ -45,6 +45,8 @@ def test_apiserver_uses_rbac_client_certs_and_etcd(spec: Spec) -> None:
     assert flags["etcd-servers"] == "http://127.0.0.1:2379"
     assert flags["advertise-address"] == "127.0.0.1"
     assert flags["service-account-signing-key-file"] == "/state/pki/sa.key"
+    assert flags["requestheader-client-ca-file"] == "/state/pki/front-proxy-ca.crt"
+    assert flags["proxy-client-cert-file"] == "/state/pki/front-proxy-client.crt"
     assert components.apiserver(spec).health_url == "https://127.0.0.1:6443/readyz"
 
 
