@@ -7,6 +7,7 @@ Typer app (typer 0.29 imports pydantic to build every command's parameters, ~0.3
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -46,7 +47,24 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
     )
     parser.add_argument("--baseline", type=Path, help="report only findings not in this baseline file")
     parser.add_argument("--write-baseline", type=Path, help="record current findings as the baseline, exit 0")
+    parser.add_argument("--list-rules", action="store_true", help="print every rule (id, severity, summary)")
     return parser
+
+
+def list_rules(output: str) -> str:
+    from kbp.lint.rules import ALL  # noqa: PLC0415 - only for --list-rules
+
+    if output == "json":
+        import json  # noqa: PLC0415
+
+        items = [
+            {"id": r.id, "severity": r.severity.label, "category": r.category, "summary": r.summary}
+            for r in ALL
+        ]
+        return (
+            json.dumps({"apiVersion": "kbp.dev/v1", "kind": "LintRuleList", "items": items}, indent=2) + "\n"
+        )
+    return "".join(f"{r.id:<30} {r.severity.label:<8} {r.category:<12} {r.summary}\n" for r in ALL)
 
 
 def main(argv: Sequence[str], prog: str = "kbp lint") -> int:
@@ -54,6 +72,9 @@ def main(argv: Sequence[str], prog: str = "kbp lint") -> int:
     from kbp.lint.runner import Request, run  # noqa: PLC0415 - `--help` needs no engine
 
     args = build_parser(prog).parse_args(list(argv))
+    if args.list_rules:
+        sys.stdout.write(list_rules(args.output))
+        return 0
     request = Request(
         paths=tuple(args.paths),
         chart=args.chart,

@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from kbp.cli.main import app
+from kbp.lint.rules import ALL
 
 GOLDEN = Path(__file__).parent / "golden"
 SUFFIX = {"text": "txt", "json": "json", "sarif": "sarif", "junit": "xml"}
@@ -42,3 +43,9 @@ def test_stdin_is_linted_like_a_file(monkeypatch: pytest.MonkeyPatch) -> None:
         line.replace("journal.yaml:", "<stdin>:") for line in from_file.splitlines() if "journal.yaml" in line
     ]
     assert out.splitlines() == expected
+
+
+def test_list_rules_names_every_rule(monkeypatch: pytest.MonkeyPatch) -> None:
+    code, out = run_cli(["--list-rules"], GOLDEN, monkeypatch)
+    assert code == 0
+    assert [line.split()[0] for line in out.splitlines()] == [r.id for r in ALL]
