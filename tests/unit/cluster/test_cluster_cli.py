@@ -1,0 +1,21 @@
+"""`kbp cluster` on a state directory with no cluster: status says so, down is a no-op."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from kbp.cli.main import app
+
+
+def test_status_without_a_cluster_lists_every_component_as_down(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["cluster", "status", "--state-dir", str(tmp_path)])
+    assert result.exit_code == 1
+    for name in ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok"):
+        assert name in result.output
+
+
+def test_down_without_a_cluster_succeeds(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["cluster", "down", "--state-dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
