@@ -17,12 +17,21 @@ class Bundle:
     manifests: tuple[Manifest, ...]
     by_kind: Mapping[str, tuple[Manifest, ...]]
     by_name: Mapping[tuple[str, str], tuple[Manifest, ...]]
+    by_kind_namespace: Mapping[tuple[str, str | None], tuple[Manifest, ...]]
     workloads: Mapping[str | None, tuple[tuple[Manifest, Mapping[str, str]], ...]]  # pod labels by namespace
     scalers: Mapping[tuple[str, str], tuple[Manifest, ...]]  # HPAs by target (kind, name)
 
     def of_kind(self, *kinds: str) -> Iterator[Manifest]:
         for kind in kinds:
             yield from self.by_kind.get(kind, ())
+
+    def in_namespace(self, kind: str, namespace: str | None) -> Iterator[Manifest]:
+        """Objects of ``kind`` that may share ``namespace`` (see same_namespace)."""
+        if namespace is None:
+            yield from self.by_kind.get(kind, ())
+            return
+        yield from self.by_kind_namespace.get((kind, namespace), ())
+        yield from self.by_kind_namespace.get((kind, None), ())
 
     def find(self, kind: str, namespace: str | None, name: str) -> Manifest | None:
         for m in self.by_name.get((kind, name), ()):
@@ -44,9 +53,11 @@ def index(manifests: Iterable[Manifest]) -> Bundle:
     items = tuple(manifests)
     kinds: dict[str, list[Manifest]] = defaultdict(list)
     names: dict[tuple[str, str], list[Manifest]] = defaultdict(list)
+    spaces: dict[tuple[str, str | None], list[Manifest]] = defaultdict(list)
     for m in items:
         kinds[m.kind].append(m)
         names[(m.kind, m.name)].append(m)
+        spaces[(m.kind, m.namespace)].append(m)
     workloads: dict[str | None, list[tuple[Manifest, Mapping[str, str]]]] = defaultdict(list)
     for m in items:
         if template_path(m) is not None:
@@ -59,6 +70,7 @@ def index(manifests: Iterable[Manifest]) -> Bundle:
         items,
         {kind: tuple(ms) for kind, ms in kinds.items()},
         {key: tuple(ms) for key, ms in names.items()},
+        {key: tuple(ms) for key, ms in spaces.items()},
         {ns: tuple(ws) for ns, ws in workloads.items()},
         {key: tuple(ms) for key, ms in scalers.items()},
     )

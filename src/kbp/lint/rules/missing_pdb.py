@@ -21,9 +21,9 @@ def check(m: Manifest, bundle: Bundle, options: Options) -> Iterator[Hit]:
     if m.kind not in REPLICATED or not _replicated(m, bundle):
         return
     pod_labels = label_map(template_metadata(m))
-    for pdb in bundle.of_kind("PodDisruptionBudget"):
+    for pdb in bundle.in_namespace("PodDisruptionBudget", m.namespace):
         selector = as_map(pdb.get(("spec", "selector")))
-        if selector and same_namespace(pdb.namespace, m.namespace) and selector_matches(selector, pod_labels):
+        if selector and selector_matches(selector, pod_labels):
             return
     yield Hit(
         f"no PodDisruptionBudget in the bundle selects this {m.kind}'s pods; a node drain can evict "
