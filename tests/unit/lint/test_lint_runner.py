@@ -301,3 +301,16 @@ def test_unwritable_baseline_exits_2(lint: Lint, tmp_path: Path) -> None:
     result = lint(pod, write_baseline=tmp_path / "missing-dir" / "b.json")
     assert result.code == 2
     assert "cannot write baseline" in result.stderr
+
+
+def test_config_can_forbid_self_exemption_and_tune_rule_options(lint: Lint, tmp_path: Path) -> None:
+    notes = '  annotations: {kbp.dev/lint-exempt: "bare-pod", kbp.dev/lint-exempt-reason: "debugging"}\n'
+    pod = write(tmp_path, "pod.yaml", BARE_POD.replace("  name: debug\n", "  name: debug\n" + notes))
+    assert "bare-pod" not in lint(pod).stdout
+    config = write(tmp_path, "c.yaml", "annotation-exemptions: false\n")
+    assert "bare-pod" in lint(pod, config=config).stdout
+    deployment = write(tmp_path, "good.yaml", GOOD)
+    config.write_text("min-replicas: 3\nrequired-labels: [team]\n")
+    out = lint(deployment, config=config).stdout
+    assert "replicas is 2; run at least 3" in out
+    assert "missing labels team" in out
