@@ -1,6 +1,6 @@
 """Benchmark kbp lint against checkov, kube-score and kubeconform on one generated corpus, in one run.
 
-Generates ~2,100 realistic objects (Deployments, Services, ConfigMaps, Ingresses, HPAs, PDBs,
+Generates 2,011 realistic objects (Deployments, Services, ConfigMaps, Ingresses, HPAs, PDBs,
 StatefulSets, CronJobs, NetworkPolicies, Secrets...) in 231 multi-document files, with a seeded
 share of best-practice violations, then runs each available tool on it and prints wall time and
 peak RSS (GNU time), the ratios against kbp, the bars from issue 4, and a side-by-side count of
