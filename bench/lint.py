@@ -1,7 +1,7 @@
 """Benchmark kbp lint against checkov, kube-score and kubeconform on one generated corpus, in one run.
 
 Generates 2,011 realistic objects (Deployments, Services, ConfigMaps, Ingresses, HPAs, PDBs,
-StatefulSets, CronJobs, NetworkPolicies, Secrets...) in 231 multi-document files, with a seeded
+StatefulSets, NetworkPolicies, Secrets, Namespaces...) in 231 multi-document files, with a seeded
 share of best-practice violations, then runs each available tool on it and prints wall time and
 peak RSS (GNU time), the ratios against kbp, the bars from issue 4, and a side-by-side count of
 objects flagged by kbp and by kube-score per practice.
