@@ -1,6 +1,8 @@
-"""Probes and metrics: `/healthz` (the process answers), `/readyz` (the Redis primary answers), `/metrics`.
+"""Probes and metrics: `/healthz` (the process answers), `/readyz` (entries can be read), `/metrics`.
 
-Each probe checks only this process and the primary it writes to, never another pod.
+Readiness follows reads, not writes: when the primary is down every pod would otherwise leave the
+Service at once and reads would fail too, although the replica can still serve them. The body says
+whether writes are available. Each probe checks only this process and the Redis it talks to.
 """
 
 from __future__ import annotations
@@ -13,7 +15,9 @@ from journal.metrics import Metrics
 from journal.store import Store
 
 JSON = "application/json"
-NOT_READY = b'{"detail":"storage unavailable: the Redis primary does not answer"}'
+NOT_READY = b'{"detail":"storage unavailable: neither Redis endpoint answers"}'
+READY = b'{"status":"ready","writes":"available"}'
+READ_ONLY = b'{"status":"ready","writes":"unavailable"}'
 
 
 class Probes:
@@ -32,9 +36,10 @@ class Probes:
         return Response(b'{"status":"ok"}', media_type=JSON)
 
     async def readyz(self, request: Request) -> Response:
-        if await self.store.is_writable():
-            return Response(b'{"status":"ready"}', media_type=JSON)
-        return Response(NOT_READY, status_code=503, media_type=JSON)
+        availability = await self.store.availability()
+        if not availability.readable:
+            return Response(NOT_READY, status_code=503, media_type=JSON)
+        return Response(READY if availability.writable else READ_ONLY, media_type=JSON)
 
     async def render_metrics(self, request: Request) -> Response:
         return Response(self.metrics.render(), headers={"Content-Type": self.metrics.content_type})

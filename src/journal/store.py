@@ -102,6 +102,12 @@ ADD, DELETE, PAGE = Script(ADD_SCRIPT), Script(DELETE_SCRIPT), Script(PAGE_SCRIP
 
 
 @dataclass(frozen=True)
+class Availability:
+    readable: bool
+    writable: bool
+
+
+@dataclass(frozen=True)
 class _Snapshot(Generic[T]):
     """A read together with the `journal:version` of the server that answered it."""
 
@@ -186,12 +192,17 @@ class Store:
         total, items = snapshot.value
         return Page(items=items, number=number, size=size, total=total)
 
-    async def is_writable(self) -> bool:
-        """Whether the primary answers PING (readiness)."""
+    async def availability(self) -> Availability:
+        """Which endpoints answer PING: readiness serves reads while either does."""
+        writable = await self._answers(self._primary, "write")
+        readable = writable or await self._answers(self._replica, "read")
+        return Availability(readable=readable, writable=writable)
+
+    async def _answers(self, connection: Connection, endpoint: str) -> bool:
         try:
-            return bool(await self._primary.call("PING") == b"PONG")
+            return bool(await connection.call("PING") == b"PONG")
         except RedisError as err:
-            self._observer.redis_error(endpoint="write", operation="ping", error=err)
+            self._observer.redis_error(endpoint=endpoint, operation="ping", error=err)
             return False
 
     async def _read(self, operation: str, read: Read[T], *, found: Callable[[T], bool]) -> _Snapshot[T]:

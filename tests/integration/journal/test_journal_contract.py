@@ -115,7 +115,7 @@ async def test_unknown_route_is_json_404(journal: httpx.AsyncClient) -> None:
 
 async def test_probes(journal: httpx.AsyncClient) -> None:
     assert (await journal.get("/healthz")).json() == {"status": "ok"}
-    assert (await journal.get("/readyz")).json() == {"status": "ready"}
+    assert (await journal.get("/readyz")).json() == {"status": "ready", "writes": "available"}
 
 
 async def test_metrics_count_requests_by_route_template(journal: httpx.AsyncClient) -> None:

@@ -104,7 +104,8 @@ async def test_primary_down_serves_reads_and_refuses_writes(
         assert (post.status_code, post.json()) == (503, WRITES_REFUSED)
         assert post.headers["retry-after"] == "1"
         assert (delete.status_code, delete.json()) == (503, WRITES_REFUSED)
-        assert ready.status_code == 503
+        # Still ready: the replica serves reads, so the pod must stay behind its Service.
+        assert (ready.status_code, ready.json()) == (200, {"status": "ready", "writes": "unavailable"})
         assert healthy.status_code == 200
         assert await metric(journal, 'journal_redis_errors_total{endpoint="write",operation="add"}') == 1
 
@@ -145,8 +146,11 @@ async def test_both_down_refuses_reads(journal_for: ClientFactory, fresh_redis_p
         page = await journal.get("/api")
         entry = await journal.get("/api/1")
 
+        ready = await journal.get("/readyz")
+
         assert (page.status_code, page.json()) == (503, READS_REFUSED)
         assert (entry.status_code, entry.json()) == (503, READS_REFUSED)
+        assert ready.status_code == 503
 
 
 async def test_concurrent_posts_through_two_apps_lose_nothing(
