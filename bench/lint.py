@@ -73,10 +73,12 @@ def measure(tool: str, cmd: list[str], env: dict[str, str] | None = None) -> Mea
             [TIME, "-f", "%e %U %S %M", "-o", stats.name, *cmd],
             capture_output=True,
             text=True,
-            env={**os.environ, **(env or {})},
+            env=env if env is not None else dict(os.environ),
             check=False,
         )
         wall, user, system, rss_kb = Path(stats.name).read_text().split()[-4:]
+    if not proc.stdout.strip():
+        print(f"{tool}: no output (exit {proc.returncode}): {proc.stderr.strip()[-800:]}", file=sys.stderr)
     cpu = float(user) + float(system)
     return Measurement(tool, float(wall), cpu, int(rss_kb) / 1024, proc.returncode, proc.stdout)
 
@@ -266,7 +268,7 @@ def run(corpus: Path, files: int, repeat: int, skip: frozenset[str]) -> None:
     by_tool = {r.tool: r for r in results}
     print_bars(by_tool, "kbp lint")
     print_bars(by_tool, "kbp.lint -m")
-    if "kube-score" in by_tool:
+    if "kube-score" in by_tool and by_tool["kbp lint"].stdout.strip():
         print_comparison(
             kbp_flagged(by_tool["kbp lint"].stdout), kube_score_flagged(by_tool["kube-score"].stdout)
         )
