@@ -16,7 +16,15 @@ def parse_ids(value: str) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()]
 
 
+def has_exemption(meta: Mapping[str, object]) -> bool:
+    """Cheap pre-check, run on every object: most carry no exemption at all."""
+    raw = meta.get("annotations")
+    return isinstance(raw, dict) and EXEMPT in raw
+
+
 def _exempted_by(meta: Mapping[str, object]) -> set[str]:
+    if not has_exemption(meta):
+        return set()
     notes = annotation_map(meta)
     if EXEMPT not in notes or not notes.get(REASON, "").strip():
         return set()  # no reason, no exemption (exemption-reason reports it)

@@ -6,7 +6,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from kbp.lint.bundle import Bundle
-from kbp.lint.exemptions import EXEMPT, REASON, parse_ids
+from kbp.lint.exemptions import EXEMPT, REASON, has_exemption, parse_ids
 from kbp.lint.manifests import Manifest, Path, annotation_map, template_metadata, template_path
 from kbp.lint.rulebook import Hit, Options, Rule, Severity
 
@@ -17,9 +17,9 @@ def check(m: Manifest, bundle: Bundle, options: Options) -> Iterator[Hit]:
     if base:
         places.append((template_metadata(m), (*base, "metadata", "annotations")))
     for meta, path in places:
-        notes = annotation_map(meta)
-        if EXEMPT not in notes:
+        if not has_exemption(meta):
             continue
+        notes = annotation_map(meta)
         if not notes.get(REASON, "").strip():
             yield Hit(f"{EXEMPT} without a {REASON} annotation: the exemption is ignored", (*path, EXEMPT))
         unknown = [
