@@ -12,7 +12,7 @@ Tools are looked up, never installed here (install once, outside our lock):
     GOBIN=~/.cache/kbp/bench-bin go install github.com/zegl/kube-score/cmd/kube-score@latest
     GOBIN=~/.cache/kbp/bench-bin go install github.com/yannh/kubeconform/cmd/kubeconform@latest
 
-    .venv/bin/python -m bench.lint [--files 231] [--repeat 3] [--keep DIR] [--skip checkov]  # repo root
+    .venv/bin/python -m bench.lint [--repeat 7] [--checkov-runs 2] [--skip checkov]  # repo root
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ import argparse
 import json
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -83,11 +82,25 @@ def measure(tool: str, cmd: list[str], env: dict[str, str] | None = None) -> Mea
     return Measurement(tool, float(wall), cpu, int(rss_kb) / 1024, proc.returncode, proc.stdout)
 
 
-def best_of(tool: str, cmd: list[str], repeat: int, env: dict[str, str] | None = None) -> Measurement:
-    runs = [measure(tool, cmd, env) for _ in range(repeat)]
-    wall = statistics.median(r.wall_s for r in runs)
-    cpu = statistics.median(r.cpu_s for r in runs)
-    return Measurement(tool, wall, cpu, max(r.peak_mb for r in runs), runs[-1].exit_code, runs[-1].stdout)
+def best(runs: list[Measurement]) -> Measurement:
+    """Fastest run (least disturbed by other work on the machine, as timeit does) and the peak RSS."""
+    fastest = min(runs, key=lambda r: r.wall_s)
+    cpu = min(r.cpu_s for r in runs)
+    peak = max(r.peak_mb for r in runs)
+    return Measurement(fastest.tool, fastest.wall_s, cpu, peak, fastest.exit_code, fastest.stdout)
+
+
+def measure_interleaved(
+    commands: dict[str, list[str]], rounds: dict[str, int], env: dict[str, str]
+) -> list[Measurement]:
+    """Round-robin the tools so each sees the same background load; best run of each."""
+    runs: dict[str, list[Measurement]] = {tool: [] for tool in commands}
+    for round_ in range(max(rounds.values())):
+        for tool, cmd in commands.items():
+            if round_ < rounds[tool]:
+                print(f"run {round_ + 1}/{rounds[tool]}: {tool}", file=sys.stderr)
+                runs[tool].append(measure(tool, cmd, env))
+    return [best(r) for r in runs.values()]
 
 
 def tool_commands(corpus: Path, files: list[str]) -> dict[str, list[str]]:
@@ -155,7 +168,7 @@ def print_table(results: list[Measurement], missing: list[str]) -> None:
             f"{r.wall_s / base.wall_s:>8.1f}x {r.cpu_s / base.cpu_s:>7.1f}x {r.peak_mb / base.peak_mb:>7.1f}x"
         )
         print(f"{r.tool:<12} {r.wall_s:>8.2f} {r.cpu_s:>7.2f} {r.peak_mb:>9.1f} {r.exit_code:>5} {ratios}")
-    print(f"(median of the fast tools' runs; `{base.tool}` is the baseline of the ratios)")
+    print(f"(best run of each tool, runs interleaved; `{base.tool}` is the baseline of the ratios)")
     if missing:
         print("unavailable: " + ", ".join(missing))
 
@@ -185,9 +198,8 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--files", type=int, default=231)
-    parser.add_argument(
-        "--repeat", type=int, default=3, help="runs of the fast tools (median); checkov runs once"
-    )
+    parser.add_argument("--repeat", type=int, default=7, help="runs of each fast tool (the best counts)")
+    parser.add_argument("--checkov-runs", type=int, default=2, help="runs of checkov (the best counts)")
     parser.add_argument("--keep", type=Path, help="write the corpus here and keep it")
     parser.add_argument("--skip", action="append", default=[], help="tool to leave out (repeatable)")
     args = parser.parse_args()
@@ -195,7 +207,7 @@ def main() -> None:
         sys.exit(f"{TIME} (GNU time) is required")
     corpus = args.keep or Path(tempfile.mkdtemp(prefix="kbp-lint-bench-"))
     try:
-        run(corpus, args.files, args.repeat, frozenset(args.skip))
+        run(corpus, args.files, args.repeat, args.checkov_runs, frozenset(args.skip))
     finally:
         if args.keep is None:
             shutil.rmtree(corpus, ignore_errors=True)
@@ -243,7 +255,7 @@ def unavailable(tool: str, cmd: list[str], corpus: Path) -> str | None:
     return None
 
 
-def run(corpus: Path, files: int, repeat: int, skip: frozenset[str]) -> None:
+def run(corpus: Path, files: int, repeat: int, checkov_runs: int, skip: frozenset[str]) -> None:
     objects = lint_corpus.generate(corpus, files)
     paths = sorted(str(p) for p in corpus.rglob("*.yaml"))
     print(f"corpus: {objects} objects in {len(paths)} files ({corpus})")
@@ -255,15 +267,15 @@ def run(corpus: Path, files: int, repeat: int, skip: frozenset[str]) -> None:
     }
     others = {tool: cmd for tool, cmd in tool_commands(corpus, paths).items() if tool not in skip}
     warm_up({**ours, **{k: v for k, v in others.items() if k == "checkov"}}, corpus, env)
-    results = [best_of(tool, cmd, repeat, env) for tool, cmd in ours.items()]
     missing = []
-    for tool, cmd in others.items():
+    for tool, cmd in list(others.items()):
         problem = unavailable(tool, cmd, corpus)
         if problem:
             missing.append(f"{tool} ({problem})")
-            continue
-        print(f"running {tool}...", file=sys.stderr)
-        results.append(best_of(tool, cmd, 1 if tool == "checkov" else repeat, env))
+            del others[tool]
+    commands = {**ours, **others}
+    rounds = {tool: checkov_runs if tool == "checkov" else repeat for tool in commands}
+    results = measure_interleaved(commands, rounds, env)
     print_table(results, missing)
     by_tool = {r.tool: r for r in results}
     print_bars(by_tool, "kbp lint")
