@@ -49,7 +49,7 @@ class AccessMiddleware:
             return
         started = time.perf_counter()
         request_id = request_id_from(scope["headers"])
-        status = 500  # if the app dies before answering, uvicorn sends a 500
+        status = 500  # if the app dies before answering, the server sends a 500
 
         async def send_with_id(message: Message) -> None:
             nonlocal status

@@ -64,7 +64,7 @@ async def store_unavailable(request: Request, exc: Exception) -> Response:
 
 
 async def internal_error(request: Request, exc: Exception) -> Response:
-    # A bug, not bad input: JSON like every other answer; uvicorn logs the traceback.
+    # A bug, not bad input: JSON like every other answer; the server logs the traceback.
     return Response(_detail("internal error"), status_code=500, media_type=JSON)
 
 

@@ -1,7 +1,7 @@
 """JSON logs on stdout: one event per line, snake_case keys, the request id from contextvars.
 
-structlog renders the journal's own events; uvicorn's stdlib records go through the same
-renderer, so every line on stdout is JSON.
+structlog renders the journal's own events; Granian's stdlib records (its `_granian` logger, which
+its Rust core logs through too) go through the same renderer, so every line on stdout is JSON.
 """
 
 from __future__ import annotations
@@ -74,40 +74,62 @@ def _dumps(event: Any, **_: Any) -> str:
     return orjson.dumps(event, default=str).decode()
 
 
+_SHARED: list[Processor] = [
+    structlog.contextvars.merge_contextvars,
+    structlog.processors.add_log_level,
+    UtcTimestamper(),
+]
+# Granian's stdlib loggers: its own (start, stop, worker lines, errors) and its access log.
+SERVER_LOGGER = "_granian"
+SERVER_ACCESS_LOGGER = "granian.access"
+
+
+def json_formatter() -> logging.Formatter:
+    """Render stdlib records as the same JSON lines as structlog's (a `logging.config` factory)."""
+    return structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=[*_SHARED, structlog.stdlib.add_logger_name],
+        processors=[
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            structlog.processors.format_exc_info,
+            structlog.processors.JSONRenderer(_dumps),
+        ],
+    )
+
+
+def server_log_config() -> dict[str, Any]:
+    """What Granian's `log_dictconfig` replaces: both of its formatters render JSON.
+
+    Granian applies its logging config in the main process and again in each worker before the app
+    is built; `configure_logging` (run by the app factory) then routes its records to our handler.
+    """
+    formatter = {"()": f"{__name__}.json_formatter"}
+    return {"formatters": {"generic": formatter, "access": formatter}}
+
+
 def configure_logging(level: str, stream: TextIO | None = None) -> FilteringBoundLogger:
     """Set up structlog and stdlib logging; return the journal's logger."""
     out = stream or sys.stdout
     numeric = LEVELS[level]
     writer = BatchingWriter(out)
-    shared: list[Processor] = [
-        structlog.contextvars.merge_contextvars,
-        structlog.processors.add_log_level,
-        UtcTimestamper(),
-    ]
     structlog.configure(
-        processors=[*shared, structlog.processors.format_exc_info, structlog.processors.JSONRenderer(_dumps)],
+        processors=[
+            *_SHARED,
+            structlog.processors.format_exc_info,
+            structlog.processors.JSONRenderer(_dumps),
+        ],
         wrapper_class=structlog.make_filtering_bound_logger(numeric),
         logger_factory=lambda *_: writer,
         cache_logger_on_first_use=False,
     )
     handler = logging.StreamHandler(out)
-    handler.setFormatter(
-        structlog.stdlib.ProcessorFormatter(
-            foreign_pre_chain=[*shared, structlog.stdlib.add_logger_name],
-            processors=[
-                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-                structlog.processors.format_exc_info,
-                structlog.processors.JSONRenderer(_dumps),
-            ],
-        )
-    )
-    for name in ("", "uvicorn", "uvicorn.error"):
+    handler.setFormatter(json_formatter())
+    for name in ("", SERVER_LOGGER):
         stdlib_logger = logging.getLogger(name)
         stdlib_logger.handlers = [handler] if name == "" else []
         stdlib_logger.propagate = name != ""
         stdlib_logger.setLevel(numeric)
-    # AccessMiddleware writes the one line per request; uvicorn's own access line would double it.
-    access = logging.getLogger("uvicorn.access")
+    # AccessMiddleware writes the one line per request; the server's own access line would double it.
+    access = logging.getLogger(SERVER_ACCESS_LOGGER)
     access.handlers, access.propagate, access.disabled = [], False, True
     journal_logger: FilteringBoundLogger = structlog.get_logger("journal").bind()
     return journal_logger

@@ -5,9 +5,18 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import logging
 import re
 
-from journal.logs import BatchingWriter, UtcTimestamper, configure_logging
+from journal.logs import (
+    SERVER_ACCESS_LOGGER,
+    SERVER_LOGGER,
+    BatchingWriter,
+    UtcTimestamper,
+    configure_logging,
+    json_formatter,
+    server_log_config,
+)
 
 
 class CountingStream(io.StringIO):
@@ -69,3 +78,28 @@ def test_inside_a_loop_lines_are_flushed_once_per_iteration() -> None:
     assert asyncio.run(burst()) == 0
     assert stream.flushes == 1
     assert stream.getvalue() == "0\n1\n2\n3\n4\n"
+
+
+def test_the_servers_lines_are_json_and_its_access_line_is_dropped() -> None:
+    stream = io.StringIO()
+    configure_logging("info", stream=stream)
+
+    logging.getLogger(SERVER_LOGGER).info("Listening at: %s", "http://127.0.0.1:8080")
+    logging.getLogger(SERVER_ACCESS_LOGGER).info("GET /api 200")
+
+    (line,) = stream.getvalue().splitlines()
+    event = json.loads(line)
+    assert (event["event"], event["logger"], event["level"]) == (
+        "Listening at: http://127.0.0.1:8080",
+        SERVER_LOGGER,
+        "info",
+    )
+
+
+def test_the_server_log_config_formats_both_of_its_handlers_as_json() -> None:
+    formatters = server_log_config()["formatters"]
+    record = logging.LogRecord(SERVER_LOGGER, logging.WARNING, __file__, 1, "worker %s", ("gone",), None)
+
+    assert set(formatters) == {"generic", "access"}
+    assert {spec["()"] for spec in formatters.values()} == {"journal.logs.json_formatter"}
+    assert json.loads(json_formatter().format(record))["event"] == "worker gone"
