@@ -55,7 +55,7 @@ def build_programs(options: StackOptions) -> tuple[Program, ...]:
             priority=30,
             port=port,
             env=api_env(options, port),
-            # Long enough for uvicorn to finish in-flight requests after SIGTERM.
+            # Long enough for the API server to finish in-flight requests after SIGTERM.
             stopwait_s=20,
             writes_own_log=True,
         )
