@@ -1,18 +1,18 @@
 #!/usr/bin/env bash
 # Build the local control plane (kube-apiserver, kube-controller-manager, kube-scheduler,
-# kubectl, etcd) from this module, plus kwok and helm via `go install`, into a cache directory
-# outside the repo. Prints that directory as the last line of stdout.
+# kubectl, etcd) plus kwok and helm from this one module (kwok and helm are go.mod `tool`s, so
+# MVS picks one version of every shared dependency and each package compiles once) into a cache
+# directory outside the repo. Prints that directory as the last line of stdout.
 #
 #   bash testenv/build.sh            # build if the cache is missing, else print it at once
 #   REGEN=1 bash testenv/build.sh    # rewrite go.mod's replace block for K8S_VERSION, then tidy
+#   go get -tool helm.sh/helm/v3/cmd/helm@v3.X.Y   # bump helm (same for sigs.k8s.io/kwok/cmd/kwok)
 #
 # The cache key hashes go.mod, go.sum and every input below that changes the binaries.
 set -euo pipefail
 
 K8S=${K8S_VERSION:-1.37.2}
 STAGING=v0.${K8S#1.}                       # 1.37.2 -> v0.37.2
-KWOK=${KWOK_VERSION:-v0.8.0}
-HELM=${HELM_PKG:-helm.sh/helm/v3/cmd/helm@v3.22.0}
 HERE=$(cd "$(dirname "$0")" && pwd)
 CACHE_ROOT=${KBP_CACHE:-$HOME/.cache/kbp}
 
@@ -39,6 +39,13 @@ regen() {
 
 [ "${REGEN:-0}" = 1 ] && regen
 
+# kwok and helm versions come from go.mod (tool directives); the key below hashes go.mod.
+HELM_MOD=helm.sh/helm/v3
+modver() { sed -n "s|^[[:space:]]*$1 \(v[^ ]*\).*|\1|p" go.mod | head -1; }  # no `go` call: keeps a cache hit fast
+KWOK=$(modver sigs.k8s.io/kwok)
+HELM=$(modver "$HELM_MOD")
+[ -n "$KWOK" ] && [ -n "$HELM" ] || { log "go.mod lacks sigs.k8s.io/kwok or $HELM_MOD"; exit 1; }
+
 MINOR=$(echo "$K8S" | cut -d. -f2)
 LDF="-s -w"
 for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
@@ -46,16 +53,13 @@ for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
   LDF+=" -X $p.gitTreeState=clean -X $p.buildDate=1970-01-01T00:00:00Z"
 done
 # helm: stamp its version, and make offline `helm template`/`lint` assume our Kubernetes minor
-# instead of the source default (1.20). These package paths exist in helm v3 only.
-HELM_MOD=${HELM%%/cmd/*}
-HLDF="-s -w"
-if [ "$HELM_MOD" = helm.sh/helm/v3 ]; then
-  HLDF+=" -X $HELM_MOD/internal/version.version=${HELM##*@} -X $HELM_MOD/internal/version.gitTreeState=clean"
-  for p in pkg/chartutil pkg/lint/rules; do
-    HLDF+=" -X $HELM_MOD/$p.k8sVersionMajor=1 -X $HELM_MOD/$p.k8sVersionMinor=$MINOR"
-  done
-fi
-KEY=$( (cat go.mod go.sum; echo "$LDF|$HLDF|$KWOK|$HELM|$CGO_ENABLED|$(go env GOVERSION GOOS GOARCH)") |
+# instead of the source default (1.20). -X reaches helm's internal package from here too; the
+# linker ignores -X for packages a binary does not contain, so one set of flags serves all mains.
+LDF+=" -X $HELM_MOD/internal/version.version=$HELM -X $HELM_MOD/internal/version.gitTreeState=clean"
+for p in pkg/chartutil pkg/lint/rules; do
+  LDF+=" -X $HELM_MOD/$p.k8sVersionMajor=1 -X $HELM_MOD/$p.k8sVersionMinor=$MINOR"
+done
+KEY=$( (cat go.mod go.sum; echo "$LDF|$CGO_ENABLED|$(go env GOVERSION GOOS GOARCH)") |
   sha256sum | cut -c1-16)
 OUT=$CACHE_ROOT/testenv/$KEY
 BINS="etcd kube-apiserver kube-controller-manager kube-scheduler kubectl kwok helm"
@@ -73,16 +77,12 @@ mkdir -p "$CACHE_ROOT/testenv"
 TMP=$(mktemp -d "$CACHE_ROOT/testenv/.build-XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
 
-log "building control plane v$K8S into $OUT"
-GOFLAGS=-mod=readonly go build -trimpath -buildvcs=false -ldflags "$LDF" -o "$TMP/" ./cmd/...
-log "installing kwok $KWOK"
-GOBIN="$TMP" go install -trimpath -ldflags "-s -w" "sigs.k8s.io/kwok/cmd/kwok@$KWOK"
-log "installing $HELM"
-GOBIN="$TMP" go install -trimpath -ldflags "$HLDF" "$HELM"
+log "building control plane v$K8S, kwok $KWOK, helm $HELM into $OUT"
+# ./cmd/... are our mains; `tool` is kwok's and helm's upstream main packages (go.mod tool lines).
+GOFLAGS=-mod=readonly go build -trimpath -buildvcs=false -ldflags "$LDF" -o "$TMP/" ./cmd/... tool
 
 # kwok needs Stage objects; take kwokctl's defaults from the module instead of copying them.
-kdir=$(go mod download -json "sigs.k8s.io/kwok@$KWOK" |
-  python3 -c 'import json,sys; print(json.load(sys.stdin)["Dir"])')
+kdir=$(GOFLAGS=-mod=readonly go list -m -f '{{.Dir}}' sigs.k8s.io/kwok)
 for f in node/fast/node-initialize.yaml node/heartbeat-with-lease/node-heartbeat-with-lease.yaml \
   pod/fast/pod-ready.yaml pod/fast/pod-complete.yaml pod/fast/pod-delete.yaml; do
   cat "$kdir/kustomize/stage/$f"
