@@ -7,7 +7,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from kbp.cli.main import app
+from kbp.cli.app import app
 from support.localstack import LocalStack
 
 RUNNER = CliRunner()

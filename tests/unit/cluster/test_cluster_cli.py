@@ -6,7 +6,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from kbp.cli.main import app
+from kbp.cli.app import app
 
 
 def test_status_without_a_cluster_lists_every_component_as_down(tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from kbp.cli.main import app
+from kbp.cli.app import app
 from kbp.lint.rules import ALL
 
 GOLDEN = Path(__file__).parent / "golden"

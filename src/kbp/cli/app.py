@@ -1,0 +1,18 @@
+"""The Typer application: every command group, assembled."""
+
+from __future__ import annotations
+
+import typer
+
+from kbp.cli import cluster, lint, local
+
+app = typer.Typer(
+    name="kbp",
+    help="Kubernetes Best Practices, as software.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+local.register(app)
+lint.register(app)
+app.add_typer(cluster.app, name="cluster")
