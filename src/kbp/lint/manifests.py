@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from kbp.lint import images
+
 Path = tuple[str | int, ...]
 Position = tuple[int, int]
 
@@ -134,6 +136,21 @@ def containers(m: Manifest, *, include_init: bool = True) -> Iterator[Container]
         for index, body in enumerate(as_list(spec.get(list_name))):
             if isinstance(body, dict):
                 yield Container((*spec_path, list_name, index), body, init=is_init)
+
+
+def container_images(m: Manifest) -> Iterator[tuple[Container, str, images.ImageRef]]:
+    """Each container whose image is a valid reference, with the string and its parse.
+
+    Containers with a missing or invalid image are left to image-invalid.
+    """
+    for c in containers(m):
+        image = c.body.get("image")
+        if not isinstance(image, str):
+            continue
+        try:
+            yield c, image, images.parse(image)
+        except ValueError:
+            continue
 
 
 def label_map(meta: Mapping[str, Any]) -> dict[str, str]:

@@ -4,21 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from kbp.lint import images
 from kbp.lint.bundle import Bundle
-from kbp.lint.manifests import WORKLOADS, Manifest, containers
+from kbp.lint.manifests import WORKLOADS, Manifest, container_images
 from kbp.lint.rulebook import DEFAULT_TAG_FORMAT, Hit, Options, Rule, Severity
 
 
 def check(m: Manifest, bundle: Bundle, options: Options) -> Iterator[Hit]:
-    for c in containers(m):
-        image = c.body.get("image")
-        if not isinstance(image, str):
-            continue
-        try:
-            ref = images.parse(image)
-        except ValueError:
-            continue
+    for c, _, ref in container_images(m):
         if ref.tag in (None, "latest"):
             continue  # a digest pin passes; no tag or latest is image-tag-latest's
         if not options.tag_format.match(ref.tag):
