@@ -19,7 +19,6 @@ import json
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -31,6 +30,7 @@ import httpx
 
 from kbp.localrun import stack
 from kbp.localrun.options import Ports, StackOptions
+from kbp.ports import free_ports
 
 REPO = Path(__file__).resolve().parents[1]
 ENTRY_TEXT = "Deployed journal v1.0.1 to staging; smoke tests green, p99 steady, rollback plan ok."
@@ -67,17 +67,6 @@ class Result:
     p99_ms: float
     non2xx: int
     socket_errors: int
-
-
-def free_ports(count: int) -> list[int]:
-    sockets = [socket.socket() for _ in range(count)]
-    try:
-        for sock in sockets:
-            sock.bind(("127.0.0.1", 0))
-        return [sock.getsockname()[1] for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
 
 
 def stack_options(state_dir: Path, nginx_workers: int) -> StackOptions:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,18 +17,6 @@ from kbp.localrun.redisconf import PRIMARY, REPLICA
 from kbp.localrun.redisprobe import RedisProbe
 
 POLL_S = 0.05
-
-
-def free_ports(count: int) -> list[int]:
-    """Distinct ports the kernel had free a moment ago (held open together so they differ)."""
-    sockets = [socket.socket() for _ in range(count)]
-    try:
-        for sock in sockets:
-            sock.bind(("127.0.0.1", 0))
-        return [sock.getsockname()[1] for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
 
 
 def require_binaries(*names: str) -> None:

@@ -14,7 +14,6 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import time
 from collections.abc import Callable, Iterator
@@ -23,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import redis
+
+from kbp.ports import free_ports
 
 POLL_S = 0.02
 START_TIMEOUT_S = 20.0
@@ -68,14 +69,6 @@ class RedisServer:
 
     def is_running(self) -> bool:
         return self.process.poll() is None
-
-
-def free_port() -> int:
-    """A port the kernel had free a moment ago (bind to 0, read it back)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def config_text(spec: ServerSpec) -> str:
@@ -223,7 +216,7 @@ def start_on_free_port(
     """Start on a port that was free a moment ago; another test run may take it first, so retry."""
     for attempt in range(3):
         try:
-            return start(ServerSpec(name, free_port(), directory, password, replica_of))
+            return start(ServerSpec(name, free_ports(1)[0], directory, password, replica_of))
         except RedisLaunchError as err:
             if attempt == 2 or "Address already in use" not in str(err):
                 raise

@@ -8,10 +8,8 @@ put into the error.
 from __future__ import annotations
 
 import shutil
-import socket
 import time
 from collections.abc import Callable
-from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +19,7 @@ from kbp.cluster.components import START_ORDER, Component, Ports, all_components
 from kbp.cluster.layout import Layout
 from kbp.cluster.readiness import NotReadyError, Tls, http_ok, wait, wait_healthy
 from kbp.cluster.record import Cluster
+from kbp.ports import free_ports
 
 START_TIMEOUT = 60.0
 DEFAULT_NODES = 3
@@ -36,15 +35,6 @@ class ComponentStatus:
     pid: int | None
     port: int | None
     alive: bool
-
-
-def free_ports(count: int) -> list[int]:
-    """Distinct free loopback ports: bind them all to port 0 at once, then release."""
-    with ExitStack() as stack:
-        socks = [stack.enter_context(socket.socket()) for _ in range(count)]
-        for sock in socks:
-            sock.bind(("127.0.0.1", 0))
-        return [sock.getsockname()[1] for sock in socks]
 
 
 def port_of(ports: Ports, name: str) -> int:

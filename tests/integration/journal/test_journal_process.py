@@ -12,8 +12,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from kbp.ports import free_ports
 from support.journal import JournalProcess, journal_env, running_journal
-from support.redis import RedisPair, free_port, kill
+from support.redis import RedisPair, kill
 
 POLL_S = 0.05
 
@@ -36,7 +37,9 @@ def posts_started(journal: JournalProcess) -> list[dict[str, object]]:
 
 def test_sigterm_finishes_in_flight_writes(fresh_redis_pair: RedisPair, tmp_path: Path) -> None:
     pair, count = fresh_redis_pair, 8
-    env = journal_env(pair, port=free_port(), config_dir=tmp_path, log_level="debug", redis_timeout_s="30")
+    env = journal_env(
+        pair, port=free_ports(1)[0], config_dir=tmp_path, log_level="debug", redis_timeout_s="30"
+    )
     with running_journal(env, tmp_path) as journal, ThreadPoolExecutor(count) as pool:
         primary = pair.primary.client()
         primary.client_pause(30_000, all=False)  # WRITE mode: the add scripts wait in Redis
@@ -68,7 +71,7 @@ def test_sigterm_finishes_in_flight_writes(fresh_redis_pair: RedisPair, tmp_path
 
 def test_logs_are_json_lines_without_the_password(fresh_redis_pair: RedisPair, tmp_path: Path) -> None:
     pair = fresh_redis_pair
-    env = journal_env(pair, port=free_port(), config_dir=tmp_path)
+    env = journal_env(pair, port=free_ports(1)[0], config_dir=tmp_path)
     with running_journal(env, tmp_path) as journal:
         created = httpx.post(journal.url + "/api", json={"text": "hello"})
         httpx.post(journal.url + "/api", content=b"{not json")
@@ -101,7 +104,7 @@ def test_a_wrong_password_is_refused_without_being_echoed(redis_pair: RedisPair,
     password_file = tmp_path / "passwd"
     password_file.write_text(wrong)
     env = journal_env(
-        redis_pair, port=free_port(), config_dir=tmp_path, redis_password_file=str(password_file)
+        redis_pair, port=free_ports(1)[0], config_dir=tmp_path, redis_password_file=str(password_file)
     )
     with running_journal(env, tmp_path) as journal:
         listed = httpx.get(journal.url + "/api")
@@ -118,7 +121,7 @@ def test_settings_come_from_the_config_dir_and_env_wins(redis_pair: RedisPair, t
     config_dir.mkdir()
     (config_dir / "entries").write_text("3\n")
     (config_dir / "max_body_bytes").write_text("100")
-    env = journal_env(redis_pair, port=free_port(), config_dir=config_dir, max_body_bytes="200")
+    env = journal_env(redis_pair, port=free_ports(1)[0], config_dir=config_dir, max_body_bytes="200")
     with running_journal(env, tmp_path) as journal:
         page = httpx.get(journal.url + "/api").json()
         too_large = httpx.post(journal.url + "/api", json={"text": "x" * 190})

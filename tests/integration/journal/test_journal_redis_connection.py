@@ -6,7 +6,8 @@ import anyio
 import pytest
 
 from journal.pipelining import Address, Connection, ConnectionFailedError, ReplyError
-from support.redis import RedisPair, free_port
+from kbp.ports import free_ports
+from support.redis import RedisPair
 
 pytestmark = pytest.mark.anyio
 
@@ -57,7 +58,7 @@ async def test_a_silent_server_times_out_then_the_connection_recovers(empty_redi
 
 
 async def test_nothing_listening_is_a_connection_error(empty_redis: RedisPair) -> None:
-    connection = Connection(address(empty_redis, port=free_port()))
+    connection = Connection(address(empty_redis, port=free_ports(1)[0]))
 
     with pytest.raises(ConnectionFailedError, match="cannot connect"):
         await connection.call("PING")

@@ -16,8 +16,9 @@ from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from journal.openapi import build_document
+from kbp.ports import free_ports
 from support.journal import JournalProcess, journal_env, running_journal
-from support.redis import RedisPair, free_port
+from support.redis import RedisPair
 
 # 413 is the right answer to a schema-violating body that is also too large.
 CONFIG = schemathesis.config.SchemathesisConfig.from_dict(
@@ -29,7 +30,7 @@ schema = schemathesis.openapi.from_dict(build_document(), config=CONFIG)
 @pytest.fixture(scope="module")
 def live_journal(redis_pair: RedisPair, tmp_path_factory: pytest.TempPathFactory) -> Iterator[JournalProcess]:
     directory = tmp_path_factory.mktemp("journal-openapi")
-    env = journal_env(redis_pair, port=free_port(), config_dir=directory, log_level="warning")
+    env = journal_env(redis_pair, port=free_ports(1)[0], config_dir=directory, log_level="warning")
     with running_journal(env, directory) as journal:
         yield journal
 

@@ -16,7 +16,8 @@ import pytest
 
 from kbp.localrun import stack
 from kbp.localrun.options import Ports, StackOptions
-from support.localstack import LocalStack, free_ports, require_binaries
+from kbp.ports import free_ports
+from support.localstack import LocalStack, require_binaries
 
 WEB_DIR = Path(__file__).resolve().parents[3] / "web"
 
