@@ -19,8 +19,11 @@ CACHE_ROOT=${KBP_CACHE:-$HOME/.cache/kbp}
 export CGO_ENABLED=0 GOTOOLCHAIN=local GOWORK=off
 unset GOFLAGS                              # callers' GOFLAGS would change the binaries unseen
 cd "$HERE"
+# Go's tarball install is not always on a non-login shell's PATH (CI runs one).
+[ -x /usr/local/go/bin/go ] && case ":$PATH:" in *:/usr/local/go/bin:*) ;; *) PATH=$PATH:/usr/local/go/bin ;; esac
 
 log() { echo "build.sh: $*" >&2; }
+command -v go >/dev/null || { log "go not found: the control plane is built with Go 1.26 (https://go.dev/dl/)"; exit 1; }
 
 regen() {
   # Derive the staging list from k8s' own go.mod rather than maintaining it by hand.
