@@ -138,6 +138,22 @@ def containers(m: Manifest, *, include_init: bool = True) -> Iterator[Container]
                 yield Container((*spec_path, list_name, index), body, init=is_init)
 
 
+def missing_resources(m: Manifest, section: str) -> Iterator[tuple[Container, list[str], Path]]:
+    """Containers whose `resources.<section>` (requests or limits) lacks cpu or memory.
+
+    Each comes with the missing names and the deepest path that exists, for the finding's line.
+    """
+    for c in containers(m):
+        resources = as_map(c.body.get("resources"))
+        have = as_map(resources.get(section))
+        missing = [r for r in ("cpu", "memory") if r not in have]
+        if missing:
+            if have:
+                yield c, missing, (*c.path, "resources", section)
+            else:
+                yield c, missing, (*c.path, "resources") if resources else c.path
+
+
 def container_images(m: Manifest) -> Iterator[tuple[Container, str, images.ImageRef]]:
     """Each container whose image is a valid reference, with the string and its parse.
 
