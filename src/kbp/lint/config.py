@@ -1,4 +1,4 @@
-"""The --config file (YAML), validated with pydantic at this boundary and turned into a Policy.
+"""The --config file (YAML), validated with msgspec at this boundary and turned into a Policy.
 
 fail-on: warning                 # info | warning | error
 tag-format: '^v\\d+\\.\\d+\\.\\d+-[0-9a-f]{7,40}$'
@@ -11,15 +11,19 @@ rules:
   namespace-quota: {enabled: false}
 exemptions:
   - {rules: [bare-pod], paths: ["tests/*"], reason: "debug pods for e2e tests"}
+
+msgspec rather than pydantic: importing pydantic and building these models took 0.25 s, a third
+of a whole lint run over 2,000 objects (bench/lint.py); msgspec takes about 15 ms.
 """
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Annotated
 
+import msgspec
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from kbp.lint.engine import Policy
 from kbp.lint.errors import ConfigError
@@ -34,28 +38,17 @@ from kbp.lint.rulebook import (
 from kbp.lint.rules import BY_ID
 
 
-def _kebab(name: str) -> str:
-    return name.replace("_", "-")
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", alias_generator=_kebab, populate_by_name=True, frozen=True)
+class _Model(msgspec.Struct, rename="kebab", forbid_unknown_fields=True, frozen=True):
+    pass
 
 
 class RuleConfig(_Model):
     enabled: bool = True
     severity: str | None = None
 
-    @field_validator("severity")
-    @classmethod
-    def _severity(cls, value: str | None) -> str | None:
-        if value is not None:
-            Severity.parse(value)
-        return value
-
 
 class ExemptionConfig(_Model):
-    reason: str = Field(min_length=1)
+    reason: Annotated[str, msgspec.Meta(min_length=1)]
     rules: list[str] = []
     paths: list[str] = []
     names: list[str] = []
@@ -66,35 +59,33 @@ class ExemptionConfig(_Model):
 class LintConfig(_Model):
     fail_on: str = "warning"
     tag_format: str = DEFAULT_TAG_FORMAT
-    base_images: list[str] = list(DEFAULT_BASE_IMAGES)
-    required_labels: list[str] = list(DEFAULT_REQUIRED_LABELS)
-    min_replicas: int = Field(default=2, ge=1)
+    base_images: list[str] = msgspec.field(default_factory=lambda: list(DEFAULT_BASE_IMAGES))
+    required_labels: list[str] = msgspec.field(default_factory=lambda: list(DEFAULT_REQUIRED_LABELS))
+    min_replicas: Annotated[int, msgspec.Meta(ge=1)] = 2
     annotation_exemptions: bool = True
     rules: dict[str, RuleConfig] = {}
     exemptions: list[ExemptionConfig] = []
 
-    @field_validator("fail_on")
-    @classmethod
-    def _fail_on(cls, value: str) -> str:
-        Severity.parse(value)
-        return value
 
-    @field_validator("tag_format")
-    @classmethod
-    def _regex(cls, value: str) -> str:
+def _problems(config: LintConfig) -> list[str]:
+    """What msgspec's types cannot say: severities, the regex and rule ids must be known."""
+    problems = []
+    severities = [("fail-on", config.fail_on)] + [
+        (f"rules.{rule}.severity", c.severity) for rule, c in config.rules.items() if c.severity is not None
+    ]
+    for where, value in severities:
         try:
-            re.compile(value)
-        except re.error as err:
-            raise ValueError(f"not a regular expression: {err}") from None
-        return value
-
-    @field_validator("rules")
-    @classmethod
-    def _known(cls, value: dict[str, RuleConfig]) -> dict[str, RuleConfig]:
-        unknown = sorted(set(value) - set(BY_ID))
-        if unknown:
-            raise ValueError(f"unknown rule ids: {', '.join(unknown)}")
-        return value
+            Severity.parse(value)
+        except ValueError as err:
+            problems.append(f"{where}: {err}")
+    try:
+        re.compile(config.tag_format)
+    except re.error as err:
+        problems.append(f"tag-format: not a regular expression: {err}")
+    unknown = sorted(set(config.rules) - set(BY_ID))
+    if unknown:
+        problems.append(f"rules: unknown rule ids: {', '.join(unknown)}")
+    return problems
 
 
 def to_policy(config: LintConfig) -> Policy:
@@ -131,10 +122,13 @@ def parse(text: str, source: str) -> LintConfig:
     except yaml.YAMLError as err:
         raise ConfigError(f"{source}: invalid YAML: {err}") from None
     try:
-        return LintConfig.model_validate(data or {})
-    except ValidationError as err:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or '(top)'}: {e['msg']}" for e in err.errors())
-        raise ConfigError(f"{source}: {problems}") from None
+        config = msgspec.convert(data or {}, LintConfig)
+    except msgspec.ValidationError as err:
+        raise ConfigError(f"{source}: {err}") from None
+    problems = _problems(config)
+    if problems:
+        raise ConfigError(f"{source}: {'; '.join(problems)}")
+    return config
 
 
 def load(path: Path) -> Policy:

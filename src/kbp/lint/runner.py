@@ -48,7 +48,7 @@ def _policy(req: Request) -> engine.Policy:
         path = next((Path(p) for p in DEFAULT_CONFIGS if Path(p).is_file()), None)
     policy = engine.Policy()
     if path is not None:
-        from kbp.lint import config  # noqa: PLC0415 - pydantic loads only for a config file
+        from kbp.lint import config  # noqa: PLC0415 - msgspec loads only for a config file
 
         policy = config.load(path)
     if req.fail_on is not None:

@@ -207,8 +207,11 @@ def test_config_discovered_in_working_directory(
         pytest.param("fail-on: fatal\n", "unknown severity", id="bad-severity"),
         pytest.param("tag-format: '['\n", "not a regular expression", id="bad-regex"),
         pytest.param("exemptions:\n  - {rules: [bare-pod]}\n", "reason", id="exemption-without-reason"),
-        pytest.param("colour: blue\n", "Extra inputs", id="unknown-key"),
+        pytest.param("colour: blue\n", "unknown field `colour`", id="unknown-key"),
         pytest.param("rules: [\n", "invalid YAML", id="bad-yaml"),
+        pytest.param("min-replicas: 0\n", "`$.min-replicas`", id="min-replicas-below-one"),
+        pytest.param("rules: {bare-pod: {severity: loud}}\n", "rules.bare-pod.severity", id="rule-severity"),
+        pytest.param("rules: {bare-pod: {enabled: maybe}}\n", "`$.rules[...].enabled`", id="rule-enabled"),
     ],
 )
 def test_bad_config_exits_2_naming_the_problem(lint: Lint, tmp_path: Path, text: str, fragment: str) -> None:
