@@ -38,16 +38,12 @@ from kbp.lint.rulebook import (
 from kbp.lint.rules import BY_ID
 
 
-class _Model(msgspec.Struct, rename="kebab", forbid_unknown_fields=True, frozen=True):
-    pass
-
-
-class RuleConfig(_Model):
+class RuleConfig(msgspec.Struct, rename="kebab", forbid_unknown_fields=True, frozen=True):
     enabled: bool = True
     severity: str | None = None
 
 
-class ExemptionConfig(_Model):
+class ExemptionConfig(msgspec.Struct, rename="kebab", forbid_unknown_fields=True, frozen=True):
     reason: Annotated[str, msgspec.Meta(min_length=1)]
     rules: list[str] = []
     paths: list[str] = []
@@ -56,7 +52,7 @@ class ExemptionConfig(_Model):
     namespaces: list[str] = []
 
 
-class LintConfig(_Model):
+class LintConfig(msgspec.Struct, rename="kebab", forbid_unknown_fields=True, frozen=True):
     fail_on: str = "warning"
     tag_format: str = DEFAULT_TAG_FORMAT
     base_images: list[str] = msgspec.field(default_factory=lambda: list(DEFAULT_BASE_IMAGES))
