@@ -1,24 +1,28 @@
 """YAML streams to located ``Manifest``s.
 
 libyaml (``yaml.CSafeLoader``) scans and composes the node graph; we build plain Python values
-from the nodes ourselves so each field keeps the line and column of its key, in one pass.
+from the nodes ourselves. Positions are not copied out: each Manifest keeps its document's node
+graph and looks a field's line and column up when a finding needs one (hundreds per run,
+against ~60,000 fields on the bench corpus).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 from yaml.constructor import SafeConstructor
-from yaml.nodes import MappingNode, Node, ScalarNode
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.resolver import Resolver
 
 from kbp.lint.errors import InputError
 from kbp.lint.manifests import Manifest, Path, Position
 
 MAX_DEPTH = 200  # libyaml allows 1000; Kubernetes objects never nest this deep
 _CTOR = SafeConstructor()
+_RESOLVER = Resolver()
 _STR = "tag:yaml.org,2002:str"
 _MERGE = "tag:yaml.org,2002:merge"
 # Only core scalar types are converted; timestamps and custom tags stay strings (JSON-safe).
@@ -28,106 +32,207 @@ _SCALARS: dict[str, Callable[[ScalarNode], Any]] = {
     "tag:yaml.org,2002:int": _CTOR.construct_yaml_int,
     "tag:yaml.org,2002:float": _CTOR.construct_yaml_float,
 }
+_PLAIN_MEMO_LIMIT = 100_000  # bounds memory on huge, varied inputs
+Pairs = Sequence[tuple[Node, Node]]
 
 
 class _Loader(yaml.CSafeLoader):
-    """libyaml with a memo on tag resolution.
+    """libyaml with tag resolution deferred to the build.
 
-    libyaml calls back into Python's resolver for every scalar (~40 % of compose time on the
-    bench corpus). Safe loading registers no path resolvers, so the tag depends only on
-    (kind, value, implicit), and manifests repeat the same keys and values across objects.
+    libyaml calls ``self.resolve(kind, value, implicit)`` for every untagged node. ``slice`` is a
+    C callable that keeps those three arguments as the node's tag without running a Python frame
+    per node; ``_value`` then types each distinct plain scalar text once (``_plain``).
     """
 
-    _resolved: dict[tuple[Any, Any, Any], str] = {}  # shared by every load, on purpose
-
-    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
-        key = (kind, value, implicit)
-        tag = self._resolved.get(key)
-        if tag is None:
-            tag = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
-            if len(self._resolved) < 100_000:  # bound memory on huge, varied inputs
-                self._resolved[key] = tag
-        return tag
+    resolve = slice
 
 
-@dataclass
-class _Doc:
-    positions: dict[Path, Position] = field(default_factory=dict)
-    duplicates: list[Path] = field(default_factory=list)
-    memo: dict[int, Any] = field(default_factory=dict)
+_plain_values: dict[str, Any] = {}  # plain scalar text -> its value; shared by every load, on purpose
+
+
+def _convert(tag: str, value: str) -> Any:
+    convert = _SCALARS.get(tag)
+    if convert is None:
+        return value
+    try:
+        return convert(ScalarNode(tag, value))
+    except (ValueError, yaml.YAMLError):
+        return value
+
+
+def _plain(value: str) -> Any:
+    """An untagged plain scalar's value: YAML 1.1 implicit typing, as PyYAML's safe loader does."""
+    tag = _RESOLVER.resolve(ScalarNode, value, (True, False))  # type: ignore[no-untyped-call]
+    result = _convert(tag, value)
+    if len(_plain_values) < _PLAIN_MEMO_LIMIT:
+        _plain_values[value] = result
+    return result
 
 
 def _scalar(node: ScalarNode) -> Any:
-    if node.tag == _STR:
-        return node.value
-    convert = _SCALARS.get(node.tag)
-    if convert is None:
-        return node.value
-    try:
-        return convert(node)
-    except (ValueError, yaml.YAMLError):
-        return node.value
+    tag: Any = node.tag  # a slice until resolved (see _Loader)
+    if type(tag) is slice:  # untagged: plain scalars are typed, quoted ones are text
+        return _plain(node.value) if tag.step[0] else node.value
+    return node.value if tag == _STR else _convert(tag, node.value)
+
+
+def _is_merge_key(node: Node) -> bool:
+    tag: Any = node.tag  # a slice until resolved (see _Loader)
+    if type(tag) is slice:
+        return node.value == "<<" and bool(tag.step[0])
+    return bool(tag == _MERGE)
 
 
 def _mark(node: Node) -> Position:
     return (node.start_mark.line + 1, node.start_mark.column + 1)
 
 
-def _build(node: Node, path: Path, doc: _Doc, source: str) -> Any:
+@dataclass
+class _Doc:
+    source: str
+    memo: dict[int, Any] = field(default_factory=dict)  # id(container node) -> its value
+    repeated: list[MappingNode] = field(default_factory=list)  # mappings that repeat a key
+
+
+def _value(node: Node, doc: _Doc, depth: int) -> Any:
     # The hot loop of lint: type(...) is checks and local lookups, not isinstance and helpers.
     if type(node) is ScalarNode:
-        return node.value if node.tag == _STR else _scalar(node)
+        tag: Any = node.tag  # a slice until resolved (see _Loader)
+        if type(tag) is slice and tag.step[0]:
+            value = node.value
+            known = _plain_values.get(value, _plain_values)
+            return _plain(value) if known is _plain_values else known
+        return _scalar(node)
     seen = doc.memo.get(id(node))
     if seen is not None:  # an alias: share the value, never re-expand (billion-laughs safe)
         return seen
-    if len(path) > MAX_DEPTH:
-        raise InputError(source, *_mark(node), f"nesting deeper than {MAX_DEPTH} levels")
+    if depth > MAX_DEPTH:
+        raise InputError(doc.source, *_mark(node), f"nesting deeper than {MAX_DEPTH} levels")
     if type(node) is MappingNode:
-        return _build_mapping(node, path, doc, source)
+        return _mapping(node, doc, depth + 1)
     items: list[Any] = []
     doc.memo[id(node)] = items
-    positions = doc.positions
-    for index, child in enumerate(node.value):
-        child_path = (*path, index)
-        mark = child.start_mark
-        positions[child_path] = (mark.line + 1, mark.column + 1)
-        items.append(_build(child, child_path, doc, source))
+    depth += 1
+    for child in node.value:
+        items.append(_value(child, doc, depth))
     return items
 
 
-def _flatten(node: MappingNode, source: str) -> int:
-    """Resolve `<<` merge keys in place (merged pairs go first); return how many pairs were merged."""
-    own = sum(1 for k, _ in node.value if k.tag != _MERGE)
-    try:
-        _CTOR.flatten_mapping(node)
-    except yaml.YAMLError as err:
-        raise InputError(source, *_mark(node), f"bad merge key: {getattr(err, 'problem', err)}") from None
-    return len(node.value) - own
-
-
-def _build_mapping(node: MappingNode, path: Path, doc: _Doc, source: str) -> dict[Any, Any]:
+def _mapping(node: MappingNode, doc: _Doc, depth: int) -> dict[Any, Any]:
     out: dict[Any, Any] = {}
     doc.memo[id(node)] = out
     pairs = node.value
-    merged = _flatten(node, source) if any(k.tag == _MERGE for k, _ in pairs) else 0
-    explicit: set[Any] | None = set() if merged else None
-    positions = doc.positions
-    for number, (key_node, value_node) in enumerate(node.value):
+    for key_node, value_node in pairs:
         if type(key_node) is not ScalarNode:
-            raise InputError(source, *_mark(key_node), "mapping key is not a scalar")
+            raise InputError(doc.source, *_mark(key_node), "mapping key is not a scalar")
         key = key_node.value  # keys stay text, as in the JSON the API server sees (`on:` is not True)
-        child: Path = (*path, key)
-        if explicit is None:
-            if key in out:
-                doc.duplicates.append(child)
-        elif number >= merged:  # explicit keys may override merged ones, not each other
-            if key in explicit:
-                doc.duplicates.append(child)
-            explicit.add(key)
-        mark = key_node.start_mark
-        positions[child] = (mark.line + 1, mark.column + 1)
-        out[key] = _build(value_node, child, doc, source)
+        if key == "<<" and _is_merge_key(key_node):
+            out.clear()
+            return _merged(node, out, doc, depth)
+        out[key] = _value(value_node, doc, depth)
+    if len(out) != len(pairs):
+        doc.repeated.append(node)
     return out
+
+
+def _merged(node: MappingNode, out: dict[Any, Any], doc: _Doc, depth: int) -> dict[Any, Any]:
+    for key_node, value_node in _pairs(node, doc.source):
+        if type(key_node) is not ScalarNode:
+            raise InputError(doc.source, *_mark(key_node), "mapping key is not a scalar")
+        out[key_node.value] = _value(value_node, doc, depth)
+    if _repeats(node):
+        doc.repeated.append(node)
+    return out
+
+
+def _pairs(node: MappingNode, source: str, active: frozenset[int] = frozenset()) -> Pairs:
+    """The pairs with `<<` merge keys resolved as SafeConstructor.flatten_mapping does: merged
+    pairs first, so explicit keys win, and of a list of merged mappings the first wins."""
+    pairs: Pairs = node.value
+    if not any(_is_merge_key(k) for k, _ in pairs):
+        return pairs
+    if id(node) in active:  # merges itself, through aliases: its own pairs are there already
+        return ()
+    active = active | {id(node)}
+    merged: list[tuple[Node, Node]] = []
+    own: list[tuple[Node, Node]] = []
+    for key_node, value_node in node.value:
+        if not _is_merge_key(key_node):
+            own.append((key_node, value_node))
+            continue
+        listed = type(value_node) is SequenceNode
+        parts = value_node.value if listed else [value_node]
+        for part in parts:
+            if type(part) is not MappingNode:
+                wanted = "a mapping" if listed else "a mapping or list of mappings"
+                problem = f"expected {wanted} for merging, but found {part.id}"
+                raise InputError(source, *_mark(part), f"bad merge key: {problem}")
+        for part in reversed(parts):
+            merged.extend(_pairs(part, source, active))
+    return merged + own
+
+
+def _repeats(node: MappingNode) -> list[str]:
+    """Keys written twice in the mapping itself (a merged key overridden once is not a repeat)."""
+    seen: set[str] = set()
+    repeats: list[str] = []
+    for key_node, _ in node.value:
+        if _is_merge_key(key_node):
+            continue
+        if key_node.value in seen:
+            repeats.append(key_node.value)
+        seen.add(key_node.value)
+    return repeats
+
+
+def _repeated_paths(root: Node, repeated: list[MappingNode], source: str) -> tuple[Path, ...]:
+    """Where the repeated keys are, found by walking the graph; only runs when a key repeats."""
+    wanted = {id(n) for n in repeated}
+    visited: set[int] = set()
+    found: list[Path] = []
+
+    def walk(node: Node, path: Path) -> None:
+        if type(node) is ScalarNode or id(node) in visited:
+            return
+        visited.add(id(node))
+        if not isinstance(node, MappingNode):
+            for index, child in enumerate(node.value):
+                walk(child, (*path, index))
+            return
+        if id(node) in wanted:
+            found.extend((*path, key) for key in _repeats(node))
+        for key_node, value_node in _pairs(node, source):
+            walk(value_node, (*path, key_node.value))
+
+    walk(root, ())
+    return tuple(found)
+
+
+class NodePositions:
+    """Positions of an object's fields, read from its YAML node graph when asked."""
+
+    __slots__ = ("_root", "_source")
+
+    def __init__(self, root: Node, source: str) -> None:
+        self._root = root
+        self._source = source
+
+    def locate(self, path: Path) -> Position:
+        """The key of the deepest field on ``path`` that exists (a list item: the item itself)."""
+        node = self._root
+        position = _mark(node)
+        for step in path:
+            if type(node) is MappingNode:
+                match = next((p for p in reversed(_pairs(node, self._source)) if p[0].value == step), None)
+                if match is None:
+                    return position
+                position, node = _mark(match[0]), match[1]
+            elif type(node) is SequenceNode and type(step) is int and 0 <= step < len(node.value):
+                node = node.value[step]
+                position = _mark(node)
+            else:
+                return position
+        return position
 
 
 def _yaml_error(source: str, err: yaml.YAMLError) -> InputError:
@@ -153,7 +258,7 @@ def _nodes(text: str, source: str) -> Iterator[Node]:
 
 def _is_empty(node: Node) -> bool:
     """A document holding nothing (`---` twice, comments only): Helm output is full of them."""
-    return isinstance(node, ScalarNode) and node.tag == "tag:yaml.org,2002:null" and node.value in ("", "~")
+    return type(node) is ScalarNode and node.value in ("", "~") and _scalar(node) is None
 
 
 def _object_error(source: str, pos: Position, body: Any) -> InputError | None:
@@ -166,26 +271,26 @@ def _object_error(source: str, pos: Position, body: Any) -> InputError | None:
 
 
 def _manifests(source: str, node: Node) -> Iterator[Manifest]:
-    doc = _Doc()
+    doc = _Doc(source)
     try:
-        body = _build(node, (), doc, source)
+        body = _value(node, doc, 0)
+        dupes = _repeated_paths(node, doc.repeated, source) if doc.repeated else ()
     except RecursionError:
         raise InputError(source, *_mark(node), "nesting too deep") from None
+    positions = NodePositions(node, source)
     start = _mark(node)
-    doc.positions[()] = start
     error = _object_error(source, start, body)
     if error is not None:
         raise error
-    dupes = tuple(doc.duplicates)
     if body["kind"].endswith("List") and isinstance(body.get("items"), list):
         for index, item in enumerate(body["items"]):
-            pos = doc.positions.get(("items", index), start)
-            item_error = _object_error(source, pos, item)
+            base: Path = ("items", index)
+            item_error = _object_error(source, positions.locate(base), item)
             if item_error is not None:
                 raise item_error
-            yield Manifest(source, item, doc.positions, ("items", index), dupes)
+            yield Manifest(source, item, positions, base, dupes)
         return
-    yield Manifest(source, body, doc.positions, (), dupes)
+    yield Manifest(source, body, positions, (), dupes)
 
 
 def load(text: str, source: str) -> tuple[list[Manifest], list[InputError]]:

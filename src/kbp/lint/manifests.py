@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, Protocol
 
 from kbp.lint import images
 
@@ -26,13 +26,19 @@ CONTAINER_LISTS = ("initContainers", "containers", "ephemeralContainers")
 WORKLOADS = frozenset({*TEMPLATE_PATHS, "Pod"})  # kinds with a pod spec
 
 
+class Locator(Protocol):
+    def locate(self, path: Path) -> Position:
+        """Line and column of the deepest existing field on ``path``."""
+        ...
+
+
 @dataclass(frozen=True)
 class Manifest:
     """One Kubernetes object with the line/column of each of its fields."""
 
     source: str
     body: Mapping[str, Any]
-    positions: Mapping[Path, Position] = field(repr=False, compare=False)
+    positions: Locator = field(repr=False, compare=False)
     base: Path = ()  # where the object sits inside its YAML document (items of a List)
     duplicates: tuple[Path, ...] = ()
 
@@ -60,12 +66,7 @@ class Manifest:
 
     def locate(self, path: Path) -> Position:
         """Line and column of the deepest existing field on ``path``."""
-        full = self.base + path
-        for end in range(len(full), -1, -1):
-            pos = self.positions.get(full[:end])
-            if pos is not None:
-                return pos
-        return (1, 1)
+        return self.positions.locate(self.base + path)
 
     def get(self, path: Path) -> Any:
         return dig(self.body, path)

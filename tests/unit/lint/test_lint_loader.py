@@ -115,3 +115,48 @@ def test_utf8_bom_is_accepted() -> None:
     source = sources.decode("bom.yaml", b"\xef\xbb\xbfapiVersion: v1\nkind: Pod\n", "yaml")
     [m], _ = loader.load(source.text, source.name)
     assert m.kind == "Pod"
+
+
+MERGES = """\
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: m}
+defaults: &defaults {mode: safe, level: 1}
+extra: &extra {level: 2, colour: red}
+data:
+  <<: [*defaults, *extra]
+  mode: fast
+"""
+
+
+def test_merge_keys_follow_yaml_merge_semantics_and_keep_positions() -> None:
+    [m], errors = loader.load(MERGES, "m.yaml")
+    assert errors == []
+    # explicit keys win over merged ones; of a merged list, the first mapping wins
+    assert m.body["data"] == {"mode": "fast", "level": 1, "colour": "red"}
+    assert m.duplicates == ()  # overriding a merged key is not a repeat
+    assert m.locate(("data", "mode")) == (8, 3)
+    assert m.locate(("data", "colour")) == (5, 26)  # a merged field points at its anchor's key
+
+
+def test_repeated_keys_are_reported_where_they_repeat() -> None:
+    text = (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: r}\ndata:\n  a: '1'\n  b: {c: 1, c: 2}\n  a: '3'\n"
+    )
+    [m], _ = loader.load(text, "r.yaml")
+    assert sorted(m.duplicates) == [("data", "a"), ("data", "b", "c")]
+    assert m.body["data"] == {"a": "3", "b": {"c": 2}}  # the last value wins, as on the API server
+    assert m.locate(("data", "a")) == (7, 3)
+
+
+def test_plain_and_quoted_scalars_are_typed_like_the_safe_loader() -> None:
+    text = "apiVersion: v1\nkind: X\n"
+    text += "v: [1, '1', yes, 'yes', ~, '', 1.5, !!str 2, !!int '3', .inf, 017, 2020-01-01]\n"
+    [m], _ = loader.load(text, "s.yaml")
+    assert m.body["v"] == [1, "1", True, "yes", None, "", 1.5, "2", 3, float("inf"), 15, "2020-01-01"]
+
+
+def test_a_mapping_that_merges_itself_is_not_an_endless_loop() -> None:
+    [m], errors = loader.load("&a {apiVersion: v1, kind: X, <<: *a}\n", "self.yaml")
+    assert errors == []
+    assert m.body == {"apiVersion": "v1", "kind": "X"}
