@@ -48,7 +48,7 @@ class _Loader(yaml.CSafeLoader):
     """
 
     resolve = slice
-    descend_resolver = slice
+    descend_resolver = slice  # type: ignore[assignment]
     ascend_resolver = tuple  # type: ignore[assignment]
 
 
