@@ -213,6 +213,13 @@ def _repeated_paths(root: Node, repeated: list[MappingNode], source: str) -> tup
     return tuple(found)
 
 
+def _last_pair(pairs: Pairs, key: str | int) -> tuple[Node, Node] | None:
+    for pair in reversed(pairs):
+        if pair[0].value == key and not _is_merge_key(pair[0]):
+            return pair
+    return None
+
+
 class NodePositions:
     """Positions of an object's fields, read from its YAML node graph when asked."""
 
@@ -228,7 +235,9 @@ class NodePositions:
         position = _mark(node)
         for step in path:
             if type(node) is MappingNode:
-                match = next((p for p in reversed(_pairs(node, self._source)) if p[0].value == step), None)
+                match = _last_pair(node.value, step)  # the last one written wins, as in the value
+                if match is None and any(_is_merge_key(k) for k, _ in node.value):
+                    match = _last_pair(_pairs(node, self._source), step)
                 if match is None:
                     return position
                 position, node = _mark(match[0]), match[1]
