@@ -66,7 +66,8 @@ def write_state(options: StackOptions) -> str:
         paths.redis_dir(role).mkdir(parents=True, exist_ok=True)
         paths.redis_conf(role).write_text(redisconf.redis_conf(options, role))
     paths.nginx_conf.write_text(nginxconf.nginx_conf(options))
-    paths.supervisord_conf.write_text(programs.supervisord_conf(options, programs.build_programs(options)))
+    conf = programs.supervisord_conf(options, programs.build_programs(options), shutil.which("setpriv"))
+    paths.supervisord_conf.write_text(conf)
     paths.options_file.write_text(json.dumps(options_to_dict(options), indent=2) + "\n")
     return password
 

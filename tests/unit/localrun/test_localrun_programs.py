@@ -93,3 +93,13 @@ def test_api_processes_write_their_own_logs_through_exec() -> None:
     api = parsed().get("program:api-1", "command")
     assert api == ('/bin/sh -c "exec /venv/bin/python -m journal >>/srv/state/logs/api-1.log 2>&1"')
     assert [p.name for p in PROGRAMS if p.writes_own_log] == ["api-1", "api-2"]
+
+
+def test_with_setpriv_each_program_gets_its_stop_signal_when_supervisord_dies() -> None:
+    conf = configparser.RawConfigParser()
+    conf.read_string(supervisord_conf(OPTIONS, PROGRAMS, "/usr/bin/setpriv"))
+    for program in PROGRAMS:
+        command = conf.get(f"program:{program.name}", "command")
+        assert command.startswith(f"/usr/bin/setpriv --pdeathsig {program.stopsignal} -- ")
+    assert "--pdeathsig QUIT -- nginx" in conf.get("program:nginx", "command")  # NGINX drains on QUIT
+    assert "setpriv" not in supervisord_conf(OPTIONS, PROGRAMS)  # without it, commands stay as they are
