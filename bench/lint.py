@@ -12,6 +12,10 @@ Tools are looked up, never installed here (install once, outside our lock):
     GOBIN=~/.cache/kbp/bench-bin go install github.com/zegl/kube-score/cmd/kube-score@latest
     GOBIN=~/.cache/kbp/bench-bin go install github.com/yannh/kubeconform/cmd/kubeconform@latest
 
+kubeconform's JSON schemas are generated once into ~/.cache/kbp/kubeconform-schemas from the
+OpenAPI document in testenv's k8s.io/kubernetes module (bench/kube_schemas.py): it would download
+them from GitHub at run time, which this machine cannot reach.
+
     .venv/bin/python -m bench.lint [--repeat 7] [--checkov-runs 2] [--skip checkov]  # repo root
 """
 
@@ -29,7 +33,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import lint_corpus
+from bench import kube_schemas, lint_corpus
 
 CACHE = Path.home() / ".cache" / "kbp"
 TIME = "/usr/bin/time"
@@ -109,9 +113,7 @@ def measure_interleaved(
     return [best(r) for r in runs.values()]
 
 
-def tool_commands(corpus: Path, files: list[str]) -> dict[str, list[str]]:
-    schemas = CACHE / "kubeconform-cache"  # fetched once from GitHub, then read from here
-    schemas.mkdir(parents=True, exist_ok=True)
+def tool_commands(corpus: Path, files: list[str], schemas: Path) -> dict[str, list[str]]:
     checkov = str(CACHE / "bench-venv" / "bin" / "checkov")
     bin_dir = CACHE / "bench-bin"
     return {
@@ -122,8 +124,8 @@ def tool_commands(corpus: Path, files: list[str]) -> dict[str, list[str]]:
             "-summary",
             "-output",
             "json",
-            "-cache",
-            str(schemas),
+            "-schema-location",
+            f"{schemas}/{{{{ .ResourceKind }}}}{{{{ .KindSuffix }}}}.json",
             str(corpus),
         ],
     }
@@ -243,22 +245,19 @@ def warm_up(commands: dict[str, list[str]], corpus: Path, env: dict[str, str]) -
     shutil.rmtree(small, ignore_errors=True)
 
 
-def unavailable(tool: str, cmd: list[str], corpus: Path) -> str | None:
-    """Why a tool cannot run here, or None. kubeconform needs its schemas from GitHub at run time."""
+def schema_dir() -> tuple[Path, str | None]:
+    """kubeconform's schemas, generated from testenv's Kubernetes (it cannot download them here)."""
+    try:
+        return kube_schemas.ensure(CACHE / "kubeconform-schemas"), None
+    except (OSError, LookupError, subprocess.CalledProcessError) as err:
+        return CACHE / "kubeconform-schemas", f"no JSON schemas to validate against: {err}"
+
+
+def unavailable(tool: str, cmd: list[str], schema_problem: str | None) -> str | None:
+    """Why a tool cannot run here, or None."""
     if not Path(cmd[0]).exists():
         return f"not installed at {cmd[0]}"
-    if tool != "kubeconform":
-        return None
-    probe = next(corpus.rglob("namespace.yaml"))
-    try:
-        out = subprocess.run(
-            [cmd[0], "-summary", probe], capture_output=True, text=True, timeout=30, check=False
-        )
-    except subprocess.TimeoutExpired:
-        return "schema download timed out"
-    if "failed downloading schema" in out.stdout + out.stderr:
-        return "installed, but cannot download its JSON schemas from raw.githubusercontent.com (offline)"
-    return None
+    return schema_problem if tool == "kubeconform" else None
 
 
 def run(corpus: Path, files: int, repeat: int, checkov_runs: int, skip: frozenset[str]) -> None:
@@ -271,11 +270,12 @@ def run(corpus: Path, files: int, repeat: int, checkov_runs: int, skip: frozense
         "kbp lint": [sys.executable, "-m", "kbp", "lint", *args],
         "kbp.lint -m": [sys.executable, "-m", "kbp.lint", *args],
     }
-    others = {tool: cmd for tool, cmd in tool_commands(corpus, paths).items() if tool not in skip}
+    schemas, schema_problem = schema_dir()
+    others = {tool: cmd for tool, cmd in tool_commands(corpus, paths, schemas).items() if tool not in skip}
     warm_up({**ours, **{k: v for k, v in others.items() if k == "checkov"}}, corpus, env)
     missing = []
     for tool, cmd in list(others.items()):
-        problem = unavailable(tool, cmd, corpus)
+        problem = unavailable(tool, cmd, schema_problem)
         if problem:
             missing.append(f"{tool} ({problem})")
             del others[tool]
