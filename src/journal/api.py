@@ -1,7 +1,9 @@
 """The `/api` routes: list, add, get and delete entries.
 
 Bad input never reaches the store: it is answered with 400, 404, 405 or 413 and a JSON `detail`
-that names the field or parameter. Store outages surface as `StoreUnavailableError` (503, in app.py).
+that names the field or parameter. A POST with an `Idempotency-Key` already used for the same
+text replays the first entry (201, `Idempotent-Replayed: true`); for other text it is a 422.
+Store outages surface as `StoreUnavailableError` (503, in app.py).
 """
 
 from __future__ import annotations
@@ -19,13 +21,15 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from journal import models
-from journal.store import Store, StoreUnavailableError
+from journal.store import Idempotency, IdempotencyConflictError, Store, StoreUnavailableError
 
 JSON = "application/json"
 MAX_PAGE = 1_000_000_000
 # Ids are positive integers; anything else cannot name an entry, so it is a 404, not a 400.
 _ID = re.compile(r"[1-9][0-9]{0,17}")
 _PAGE = re.compile(r"[1-9][0-9]{0,9}")
+# Visible ASCII, as the IETF Idempotency-Key draft's examples (UUIDs, request ids) are.
+_IDEMPOTENCY_KEY = re.compile(r"[!-~]{1,255}")
 
 
 def parse_page(raw: str | None) -> int:
@@ -56,6 +60,12 @@ def describe_invalid(err: ValidationError) -> str:
             message = problem["msg"][0].lower() + problem["msg"][1:]
         problems.append(f"{field}: {message}")
     return "; ".join(problems)
+
+
+def parse_idempotency_key(raw: str | None) -> str | None:
+    if raw is None or _IDEMPOTENCY_KEY.fullmatch(raw):
+        return raw
+    raise HTTPException(400, "header 'Idempotency-Key' must be 1 to 255 visible ASCII characters")
 
 
 def parse_new_entry(body: bytes) -> models.NewEntry:
@@ -93,12 +103,19 @@ class JournalApi:
     """Endpoints bound to one store, page size and clock."""
 
     def __init__(
-        self, *, store: Store, page_size: int, max_body_bytes: int, clock: Callable[[], datetime]
+        self,
+        *,
+        store: Store,
+        page_size: int,
+        max_body_bytes: int,
+        clock: Callable[[], datetime],
+        idempotency_ttl_s: int = 300,
     ) -> None:
         self.store = store
         self.page_size = page_size
         self.max_body_bytes = max_body_bytes
         self.clock = clock
+        self.idempotency_ttl_s = idempotency_ttl_s
 
     def routes(self) -> list[Route]:
         return [self.list_route(), Route("/api/{id}", self.entry, methods=["GET", "DELETE"])]
@@ -114,11 +131,21 @@ class JournalApi:
         return Response(models.render_page(page), media_type=JSON)
 
     async def add(self, request: Request) -> Response:
+        key = parse_idempotency_key(request.headers.get("idempotency-key"))
         new = parse_new_entry(await read_body(request, self.max_body_bytes))
-        tail = models.encode_tail(text=new.text.strip(), created=self.clock())
-        entry_id = await self.store.add(tail)
-        body = b'{"id":%d' % entry_id + tail
-        return Response(body, status_code=201, media_type=JSON, headers={"Location": f"/api/{entry_id}"})
+        text = new.text.strip()
+        tail = models.encode_tail(text=text, created=self.clock())
+        idempotency = None if key is None else Idempotency.of(key, text, self.idempotency_ttl_s)
+        try:
+            added = await self.store.add(tail, idempotency)
+        except IdempotencyConflictError:
+            raise HTTPException(
+                422, "header 'Idempotency-Key' was already used for an entry with other text"
+            ) from None
+        headers = {"Location": f"/api/{added.id}"}
+        if added.replayed:
+            headers["Idempotent-Replayed"] = "true"
+        return Response(added.entry, status_code=201, media_type=JSON, headers=headers)
 
     async def entry(self, request: Request) -> Response:
         raw_id: str = request.path_params["id"]

@@ -84,7 +84,11 @@ def create_app(config: Config | None = None, *, clock: Callable[[], datetime] = 
         observer=StoreEvents(metrics, log),
     )
     api = JournalApi(
-        store=journal_store, page_size=config.entries, max_body_bytes=config.max_body_bytes, clock=clock
+        store=journal_store,
+        page_size=config.entries,
+        max_body_bytes=config.max_body_bytes,
+        clock=clock,
+        idempotency_ttl_s=config.idempotency_ttl_s,
     )
     api_routes = api.routes()
     document = openapi.render_document()

@@ -32,6 +32,7 @@ def _problems(*codes: int) -> dict[str, Any]:
         400: "Malformed JSON, wrong types, unknown fields or a bad query parameter; `detail` names it.",
         404: "No entry with this id (also for ids that are not positive integers).",
         413: "The body is larger than the configured limit (default 4096 bytes).",
+        422: "The `Idempotency-Key` was already used for an entry with other text.",
         503: "Redis is unreachable: `detail` says whether reads or writes are refused.",
     }
     return {str(code): _json("Problem", reasons[code]) for code in codes}
@@ -44,6 +45,17 @@ ID_PARAMETER = {
     "description": "The entry's id, a positive integer.",
     "schema": {"type": "string"},
 }
+IDEMPOTENCY_KEY_PARAMETER = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": (
+        "Makes retries safe: a repeat with the same key and text within the TTL (default 300 s) stores "
+        "nothing and returns the first entry with `Idempotent-Replayed: true`. The local NGINX sets a "
+        "unique key when the client sends none, so its retries to another API process write once."
+    ),
+    "schema": {"type": "string", "pattern": "^[!-~]{1,255}$"},
+}
 PAGE_PARAMETER = {
     "name": "page",
     "in": "query",
@@ -54,7 +66,13 @@ PAGE_PARAMETER = {
 
 
 def _paths() -> dict[str, Any]:
-    location = {"Location": {"description": "URL of the new entry", "schema": {"type": "string"}}}
+    location = {
+        "Location": {"description": "URL of the new entry", "schema": {"type": "string"}},
+        "Idempotent-Replayed": {
+            "description": "`true` when an earlier request with this Idempotency-Key stored the entry",
+            "schema": {"type": "string", "enum": ["true"]},
+        },
+    }
     return {
         "/api": {
             "get": {
@@ -66,13 +84,14 @@ def _paths() -> dict[str, Any]:
             "post": {
                 "operationId": "addEntry",
                 "summary": "Add an entry",
+                "parameters": [IDEMPOTENCY_KEY_PARAMETER],
                 "requestBody": {
                     "required": True,
                     "content": {"application/json": {"schema": {"$ref": SCHEMAS + "NewEntry"}}},
                 },
                 "responses": {
                     "201": _json("EntryOut", "The stored entry.", location),
-                    **_problems(400, 413, 503),
+                    **_problems(400, 413, 422, 503),
                 },
             },
         },

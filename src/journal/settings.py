@@ -45,6 +45,7 @@ class Settings(BaseSettings):
     redis_password_file: Path = Path("/etc/redis-passwd/passwd")
     redis_timeout_s: float = Field(default=2.0, gt=0, le=60)
     shutdown_timeout_s: int = Field(default=20, ge=0, le=600)
+    idempotency_ttl_s: int = Field(default=300, ge=1, le=86_400)
     log_level: LogLevel = "info"
 
     @field_validator("log_level", mode="before")
@@ -108,6 +109,7 @@ class Config:
     redis_read_url: str
     redis_timeout_s: float
     shutdown_timeout_s: int
+    idempotency_ttl_s: int
     log_level: LogLevel
     redis_password: str | None = field(default=None, repr=False)
 
@@ -122,6 +124,7 @@ class Config:
             "redis_read_url": redact_url(self.redis_read_url),
             "redis_timeout_s": self.redis_timeout_s,
             "shutdown_timeout_s": self.shutdown_timeout_s,
+            "idempotency_ttl_s": self.idempotency_ttl_s,
             "log_level": self.log_level,
             "redis_auth": self.redis_password is not None,
         }
@@ -174,6 +177,7 @@ def load_config(**overrides: Any) -> Config:
         redis_read_url=settings.redis_read_url,
         redis_timeout_s=settings.redis_timeout_s,
         shutdown_timeout_s=settings.shutdown_timeout_s,
+        idempotency_ttl_s=settings.idempotency_ttl_s,
         log_level=settings.log_level,
         redis_password=read_password(settings.redis_password_file),
     )

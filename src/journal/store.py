@@ -7,6 +7,11 @@ nothing reads-modifies-writes a whole list (the book's sample loses concurrent w
     journal:entries   hash  id -> the entry's JSON, exactly as the API returns it
     journal:index     zset  member id, score id: newest first with ZREVRANGE, total with ZCARD
     journal:version   INCR counter bumped by every add and delete
+    journal:idempotency:<key>   the fingerprint of an add's text, then the entry's JSON; expires
+
+An add may carry an idempotency key (the `Idempotency-Key` header, which the local NGINX sets
+when the client did not). The first add with a key stores the entry and remembers it; a repeat
+within the TTL stores nothing and replays the first entry, so a retried POST never writes twice.
 
 Reads go to the replica and fall back to the primary (`Store` docstring). Errors:
 
@@ -29,14 +34,24 @@ from journal.pipelining import Address, Arg, Connection, RedisError, ReplyError
 
 KEYS = ("journal:next-id", "journal:entries", "journal:index", "journal:version")
 NEXT_ID, ENTRIES, INDEX, VERSION = KEYS
+IDEMPOTENCY_PREFIX = "journal:idempotency:"
+FINGERPRINT_LENGTH = 64  # hex SHA-256
 
 T = TypeVar("T")
 
 # ARGV[1] is the entry's JSON after its id (`,"text":…}`): the id is only known inside the script.
+# With an idempotency key (KEYS[5]), ARGV[2] is its TTL and ARGV[3] the request's fingerprint; a
+# key seen before returns {0, fingerprint .. entry} and writes nothing.
 ADD_SCRIPT = """
+if KEYS[5] then
+  local seen = redis.call('GET', KEYS[5])
+  if seen then return {0, seen} end
+end
 local id = redis.call('INCR', KEYS[1])
-redis.call('HSET', KEYS[2], id, '{"id":' .. id .. ARGV[1])
+local entry = '{"id":' .. id .. ARGV[1]
+redis.call('HSET', KEYS[2], id, entry)
 redis.call('ZADD', KEYS[3], id, id)
+if KEYS[5] then redis.call('SET', KEYS[5], ARGV[3] .. entry, 'EX', ARGV[2]) end
 return {id, redis.call('INCR', KEYS[4])}
 """
 DELETE_SCRIPT = """
@@ -102,6 +117,30 @@ ADD, DELETE, PAGE = Script(ADD_SCRIPT), Script(DELETE_SCRIPT), Script(PAGE_SCRIP
 
 
 @dataclass(frozen=True)
+class Idempotency:
+    """An add's idempotency key, how long to remember it, and what the request asked for."""
+
+    key: str
+    ttl_s: int
+    fingerprint: str  # hex SHA-256 of the entry's text: a repeat with other text is a conflict
+
+    @staticmethod
+    def of(key: str, text: str, ttl_s: int) -> Idempotency:
+        return Idempotency(key, ttl_s, hashlib.sha256(text.encode()).hexdigest())
+
+
+@dataclass(frozen=True)
+class Added:
+    id: int
+    entry: bytes  # the stored JSON, as the API returns it
+    replayed: bool  # an earlier add with the same idempotency key stored it
+
+
+class IdempotencyConflictError(Exception):
+    """The idempotency key was used before for an entry with other text."""
+
+
+@dataclass(frozen=True)
 class Availability:
     readable: bool
     writable: bool
@@ -142,15 +181,22 @@ class Store:
         await self._primary.close()
         await self._replica.close()
 
-    async def add(self, entry_tail: bytes) -> int:
-        """Store an entry (its JSON after the id) atomically; return the new id."""
+    async def add(self, entry_tail: bytes, idempotency: Idempotency | None = None) -> Added:
+        """Store an entry (its JSON after the id) atomically, or replay the one stored under the key."""
+        keys: tuple[str, ...] = (NEXT_ID, ENTRIES, INDEX, VERSION)
+        args: tuple[Arg, ...] = (entry_tail,)
+        if idempotency is not None:
+            keys += (IDEMPOTENCY_PREFIX + idempotency.key,)
+            args += (idempotency.ttl_s, idempotency.fingerprint)
         try:
-            new_id, version = await ADD.run(self._primary, (NEXT_ID, ENTRIES, INDEX, VERSION), entry_tail)
+            new_id, result = await ADD.run(self._primary, keys, *args)
         except RedisError as err:
             self._observer.redis_error(endpoint="write", operation="add", error=err)
             raise WritesUnavailableError from None
-        self._saw_write(int(version))
-        return int(new_id)
+        if int(new_id) == 0 and idempotency is not None:
+            return _replay(bytes(result), idempotency)
+        self._saw_write(int(result))
+        return Added(int(new_id), b'{"id":%d' % int(new_id) + entry_tail, replayed=False)
 
     async def delete(self, entry_id: int) -> bool:
         """Remove an entry and its index member atomically; False if there was none."""
@@ -235,3 +281,11 @@ class Store:
 
     def _saw_write(self, version: int) -> None:
         self._last_version = max(self._last_version, version)
+
+
+def _replay(seen: bytes, idempotency: Idempotency) -> Added:
+    fingerprint, entry = seen[:FINGERPRINT_LENGTH], seen[FINGERPRINT_LENGTH:]
+    if fingerprint.decode() != idempotency.fingerprint:
+        raise IdempotencyConflictError
+    entry_id = int(entry[6 : entry.index(b",")])  # b'{"id":<id>,...'
+    return Added(entry_id, entry, replayed=True)

@@ -66,6 +66,13 @@ http {{
 
 {_upstream(options)}
 
+    # Every request to the API carries an idempotency key: the client's, or else this request's id.
+    # The API stores a POST once per key, so retrying one on the other API process is safe.
+    map $http_idempotency_key $idempotency_key {{
+        "" $request_id;
+        default $http_idempotency_key;
+    }}
+
     server {{
         listen 127.0.0.1:{options.ports.nginx};
         server_name localhost;
@@ -124,6 +131,11 @@ _PROXY = """            proxy_pass http://journal_api;
             proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
             proxy_set_header X-Forwarded-Proto $scheme;
             proxy_set_header X-Request-ID $request_id;
+            proxy_set_header Idempotency-Key $idempotency_key;
+            # A POST too: an API process that closes a kept-alive connection as it restarts would
+            # otherwise turn the request into a 502. The key above makes the retry write once.
+            proxy_next_upstream error timeout non_idempotent;
+            proxy_next_upstream_tries 2;
             proxy_connect_timeout 2s;
             proxy_read_timeout 30s;
             # Only NGINX's own errors get these bodies; API errors pass through as they are. Both lines are

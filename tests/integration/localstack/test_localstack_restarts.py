@@ -1,4 +1,4 @@
-"""Restarting the API processes one after the other under write load loses no acknowledged write."""
+"""Restarting the API processes one after the other under write load refuses and loses no write."""
 
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ class Writers:
         )
 
 
-def test_restarting_apis_under_load_loses_no_acknowledged_write(local_stack: LocalStack) -> None:
+def test_restarting_apis_under_load_refuses_and_loses_no_write(local_stack: LocalStack) -> None:
     paths = local_stack.options.paths
     writers = Writers(local_stack)
     for thread in writers.threads:
@@ -83,7 +83,7 @@ def test_restarting_apis_under_load_loses_no_acknowledged_write(local_stack: Loc
         ]
     assert not missing, f"acknowledged but gone: {missing[:10]} (of {len(writers.acked)})"
     assert len(set(writers.acked)) == len(writers.acked)
-    # Refused writes are allowed (never acknowledged); server errors from the API and surprises are not.
-    assert "500" not in writers.failures, dict(writers.failures)
-    assert not [key for key in writers.failures if key.startswith("unexpected")], dict(writers.failures)
+    # NGINX retries a POST whose API process went away on the other one (its Idempotency-Key keeps
+    # the retry from storing twice), so a rolling restart refuses no write at all.
+    assert not writers.failures, dict(writers.failures)
     print(f"acknowledged {len(writers.acked)} writes; not acknowledged: {dict(writers.failures)}")

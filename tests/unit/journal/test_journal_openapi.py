@@ -39,6 +39,6 @@ def test_every_reference_resolves() -> None:
 def test_errors_are_documented_per_operation() -> None:
     paths = build_document()["paths"]
 
-    assert set(paths["/api"]["post"]["responses"]) == {"201", "400", "413", "503"}
+    assert set(paths["/api"]["post"]["responses"]) == {"201", "400", "413", "422", "503"}
     assert set(paths["/api"]["get"]["responses"]) == {"200", "400", "503"}
     assert set(paths["/api/{id}"]["delete"]["responses"]) == {"204", "404", "503"}

@@ -31,6 +31,16 @@ def test_upstream_has_both_api_processes_and_keepalive() -> None:
     assert "proxy_http_version 1.1;" in CONF
 
 
+def test_posts_are_retried_on_the_other_api_with_an_idempotency_key() -> None:
+    assert "proxy_next_upstream error timeout non_idempotent;" in CONF
+    assert "proxy_next_upstream_tries 2;" in CONF
+    assert "proxy_set_header Idempotency-Key $idempotency_key;" in CONF
+    mapping = CONF[CONF.index("map $http_idempotency_key $idempotency_key {") :]
+    mapping = mapping[: mapping.index("}")]
+    assert '"" $request_id;' in mapping  # a key per request when the client sends none
+    assert "default $http_idempotency_key;" in mapping
+
+
 def test_static_ui_root_and_listen_address() -> None:
     assert 'root "/srv/web";' in CONF
     assert "listen 127.0.0.1:8080;" in CONF
