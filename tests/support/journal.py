@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import signal
@@ -19,6 +18,7 @@ import httpx
 
 from journal.app import create_app
 from journal.settings import Config, load_config
+from support.processes import signal_group, stop_group
 from support.redis import RedisPair
 
 ClientFactory = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
@@ -65,20 +65,11 @@ class JournalProcess:
 
     def terminate(self) -> None:
         """SIGTERM (what Kubernetes sends), as a graceful stop."""
-        os.killpg(self.process.pid, signal.SIGTERM)
+        signal_group(self.process, signal.SIGTERM)
 
     def stop(self, timeout_s: float = 30.0) -> int:
         """SIGTERM, wait, then SIGKILL; return the exit code."""
-        if self.process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=timeout_s)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=timeout_s)
-        return self.process.returncode
+        return stop_group(self.process, timeout_s)
 
 
 def journal_env(pair: RedisPair, *, port: int, config_dir: Path, **settings: str) -> dict[str, str]:

@@ -9,8 +9,6 @@ raises: these tests never skip.
 
 from __future__ import annotations
 
-import contextlib
-import os
 import secrets
 import shutil
 import signal
@@ -24,6 +22,7 @@ from pathlib import Path
 import redis
 
 from kbp.ports import free_ports
+from support.processes import signal_group, stop_group
 
 POLL_S = 0.02
 START_TIMEOUT_S = 20.0
@@ -159,27 +158,14 @@ def start(spec: ServerSpec) -> RedisServer:
 
 def stop(server: RedisServer, timeout_s: float = STOP_TIMEOUT_S) -> None:
     """SIGTERM the server's process group, wait, then SIGKILL; only this server's pid is signalled."""
-    deadline = time.monotonic() + timeout_s
-    while server.process.poll() is None and time.monotonic() < deadline:
-        # Redis refuses a SIGTERM while it writes its first AOF ("can't exit"), so repeat it.
-        _signal_group(server.process.pid, signal.SIGTERM)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            server.process.wait(timeout=0.5)
-    if server.process.poll() is None:
-        _signal_group(server.process.pid, signal.SIGKILL)
-        server.process.wait(timeout=timeout_s)
+    stop_group(server.process, timeout_s, repeat_term_s=0.5)
 
 
 def kill(server: RedisServer) -> None:
     """SIGKILL at once, as a crashed pod would die."""
     if server.process.poll() is None:
-        _signal_group(server.process.pid, signal.SIGKILL)
+        signal_group(server.process, signal.SIGKILL)
         server.process.wait(timeout=STOP_TIMEOUT_S)
-
-
-def _signal_group(pid: int, sig: signal.Signals) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(pid, sig)  # start_new_session made the pid its group leader
 
 
 @dataclass
