@@ -291,6 +291,24 @@ def test_python_dash_m_entry_matches_kbp_lint(tmp_path: Path) -> None:
     assert "invalid choice" in bad.stderr
 
 
+def test_kbp_lint_with_a_config_never_loads_typer_or_pydantic(tmp_path: Path) -> None:
+    """Loading them cost 0.3 s and 0.25 s, most of a lint run (docs/lint.md#performance)."""
+    import subprocess  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+
+    path = write(tmp_path, "pod.yaml", BARE_POD)
+    write(tmp_path, "kbp-lint.yaml", "rules: {bare-pod: {severity: info}}\n")
+    probe = (
+        "import sys\nfrom kbp.cli.main import main\nsys.argv = ['kbp', 'lint', sys.argv[1]]\n"
+        "try:\n    main()\nexcept SystemExit as done:\n"
+        "    print(done.code, sorted(m for m in ('typer', 'pydantic', 'rich') if m in sys.modules))\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", probe, str(path)], capture_output=True, text=True, check=False, cwd=tmp_path
+    )
+    assert run.stdout.splitlines()[-1] == "0 []", run.stdout + run.stderr  # info only: the config was read
+
+
 def test_annotations_cannot_exempt_exemption_reason_but_config_can(lint: Lint, tmp_path: Path) -> None:
     notes = '  annotations: {kbp.dev/lint-exempt: "exemption-reason,nope", kbp.dev/lint-exempt-reason: x}\n'
     pod = write(tmp_path, "pod.yaml", BARE_POD.replace("  name: debug\n", "  name: debug\n" + notes))
