@@ -73,7 +73,7 @@ complete() {
   [ -s "$OUT/kwok-stages.yaml" ]
 }
 
-if complete; then echo "$OUT"; exit 0; fi
+if complete; then touch "$OUT"; echo "$OUT"; exit 0; fi  # touch: prune() below keeps builds in use
 
 # Build into a scratch dir and rename at the end, so a killed build never looks complete.
 mkdir -p "$CACHE_ROOT/testenv"
@@ -95,4 +95,10 @@ done >"$TMP/kwok-stages.yaml"
 rm -rf "$OUT"
 mv "$TMP" "$OUT"
 trap - EXIT
+
+# Each go.mod change makes a new ~500 MB build: drop builds unused for 30 days, and scratch dirs
+# a killed build left behind.
+find "$CACHE_ROOT/testenv" -mindepth 1 -maxdepth 1 -type d -mtime +30 ! -path "$OUT" \
+  -name '????????????????' -exec rm -rf {} +
+find "$CACHE_ROOT/testenv" -mindepth 1 -maxdepth 1 -type d -mtime +1 -name '.build-*' -exec rm -rf {} +
 echo "$OUT"
