@@ -40,10 +40,10 @@ class _Loader(yaml.CSafeLoader):
     """libyaml with tag resolution deferred to the build.
 
     libyaml calls back into Python three times per node: about a third of compose time on the
-    bench corpus, under cProfile. ``self.resolve(kind, value, implicit)``: ``slice`` is a C callable that keeps the
-    three arguments as the node's tag without running a Python frame, and ``_value`` then types
-    each distinct plain scalar text once (``_plain``). ``descend_resolver`` and
-    ``ascend_resolver`` only serve path resolvers, which safe loading never registers: they
+    bench corpus, under cProfile. For ``self.resolve(kind, value, implicit)``, ``slice`` is a C
+    callable that keeps the three arguments as the node's tag without running a Python frame, and
+    ``_value`` then types each distinct plain scalar text once (``_plain``). ``descend_resolver``
+    and ``ascend_resolver`` only serve path resolvers, which safe loading never registers: they
     become C no-ops.
     """
 
