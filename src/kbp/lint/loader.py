@@ -1,13 +1,13 @@
 """YAML streams to located ``Manifest``s.
 
 libyaml (``yaml.CSafeLoader``) scans and composes the node graph; we build plain Python values
-from the nodes ourselves. Positions are not copied out: each Manifest keeps its document's node
-graph and looks a field's line and column up when a finding needs one (hundreds per run,
-against ~60,000 fields on the bench corpus).
+from the nodes ourselves and drop the nodes. Positions are not copied out: when a finding needs
+a field's line and column, its document is composed again (``DocumentPositions``).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +21,7 @@ from kbp.lint.errors import InputError
 from kbp.lint.manifests import Manifest, Path, Position
 
 MAX_DEPTH = 200  # libyaml allows 1000; Kubernetes objects never nest this deep
+_LINE_BREAK = re.compile(r"\r\n|[\r\n\x85\u2028\u2029]")  # what libyaml counts as a new line
 _CTOR = SafeConstructor()
 _RESOLVER = Resolver()
 _STR = "tag:yaml.org,2002:str"
@@ -220,33 +221,79 @@ def _last_pair(pairs: Pairs, key: str | int) -> tuple[Node, Node] | None:
     return None
 
 
-class NodePositions:
-    """Positions of an object's fields, read from its YAML node graph when asked."""
+def _locate(root: Node, path: Path, source: str) -> Position:
+    """The key of the deepest field on ``path`` that exists (a list item: the item itself)."""
+    node = root
+    position = _mark(node)
+    for step in path:
+        if type(node) is MappingNode:
+            match = _last_pair(node.value, step)  # the last one written wins, as in the value
+            if match is None and any(_is_merge_key(k) for k, _ in node.value):
+                match = _last_pair(_pairs(node, source), step)
+            if match is None:
+                return position
+            position, node = _mark(match[0]), match[1]
+        elif type(node) is SequenceNode and type(step) is int and 0 <= step < len(node.value):
+            node = node.value[step]
+            position = _mark(node)
+        else:
+            return position
+    return position
 
-    __slots__ = ("_root", "_source")
 
-    def __init__(self, root: Node, source: str) -> None:
-        self._root = root
+class _Lines:
+    """A text split where libyaml counts new lines, worked out on the first lookup."""
+
+    __slots__ = ("_starts", "_text")
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._starts: list[int] | None = None
+
+    def span(self, first: int, last: int) -> str:
+        """Lines ``first`` to ``last`` (0-based, inclusive)."""
+        if self._starts is None:
+            self._starts = [0, *(m.end() for m in _LINE_BREAK.finditer(self._text))]
+        starts = self._starts
+        return self._text[starts[first] : starts[last + 1] if last + 1 < len(starts) else len(self._text)]
+
+
+class DocumentPositions:
+    """Positions of an object's fields, from its YAML document composed again on the first lookup.
+
+    Only documents with a finding are looked up (305 of 2,011 on the bench corpus), so this costs
+    little time, where keeping every node graph for later cost 2.5 times the memory.
+    """
+
+    __slots__ = ("_first", "_last", "_lines", "_root", "_source", "_start", "_tried")
+
+    def __init__(self, lines: _Lines, root: Node, source: str) -> None:
+        self._lines = lines
+        self._first: int = root.start_mark.line
+        self._last: int = root.end_mark.line
+        self._start = _mark(root)
         self._source = source
+        self._root: Node | None = None
+        self._tried = False
 
     def locate(self, path: Path) -> Position:
-        """The key of the deepest field on ``path`` that exists (a list item: the item itself)."""
-        node = self._root
-        position = _mark(node)
-        for step in path:
-            if type(node) is MappingNode:
-                match = _last_pair(node.value, step)  # the last one written wins, as in the value
-                if match is None and any(_is_merge_key(k) for k, _ in node.value):
-                    match = _last_pair(_pairs(node, self._source), step)
-                if match is None:
-                    return position
-                position, node = _mark(match[0]), match[1]
-            elif type(node) is SequenceNode and type(step) is int and 0 <= step < len(node.value):
-                node = node.value[step]
-                position = _mark(node)
-            else:
-                return position
-        return position
+        root = self._document()
+        if root is None:
+            return self._start
+        line, column = _locate(root, path, self._source)
+        return (line + self._first, column)
+
+    def _document(self) -> Node | None:
+        if not self._tried:
+            self._tried = True
+            try:
+                node = next(_nodes(self._lines.span(self._first, self._last), self._source), None)
+            except InputError:
+                node = None
+            # The document's own lines compose as they did in the stream; if not, its start will do.
+            if node is not None and _mark(node) == (self._start[0] - self._first, self._start[1]):
+                self._root = node
+        return self._root
 
 
 def _yaml_error(source: str, err: yaml.YAMLError) -> InputError:
@@ -275,33 +322,32 @@ def _is_empty(node: Node) -> bool:
     return type(node) is ScalarNode and node.value in ("", "~") and _scalar(node) is None
 
 
-def _object_error(source: str, pos: Position, body: Any) -> InputError | None:
+def _object_error(body: Any) -> str | None:
     if not isinstance(body, dict):
-        return InputError(source, *pos, "not a Kubernetes object: expected a mapping")
+        return "not a Kubernetes object: expected a mapping"
     missing = [k for k in ("apiVersion", "kind") if not body.get(k) or not isinstance(body.get(k), str)]
     if missing:
-        return InputError(source, *pos, f"not a Kubernetes object: missing {' and '.join(missing)}")
+        return f"not a Kubernetes object: missing {' and '.join(missing)}"
     return None
 
 
-def _manifests(source: str, node: Node) -> Iterator[Manifest]:
+def _manifests(source: str, node: Node, lines: _Lines) -> Iterator[Manifest]:
     doc = _Doc(source)
     try:
         body = _value(node, doc, 0)
         dupes = _repeated_paths(node, doc.repeated, source) if doc.repeated else ()
     except RecursionError:
         raise InputError(source, *_mark(node), "nesting too deep") from None
-    positions = NodePositions(node, source)
-    start = _mark(node)
-    error = _object_error(source, start, body)
+    positions = DocumentPositions(lines, node, source)
+    error = _object_error(body)
     if error is not None:
-        raise error
+        raise InputError(source, *_mark(node), error)
     if body["kind"].endswith("List") and isinstance(body.get("items"), list):
         for index, item in enumerate(body["items"]):
             base: Path = ("items", index)
-            item_error = _object_error(source, positions.locate(base), item)
+            item_error = _object_error(item)
             if item_error is not None:
-                raise item_error
+                raise InputError(source, *_locate(node, base, source), item_error)
             yield Manifest(source, item, positions, base, dupes)
         return
     yield Manifest(source, body, positions, (), dupes)
@@ -315,10 +361,11 @@ def load(text: str, source: str) -> tuple[list[Manifest], list[InputError]]:
     """
     manifests: list[Manifest] = []
     errors: list[InputError] = []
+    lines = _Lines(text)
     try:
         for node in _nodes(text, source):
             try:
-                manifests.extend(_manifests(source, node))
+                manifests.extend(_manifests(source, node, lines))
             except InputError as err:
                 errors.append(err)
     except InputError as err:

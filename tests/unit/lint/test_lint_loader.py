@@ -160,3 +160,22 @@ def test_a_mapping_that_merges_itself_is_not_an_endless_loop() -> None:
     [m], errors = loader.load("&a {apiVersion: v1, kind: X, <<: *a}\n", "self.yaml")
     assert errors == []
     assert m.body == {"apiVersion": "v1", "kind": "X"}
+
+
+def test_positions_in_later_documents_count_lines_as_libyaml_does() -> None:
+    # CRLF endings and a line separator inside a quoted scalar: both are new lines to libyaml.
+    first = 'apiVersion: v1\r\nkind: ConfigMap\r\nmetadata: {name: a}\r\ndata: {note: "x\u2028y"}\r\n'
+    second = "apiVersion: v1\r\nkind: Service\r\nmetadata:\r\n  name: b\r\n"
+    manifests, errors = loader.load(first + "---\r\n" + second, "crlf.yaml")
+    assert errors == []
+    assert [m.name for m in manifests] == ["a", "b"]
+    assert manifests[0].locate(("data", "note")) == (4, 8)
+    assert manifests[1].locate(("metadata", "name")) == (10, 3)  # line 5 began inside the quotes
+    assert manifests[1].locate(()) == (7, 1)
+
+
+def test_a_bad_list_item_is_reported_at_the_item() -> None:
+    text = "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Service\n- just text\n"
+    _manifests, errors = loader.load(text, "l.yaml")
+    assert [(e.line, e.column) for e in errors] == [(6, 3)]
+    assert "expected a mapping" in errors[0].message
