@@ -83,12 +83,16 @@ def generate(swagger: Path, out: Path) -> int:
     return written
 
 
+def directory(cache: Path) -> Path:
+    """Where the schemas for testenv's Kubernetes live (see `ensure`)."""
+    return cache / kubernetes_version()
+
+
 def ensure(cache: Path) -> Path:
     """The schema directory for testenv's Kubernetes, generated once; raises when the spec is missing."""
-    version = kubernetes_version()
-    out = cache / version
+    out = directory(cache)
     if not (out / "deployment-apps-v1.json").is_file():
-        swagger = swagger_path(version)
+        swagger = swagger_path(out.name)
         if not swagger.is_file():
             raise FileNotFoundError(f"{swagger} (run `bash testenv/build.sh` to download the module)")
         generate(swagger, out)

@@ -36,8 +36,8 @@ from pathlib import Path
 from bench import kube_schemas, lint_corpus
 
 CACHE = Path.home() / ".cache" / "kbp"
+SCHEMA_CACHE = CACHE / "kubeconform-schemas"
 TIME = "/usr/bin/time"
-# kube-score check id -> the kbp rules that cover the same practice
 # kube-score check id -> (kbp rules covering the same practice, kinds the check looks at or "" for all)
 KUBE_SCORE_MAP: dict[str, tuple[tuple[str, ...], str]] = {
     "container-image-tag": (("image-tag-latest",), ""),
@@ -245,19 +245,16 @@ def warm_up(commands: dict[str, list[str]], corpus: Path, env: dict[str, str]) -
     shutil.rmtree(small, ignore_errors=True)
 
 
-def schema_dir() -> tuple[Path, str | None]:
-    """kubeconform's schemas, generated from testenv's Kubernetes (it cannot download them here)."""
-    try:
-        return kube_schemas.ensure(CACHE / "kubeconform-schemas"), None
-    except (OSError, LookupError, subprocess.CalledProcessError) as err:
-        return CACHE / "kubeconform-schemas", f"no JSON schemas to validate against: {err}"
-
-
-def unavailable(tool: str, cmd: list[str], schema_problem: str | None) -> str | None:
-    """Why a tool cannot run here, or None."""
+def unavailable(tool: str, cmd: list[str]) -> str | None:
+    """Why a tool cannot run here, or None. kubeconform's schemas are generated here, only for it."""
     if not Path(cmd[0]).exists():
         return f"not installed at {cmd[0]}"
-    return schema_problem if tool == "kubeconform" else None
+    if tool == "kubeconform":
+        try:
+            kube_schemas.ensure(SCHEMA_CACHE)
+        except (OSError, LookupError, subprocess.CalledProcessError) as err:
+            return f"no JSON schemas to validate against: {err}"
+    return None
 
 
 def run(corpus: Path, files: int, repeat: int, checkov_runs: int, skip: frozenset[str]) -> None:
@@ -270,12 +267,12 @@ def run(corpus: Path, files: int, repeat: int, checkov_runs: int, skip: frozense
         "kbp lint": [sys.executable, "-m", "kbp", "lint", *args],
         "kbp.lint -m": [sys.executable, "-m", "kbp.lint", *args],
     }
-    schemas, schema_problem = schema_dir()
+    schemas = kube_schemas.directory(SCHEMA_CACHE)
     others = {tool: cmd for tool, cmd in tool_commands(corpus, paths, schemas).items() if tool not in skip}
     warm_up({**ours, **{k: v for k, v in others.items() if k == "checkov"}}, corpus, env)
     missing = []
     for tool, cmd in list(others.items()):
-        problem = unavailable(tool, cmd, schema_problem)
+        problem = unavailable(tool, cmd)
         if problem:
             missing.append(f"{tool} ({problem})")
             del others[tool]
