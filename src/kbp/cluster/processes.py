@@ -31,7 +31,7 @@ class Handle:
     log: Path
 
 
-def _proc_stat(pid: int) -> tuple[str, int] | None:
+def proc_stat(pid: int) -> tuple[str, int] | None:
     """(state letter, start time in clock ticks) from /proc, or None if no such process."""
     try:
         raw = Path(f"/proc/{pid}/stat").read_text()
@@ -51,7 +51,7 @@ def _reap(pid: int) -> None:
 def alive(handle: Handle) -> bool:
     """True while the process we started still runs (a reused pid does not count)."""
     _reap(handle.pid)
-    stat = _proc_stat(handle.pid)
+    stat = proc_stat(handle.pid)
     return stat is not None and stat[1] == handle.start_time and stat[0] not in ("Z", "X")
 
 
@@ -75,7 +75,7 @@ def spawn(component: Component, layout: Layout, env: dict[str, str] | None = Non
         file_actions=actions,
         setsid=True,
     )
-    stat = _proc_stat(pid)
+    stat = proc_stat(pid)
     handle = Handle(component.name, pid, stat[1] if stat else 0, log)
     layout.pid(component.name).write_text(f"{pid} {handle.start_time}\n")
     return handle

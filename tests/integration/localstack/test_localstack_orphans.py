@@ -8,6 +8,7 @@ import sys
 from functools import partial
 from pathlib import Path
 
+from kbp.cluster.processes import proc_stat
 from kbp.localrun import stack, supervising
 from kbp.localrun.options import Ports, StackOptions
 from kbp.ports import free_ports
@@ -17,11 +18,8 @@ WEB_DIR = Path(__file__).resolve().parents[3] / "web"
 
 
 def _gone(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except FileNotFoundError:
-        return True
-    return state in ("Z", "X")  # dead; only waiting for init to reap it
+    stat = proc_stat(pid)
+    return stat is None or stat[0] in ("Z", "X")  # a zombie is dead, only waiting for init to reap it
 
 
 def test_killing_supervisord_stops_every_program(tmp_path: Path) -> None:
