@@ -66,7 +66,7 @@ PAGE_PARAMETER = {
 
 
 def _paths() -> dict[str, Any]:
-    location = {
+    created_headers = {
         "Location": {"description": "URL of the new entry", "schema": {"type": "string"}},
         "Idempotent-Replayed": {
             "description": "`true` when an earlier request with this Idempotency-Key stored the entry",
@@ -90,7 +90,7 @@ def _paths() -> dict[str, Any]:
                     "content": {"application/json": {"schema": {"$ref": SCHEMAS + "NewEntry"}}},
                 },
                 "responses": {
-                    "201": _json("EntryOut", "The stored entry.", location),
+                    "201": _json("EntryOut", "The stored entry.", created_headers),
                     **_problems(400, 413, 422, 503),
                 },
             },
