@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Build the local control plane (kube-apiserver, kube-controller-manager, kube-scheduler,
-# kubectl, etcd) plus kwok and helm from this one module (kwok and helm are go.mod `tool`s, so
-# MVS picks one version of every shared dependency and each package compiles once) into a cache
-# directory outside the repo. Prints that directory as the last line of stdout.
+# kubectl, etcd) plus kwok, helm 4 and actionlint from this one module (they are go.mod `tool`s,
+# so MVS picks one version of every shared dependency and each package compiles once) into a
+# cache directory outside the repo, with the Gateway API CRDs beside them. Prints that directory
+# as the last line of stdout.
 #
 #   bash testenv/build.sh            # build if the cache is missing, else print it at once
 #   REGEN=1 bash testenv/build.sh    # rewrite go.mod's replace block for K8S_VERSION, then tidy
-#   go get -tool helm.sh/helm/v3/cmd/helm@v3.X.Y   # bump helm (same for sigs.k8s.io/kwok/cmd/kwok)
+#   go get -tool helm.sh/helm/v4/cmd/helm@v4.X.Y   # bump helm (same for kwok and actionlint)
+#   GATEWAY_API=v1.6.3                             # the Gateway API release whose CRDs ship beside
 #
 # The cache key hashes go.mod, go.sum and every input below that changes the binaries.
 set -euo pipefail
@@ -42,8 +44,10 @@ regen() {
 
 [ "${REGEN:-0}" = 1 ] && regen
 
+# Standard-channel CRDs from the module's config/crd; v1.7 needs Go 1.27.
+GATEWAY_API=v1.6.3
 # kwok and helm versions come from go.mod (tool directives); the key below hashes go.mod.
-HELM_MOD=helm.sh/helm/v3
+HELM_MOD=helm.sh/helm/v4
 modver() { sed -n "s|^[[:space:]]*$1 \(v[^ ]*\).*|\1|p" go.mod | head -1; }  # no `go` call: keeps a cache hit fast
 KWOK=$(modver sigs.k8s.io/kwok)
 HELM=$(modver "$HELM_MOD")
@@ -55,22 +59,19 @@ for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
   LDF+=" -X $p.gitVersion=v$K8S -X $p.gitMajor=1 -X $p.gitMinor=$MINOR"
   LDF+=" -X $p.gitTreeState=clean -X $p.buildDate=1970-01-01T00:00:00Z"
 done
-# helm: stamp its version, and make offline `helm template`/`lint` assume our Kubernetes minor
-# instead of the source default (1.20). -X reaches helm's internal package from here too; the
+# helm: stamp its version. Helm 4 takes offline `helm template`/`lint`'s Kubernetes version from
+# the client-go it was built with (ours, by the replace block), so it needs no flag for that. The
 # linker ignores -X for packages a binary does not contain, so one set of flags serves all mains.
 LDF+=" -X $HELM_MOD/internal/version.version=$HELM -X $HELM_MOD/internal/version.gitTreeState=clean"
-for p in pkg/chartutil pkg/lint/rules; do
-  LDF+=" -X $HELM_MOD/$p.k8sVersionMajor=1 -X $HELM_MOD/$p.k8sVersionMinor=$MINOR"
-done
-KEY=$( (cat go.mod go.sum; echo "$LDF|$CGO_ENABLED|$(go env GOVERSION GOOS GOARCH)") |
+KEY=$( (cat go.mod go.sum; echo "$LDF|$CGO_ENABLED|$GATEWAY_API|$(go env GOVERSION GOOS GOARCH)") |
   sha256sum | cut -c1-16)
 OUT=$CACHE_ROOT/testenv/$KEY
-BINS="etcd kube-apiserver kube-controller-manager kube-scheduler kubectl kwok helm"
+BINS="etcd kube-apiserver kube-controller-manager kube-scheduler kubectl kwok helm actionlint"
 
 complete() {
   local b
   for b in $BINS; do [ -x "$OUT/$b" ] || return 1; done
-  [ -s "$OUT/kwok-stages.yaml" ]
+  [ -s "$OUT/kwok-stages.yaml" ] && [ -s "$OUT/gateway-api-crds.yaml" ]
 }
 
 if complete; then touch "$OUT"; echo "$OUT"; exit 0; fi  # touch: prune() below keeps builds in use
@@ -80,8 +81,8 @@ mkdir -p "$CACHE_ROOT/testenv"
 TMP=$(mktemp -d "$CACHE_ROOT/testenv/.build-XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
 
-log "building control plane v$K8S, kwok $KWOK, helm $HELM into $OUT"
-# ./cmd/... are our mains; `tool` is kwok's and helm's upstream main packages (go.mod tool lines).
+log "building control plane v$K8S, kwok $KWOK, helm $HELM, Gateway API $GATEWAY_API into $OUT"
+# ./cmd/... are our mains; `tool` is kwok's, helm's and actionlint's upstream mains (go.mod tool lines).
 GOFLAGS=-mod=readonly go build -trimpath -buildvcs=false -ldflags "$LDF" -o "$TMP/" ./cmd/... tool
 
 # kwok needs Stage objects; take kwokctl's defaults from the module instead of copying them.
@@ -91,6 +92,14 @@ for f in node/fast/node-initialize.yaml node/heartbeat-with-lease/node-heartbeat
   cat "$kdir/kustomize/stage/$f"
   printf '\n---\n'
 done >"$TMP/kwok-stages.yaml"
+
+# The Gateway API CRDs come from the Go module proxy too (checked against go.sum's database).
+gdir=$(go mod download -json "sigs.k8s.io/gateway-api@$GATEWAY_API" |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["Dir"])')
+for f in "$gdir"/config/crd/standard/gateway.networking.k8s.io_*.yaml; do
+  cat "$f"
+  printf '\n---\n'
+done >"$TMP/gateway-api-crds.yaml"
 
 rm -rf "$OUT"
 mv "$TMP" "$OUT"

@@ -14,8 +14,8 @@ from typing import Any, TypeVar
 
 import httpx2
 from lightkube import ALL_NS, Client, codecs
-from lightkube.config.kubeconfig import KubeConfig
-from lightkube.core.exceptions import ApiError
+from lightkube.config.kubeconfig import KubeConfig, SingleConfig
+from lightkube.core.exceptions import ApiError, ConfigError
 from lightkube.core.resource import NamespacedResource, Resource
 from lightkube.resources.certificates_v1 import CertificateSigningRequest, CertificateSigningRequestApproval
 
@@ -58,12 +58,36 @@ def translated() -> Iterator[None]:
 
 
 def connect(
-    kubeconfig: Path, *, namespace: str | None = None, field_manager: str = FIELD_MANAGER
+    kubeconfig: Path | None = None,
+    *,
+    context: str | None = None,
+    namespace: str | None = None,
+    field_manager: str = FIELD_MANAGER,
 ) -> KubeClient:
-    """A client for the current context of a kubeconfig file."""
+    """A client for a kubeconfig's context (its current one unless `context` names another).
+
+    Without a file, kubectl's order: the pod's ServiceAccount, then `$KUBECONFIG`, then ~/.kube/config.
+    `namespace` defaults to the context's namespace, as kubectl does.
+    """
+    single = _context(kubeconfig, context)
     with translated():
-        config = KubeConfig.from_file(kubeconfig)
-        return Client(config, namespace=namespace, field_manager=field_manager, trust_env=False)
+        return Client(single, namespace=namespace, field_manager=field_manager, trust_env=False)
+
+
+def context_namespace(kubeconfig: Path | None = None, *, context: str | None = None) -> str:
+    """The namespace a kubeconfig context sets (kubectl's default for `-n`), else "default"."""
+    return _context(kubeconfig, context).namespace
+
+
+def _context(kubeconfig: Path | None, context: str | None) -> SingleConfig:
+    try:
+        config = KubeConfig.from_file(kubeconfig) if kubeconfig else KubeConfig.from_env()
+        single = config.get(context_name=context)
+    except (ConfigError, OSError) as exc:
+        raise KubeError(f"kubeconfig {kubeconfig or '(default)'}: {exc}") from exc
+    if single is None:
+        raise KubeError(f"kubeconfig {kubeconfig or '(default)'}: no current context")
+    return single
 
 
 def _kind(api_version: str, kind: str) -> type[Resource]:

@@ -1,0 +1,43 @@
+"""The flags every cluster command shares, spelled as kubectl spells them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from kbp.output import Format
+
+if TYPE_CHECKING:
+    from kbp.kube import KubeClient
+
+Kubeconfig = Annotated[
+    Path | None,
+    typer.Option(
+        "--kubeconfig",
+        envvar="KUBECONFIG",
+        help="Kubeconfig file [default: $KUBECONFIG, else ~/.kube/config, else the pod's ServiceAccount].",
+    ),
+]
+Context = Annotated[str | None, typer.Option("--context", help="Kubeconfig context [default: current].")]
+Namespace = Annotated[
+    str | None, typer.Option("--namespace", "-n", help="Namespace [default: the context's].")
+]
+Output = Annotated[Format, typer.Option("--output", "-o", help="table for people, json for scripts.")]
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    """Print `error: message` on stderr; raise the result. Exit 1 failed, 2 bad usage or input."""
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code)
+
+
+def client(kubeconfig: Path | None, context: str | None, namespace: str | None = None) -> KubeClient:
+    """A client for the flags given, or exit 1 naming what was wrong with the kubeconfig."""
+    from kbp import kube  # noqa: PLC0415 -- lightkube is slow to import
+
+    try:
+        return kube.connect(kubeconfig, context=context, namespace=namespace)
+    except kube.KubeError as exc:
+        raise fail(str(exc)) from exc
