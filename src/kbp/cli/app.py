@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from kbp.cli import cluster, lint, local
+from kbp.cli import cluster, image, lint, local
 
 app = typer.Typer(
     name="kbp",
@@ -16,3 +16,4 @@ app = typer.Typer(
 local.register(app)
 lint.register(app)
 app.add_typer(cluster.app, name="cluster")
+app.add_typer(image.app, name="image")

@@ -1,0 +1,1 @@
+"""Releases: immutable image tags from git, deploys of the journal chart, versioned configuration."""
