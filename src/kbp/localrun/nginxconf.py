@@ -1,4 +1,5 @@
-"""The NGINX config text: the Ingress of the local stack (`/api` to the API pool, `/` to the web UI)."""
+"""The NGINX config text: the Ingress of the local stack (`/api` to the API pool) and, through the
+chart's own fileserver locations, the web UI at `/`."""
 
 from __future__ import annotations
 
@@ -77,7 +78,8 @@ http {{
         listen 127.0.0.1:{options.ports.nginx};
         server_name localhost;
         root "{options.web_dir}";
-        index index.html;
+        # The chart's fileserver locations (the web UI at /), included as they are.
+        include "{options.chart_files / "nginx" / "fileserver.conf"}";
 
         error_page 413 @too_large;
         location @too_large {{
@@ -95,11 +97,6 @@ http {{
         }}
         location /api/ {{
 {_PROXY}
-        }}
-        # Anything else, /apix included, is the web UI or a 404 from NGINX itself.
-        location / {{
-            try_files $uri $uri/ =404;
-            add_header Cache-Control "no-cache";
         }}
         # Benchmark ceiling: static files outside the UI tree.
         location /_static/ {{

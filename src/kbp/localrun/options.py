@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from kbp.charts import chart_files
 from kbp.localrun.errors import BadOptionsError
 
 DEFAULT_PORT = 8080
@@ -56,10 +57,6 @@ class StatePaths:
         return self.secrets / "redis-passwd"
 
     @property
-    def redis_auth_conf(self) -> Path:
-        return self.secrets / "redis-auth.conf"
-
-    @property
     def config(self) -> Path:
         return self.root / "config"
 
@@ -94,8 +91,9 @@ class StatePaths:
     def redis_dir(self, role: str) -> Path:
         return self.root / "redis" / role
 
-    def redis_conf(self, role: str) -> Path:
-        return self.redis_dir(role) / "redis.conf"
+    def redis_run(self, role: str) -> Path:
+        """Where launch.sh writes the node's auth include (0700)."""
+        return self.run / role
 
     def log(self, program: str) -> Path:
         return self.logs / f"{program}.log"
@@ -117,6 +115,8 @@ class StackOptions:
     nginx_user: str | None = None
     redis_autorestart: bool = True
     log_level: str = "info"
+    # The chart's files/: the Redis launch script, redis.conf and NGINX's fileserver locations.
+    chart_files: Path = field(default_factory=chart_files)
 
     @property
     def paths(self) -> StatePaths:

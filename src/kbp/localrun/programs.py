@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from kbp.localrun.options import StackOptions
-from kbp.localrun.redisconf import PRIMARY, REPLICA
+from kbp.localrun.redisconf import PRIMARY, REPLICA, redis_env
 
 NGINX = "nginx"
 
@@ -39,9 +39,11 @@ def build_programs(options: StackOptions) -> tuple[Program, ...]:
     redis = tuple(
         Program(
             name=role,
-            command=("redis-server", str(paths.redis_conf(role))),
+            # The chart's own launch script: the same primary/replica logic as on Kubernetes.
+            command=("/bin/sh", str(options.chart_files / "redis" / "launch.sh")),
             priority=10 + i,
             port=port,
+            env=redis_env(options, role),
             autorestart=options.redis_autorestart,
         )
         for i, (role, port) in enumerate(

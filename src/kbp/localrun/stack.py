@@ -61,10 +61,8 @@ def write_state(options: StackOptions) -> str:
         directory.mkdir(parents=True, exist_ok=True)
     paths.root.chmod(0o700)
     password = passwords.ensure_password(paths)
-    passwords.write_private(paths.redis_auth_conf, redisconf.redis_auth_conf(password))
     for role in (redisconf.PRIMARY, redisconf.REPLICA):
         paths.redis_dir(role).mkdir(parents=True, exist_ok=True)
-        paths.redis_conf(role).write_text(redisconf.redis_conf(options, role))
     paths.nginx_conf.write_text(nginxconf.nginx_conf(options))
     conf = programs.supervisord_conf(options, programs.build_programs(options), shutil.which("setpriv"))
     paths.supervisord_conf.write_text(conf)
@@ -173,6 +171,7 @@ def options_to_dict(options: StackOptions) -> dict[str, object]:
         "nginx_user": options.nginx_user,
         "redis_autorestart": options.redis_autorestart,
         "log_level": options.log_level,
+        "chart_files": str(options.chart_files),
     }
 
 
@@ -183,7 +182,12 @@ def load_options(paths: StatePaths) -> StackOptions:
     data = json.loads(paths.options_file.read_text())
     ports = data.pop("ports")
     return StackOptions(
-        **{**data, "state_dir": Path(data["state_dir"]), "web_dir": Path(data["web_dir"])},
+        **{
+            **data,
+            "state_dir": Path(data["state_dir"]),
+            "web_dir": Path(data["web_dir"]),
+            "chart_files": Path(data["chart_files"]),
+        },
         ports=Ports(
             nginx=ports["nginx"],
             api=tuple(ports["api"]),

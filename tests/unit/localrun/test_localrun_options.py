@@ -57,7 +57,7 @@ def test_paths_hang_off_the_state_dir() -> None:
     paths = options().paths
     assert paths.password_file == Path("/srv/state/secrets/redis-passwd")
     assert paths.log("api-1") == Path("/srv/state/logs/api-1.log")
-    assert paths.redis_conf("redis-replica") == Path("/srv/state/redis/redis-replica/redis.conf")
+    assert paths.redis_run("redis-replica") == Path("/srv/state/run/redis-replica")
 
 
 def test_url_points_at_nginx() -> None:

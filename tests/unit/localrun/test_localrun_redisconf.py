@@ -1,4 +1,4 @@
-"""Redis config texts: replication, persistence, and the password kept to the auth include."""
+"""The local stack runs the chart's Redis launch script: loopback addresses, the state dir, no password."""
 
 from __future__ import annotations
 
@@ -8,65 +8,40 @@ import pytest
 
 from kbp.localrun.errors import BadOptionsError
 from kbp.localrun.options import StackOptions, derive_ports
-from kbp.localrun.redisconf import PRIMARY, REPLICA, redis_auth_conf, redis_conf
+from kbp.localrun.redisconf import PRIMARY, REPLICA, redis_env
 
 OPTIONS = StackOptions(
-    state_dir=Path("/srv/state"), web_dir=Path("/srv/web"), ports=derive_ports(8080), python="python"
+    state_dir=Path("/srv/state"),
+    web_dir=Path("/srv/web"),
+    ports=derive_ports(8080),
+    python="python",
+    chart_files=Path("/srv/chart/files"),
 )
 
 
-def directives(text: str) -> list[str]:
-    return [line for line in text.splitlines() if line and not line.startswith("#")]
+def test_the_replica_follows_the_primary_it_runs_beside() -> None:
+    primary, replica = redis_env(OPTIONS, PRIMARY), redis_env(OPTIONS, REPLICA)
+    assert (primary["REDIS_ROLE"], replica["REDIS_ROLE"]) == ("primary", "replica")
+    assert replica["REDIS_PRIMARY_PORT"] == primary["REDIS_PORT"]
+    assert replica["REDIS_PORT"] != primary["REDIS_PORT"]
+    assert primary["REDIS_DATA_DIR"] != replica["REDIS_DATA_DIR"]
 
 
 @pytest.mark.parametrize("role", [PRIMARY, REPLICA])
-def test_every_node_binds_loopback_persists_and_includes_auth_last(role: str) -> None:
-    lines = directives(redis_conf(OPTIONS, role))
-    assert "bind 127.0.0.1" in lines
-    assert "appendonly yes" in lines
-    assert lines[-1] == 'include "/srv/state/secrets/redis-auth.conf"'
+def test_nodes_listen_on_loopback_and_run_the_charts_files(role: str) -> None:
+    env = redis_env(OPTIONS, role)
+    assert env["REDIS_BIND"] == "127.0.0.1"
+    assert env["REDIS_CONF"] == "/srv/chart/files/redis/redis.conf"
+    assert env["REDIS_DATA_DIR"].startswith("/srv/state/")
 
 
-def test_primary_listens_on_its_port_and_replicates_from_nobody() -> None:
-    text = redis_conf(OPTIONS, PRIMARY)
-    assert "port 8083" in directives(text)
-    assert "replicaof" not in text
-
-
-def test_replica_follows_the_primary_read_only() -> None:
-    lines = directives(redis_conf(OPTIONS, REPLICA))
-    assert "port 8084" in lines
-    assert "replicaof 127.0.0.1 8083" in lines
-    assert "replica-read-only yes" in lines
-    assert "replica-serve-stale-data yes" in lines
-
-
-def test_no_password_outside_the_auth_include() -> None:
+def test_the_password_travels_as_a_file_path_only() -> None:
     for role in (PRIMARY, REPLICA):
-        text = redis_conf(OPTIONS, role)
-        assert "requirepass" not in text
-        assert "masterauth" not in text
-
-
-def test_auth_conf_sets_requirepass_and_masterauth() -> None:
-    assert redis_auth_conf("s3cr3t-Token_value") == (
-        'requirepass "s3cr3t-Token_value"\nmasterauth "s3cr3t-Token_value"\n'
-    )
-
-
-@pytest.mark.parametrize(
-    "password",
-    [
-        pytest.param("short", id="too-short"),
-        pytest.param('quote"in-the-middle-xx', id="quote"),
-        pytest.param("new\nline-injection-xxxx", id="newline"),
-    ],
-)
-def test_auth_conf_refuses_passwords_that_need_quoting(password: str) -> None:
-    with pytest.raises(BadOptionsError, match="URL-safe"):
-        redis_auth_conf(password)
+        env = redis_env(OPTIONS, role)
+        assert env["REDIS_PASSWORD_FILE"] == str(OPTIONS.paths.password_file)
+        assert not any("PASS" in key and key != "REDIS_PASSWORD_FILE" for key in env)
 
 
 def test_unknown_role_is_refused() -> None:
     with pytest.raises(BadOptionsError, match="unknown"):
-        redis_conf(OPTIONS, "redis-sentinel")
+        redis_env(OPTIONS, "redis-sentinel")

@@ -1,0 +1,39 @@
+#!/bin/sh
+# Start one Redis node of the journal: the primary, or a replica of the primary's stable DNS name.
+# POSIX sh (the book's used bash's [[ under sh). The password is read from a file and written,
+# quoted, into an auth include readable only by this user: never in argv, never in the environment.
+#
+# REDIS_PASSWORD_FILE  the Secret or CSI volume's file       REDIS_PORT          this node's port
+# REDIS_PRIMARY_HOST   the primary's stable DNS name         REDIS_PRIMARY_PORT  its port
+# REDIS_CONF           the shared redis.conf                 REDIS_DATA_DIR      the persistent volume
+# REDIS_RUN_DIR        where the auth include goes (tmpfs)   REDIS_BIND          listen addresses
+# REDIS_ROLE           primary or replica
+set -euf  # -f: no globbing, so the default bind address `*` stays a word
+
+: "${REDIS_PASSWORD_FILE:?}" "${REDIS_PRIMARY_HOST:?}" "${REDIS_CONF:?}" "${REDIS_DATA_DIR:?}" "${REDIS_RUN_DIR:?}"
+REDIS_PORT=${REDIS_PORT:-6379}
+REDIS_PRIMARY_PORT=${REDIS_PRIMARY_PORT:-6379}
+REDIS_BIND=${REDIS_BIND:-* -::*}
+case ${REDIS_ROLE:-} in
+  primary | replica) ;;
+  *) echo "launch.sh: REDIS_ROLE is '${REDIS_ROLE:-}', expected primary or replica" >&2; exit 2 ;;
+esac
+
+password=$(head -n 1 "$REDIS_PASSWORD_FILE")
+[ -n "$password" ] || { echo "launch.sh: $REDIS_PASSWORD_FILE is empty" >&2; exit 2; }
+# redis.conf strings: inside double quotes, backslash and double quote need a backslash.
+quoted=$(printf '%s' "$password" | sed 's/[\\"]/\\&/g')
+umask 077
+mkdir -p "$REDIS_RUN_DIR"
+auth=$REDIS_RUN_DIR/auth.conf
+# requirepass and masterauth on every node, so any one can be promoted later.
+printf 'requirepass "%s"\nmasterauth "%s"\n' "$quoted" "$quoted" >"$auth"
+
+server=$(command -v valkey-server || command -v redis-server)
+if [ "$REDIS_ROLE" = primary ]; then
+  set -- --port "$REDIS_PORT"
+else
+  set -- --port "$REDIS_PORT" --replicaof "$REDIS_PRIMARY_HOST" "$REDIS_PRIMARY_PORT"
+fi
+# shellcheck disable=SC2086 # REDIS_BIND is a list of addresses
+exec "$server" "$REDIS_CONF" --bind $REDIS_BIND --dir "$REDIS_DATA_DIR" "$@" --include "$auth"

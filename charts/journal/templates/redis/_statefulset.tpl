@@ -1,0 +1,144 @@
+{{/*
+One Redis StatefulSet. Call with (dict "ctx" . "role" "primary"|"replica"). The primary and the
+replicas are two StatefulSets under one headless Service because a Service selector cannot exclude
+a pod: with one StatefulSet, redis-read would also send reads to the primary.
+*/}}
+{{- define "journal.redisStatefulSet" -}}
+{{- $ := .ctx }}
+{{- $component := printf "redis-%s" .role }}
+{{- $c := dict "ctx" $ "component" $component }}
+{{- $name := include "journal.redisName" $ }}
+apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: {{ eq .role "primary" | ternary $name (printf "%s-replica" $name) }}
+  labels:
+    {{- include "journal.labels" $c | nindent 4 }}
+spec:
+  serviceName: {{ include "journal.redisHeadless" $ }}
+  replicas: {{ eq .role "primary" | ternary 1 $.Values.redis.replicas }}
+  # Replicas retry the primary until it answers, so nothing needs to wait for ordinal order.
+  podManagementPolicy: Parallel
+  revisionHistoryLimit: 10
+  updateStrategy:
+    type: RollingUpdate
+  persistentVolumeClaimRetentionPolicy:
+    whenDeleted: Retain
+    whenScaled: Retain
+  selector:
+    matchLabels:
+      {{- include "journal.selectorLabels" $c | nindent 6 }}
+  template:
+    metadata:
+      labels:
+        {{- include "journal.labels" $c | nindent 8 }}
+        kbp.dev/redis: "true"
+      annotations:
+        checksum/config: {{ include (print $.Template.BasePath "/redis/configmap.yaml") $ | sha256sum }}
+    spec:
+      automountServiceAccountToken: false
+      enableServiceLinks: false
+      {{- with $.Values.imagePullSecrets }}
+      imagePullSecrets:
+        {{- range . }}
+        - name: {{ . }}
+        {{- end }}
+      {{- end }}
+      securityContext:
+        runAsNonRoot: true
+        runAsUser: 999
+        runAsGroup: 999
+        fsGroup: 999
+        fsGroupChangePolicy: OnRootMismatch
+      terminationGracePeriodSeconds: 30
+      affinity:
+        podAntiAffinity:
+          {{- $term := dict "topologyKey" "kubernetes.io/hostname" "labelSelector" (dict "matchExpressions" (list (dict "key" "app.kubernetes.io/component" "operator" "In" "values" (list "redis-primary" "redis-replica")) (dict "key" "app.kubernetes.io/instance" "operator" "In" "values" (list $.Release.Name)))) }}
+          {{- if eq $.Values.redis.antiAffinity "hard" }}
+          requiredDuringSchedulingIgnoredDuringExecution:
+            - {{- toYaml $term | nindent 14 }}
+          {{- else }}
+          preferredDuringSchedulingIgnoredDuringExecution:
+            - weight: 100
+              podAffinityTerm:
+                {{- toYaml $term | nindent 16 }}
+          {{- end }}
+      containers:
+        - name: redis
+          image: {{ include "journal.image" $.Values.image.redis }}
+          imagePullPolicy: {{ $.Values.imagePullPolicy }}
+          command: [sh, /opt/journal-redis/launch.sh]
+          env:
+            - name: REDIS_ROLE
+              value: {{ .role }}
+            - name: REDIS_PORT
+              value: {{ $.Values.redis.port | quote }}
+            - name: REDIS_PRIMARY_HOST
+              value: {{ include "journal.redisPrimaryHost" $ }}
+            - name: REDIS_PRIMARY_PORT
+              value: {{ $.Values.redis.port | quote }}
+            - name: REDIS_CONF
+              value: /opt/journal-redis/redis.conf
+            - name: REDIS_DATA_DIR
+              value: /data
+            - name: REDIS_RUN_DIR
+              value: /run/redis
+            - name: REDIS_PASSWORD_FILE
+              value: /etc/redis-passwd/passwd
+          ports:
+            - name: redis
+              containerPort: {{ $.Values.redis.port }}
+          # Each probe pings this pod only: a restarting primary never fails its replicas' probes.
+          startupProbe:
+            exec: {command: [sh, /opt/journal-redis/probe.sh]}
+            periodSeconds: 2
+            failureThreshold: 90
+          livenessProbe:
+            exec: {command: [sh, /opt/journal-redis/probe.sh]}
+            periodSeconds: 10
+            timeoutSeconds: 3
+            failureThreshold: 3
+          readinessProbe:
+            exec: {command: [sh, /opt/journal-redis/probe.sh]}
+            periodSeconds: 5
+            timeoutSeconds: 3
+            failureThreshold: 2
+          resources:
+            {{- toYaml $.Values.redis.resources | nindent 12 }}
+          securityContext:
+            {{- include "journal.containerSecurity" $ | nindent 12 }}
+          volumeMounts:
+            - name: data
+              mountPath: /data
+            - name: scripts
+              mountPath: /opt/journal-redis
+              readOnly: true
+            - name: redis-passwd
+              mountPath: /etc/redis-passwd
+              readOnly: true
+            - name: run
+              mountPath: /run/redis
+      volumes:
+        - name: scripts
+          configMap:
+            name: {{ $name }}
+        {{- include "journal.passwordVolume" $ | nindent 8 }}
+        # The auth include holds the password: memory only, never the persistent volume.
+        - name: run
+          emptyDir:
+            medium: Memory
+            sizeLimit: 1Mi
+  volumeClaimTemplates:
+    - metadata:
+        name: data
+        labels:
+          {{- include "journal.selectorLabels" $c | nindent 10 }}
+      spec:
+        accessModes: [ReadWriteOnce]
+        {{- with $.Values.redis.persistence.storageClass }}
+        storageClassName: {{ . }}
+        {{- end }}
+        resources:
+          requests:
+            storage: {{ $.Values.redis.persistence.size }}
+{{- end }}
