@@ -76,8 +76,17 @@ complete() {
 
 if complete; then touch "$OUT"; echo "$OUT"; exit 0; fi  # touch: prune() below keeps builds in use
 
-# Build into a scratch dir and rename at the end, so a killed build never looks complete.
+# One build at a time: a second caller (another shell, a test session) waits for the first
+# and then finds the cache complete, instead of compiling the same packages beside it.
 mkdir -p "$CACHE_ROOT/testenv"
+exec 9>"$CACHE_ROOT/testenv/.lock"
+if ! flock -n 9; then
+  log "another build is running; waiting for it"
+  flock 9
+fi
+if complete; then touch "$OUT"; echo "$OUT"; exit 0; fi
+
+# Build into a scratch dir and rename at the end, so a killed build never looks complete.
 TMP=$(mktemp -d "$CACHE_ROOT/testenv/.build-XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
 
