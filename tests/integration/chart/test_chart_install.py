@@ -1,0 +1,157 @@
+"""helm 4 installs charts/journal with the dev values into the real control plane; EndpointSlices
+prove the routing; upgrades roll the API for a new config version and keep the password."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from kbp import kube
+from support.charts import CHART, DEV
+from support.controlplane import ControlPlane
+
+pytestmark = pytest.mark.helm
+NS = "journal-chart"
+RELEASE = "journal"
+TAGS = ("--set", "image.api.tag=v0.1.0-abcdef1", "--set", "image.fileserver.tag=v0.1.0-abcdef1")
+
+
+def helm(cluster: ControlPlane, *args: str) -> str:
+    return cluster.run("helm", *args, "--namespace", NS).stdout
+
+
+@pytest.fixture(scope="module")
+def installed(cluster: ControlPlane) -> Iterator[kube.KubeClient]:
+    # The HTTPRoute (the default exposure) needs the Gateway API CRDs, from sigs.k8s.io/gateway-api.
+    crds = cluster.bin_dir / "gateway-api-crds.yaml"
+    cluster.run("kubectl", "apply", "--server-side", "-f", str(crds))
+    cluster.run("kubectl", "wait", "--for=condition=Established", "crd/httproutes.gateway.networking.k8s.io")
+    helm(
+        cluster,
+        "install",
+        RELEASE,
+        str(CHART),
+        "--create-namespace",
+        "-f",
+        str(DEV),
+        *TAGS,
+        "--wait",
+        "--timeout",
+        "120s",
+    )
+    with cluster.client(namespace=NS) as client:
+        yield client
+
+
+def items(client: kube.KubeClient, api_version: str, kind: str, **labels: str) -> list[dict[str, Any]]:
+    return kube.list_objects(client, api_version, kind, NS, labels or None)
+
+
+def pod_ips(client: kube.KubeClient, component: str) -> dict[str, str]:
+    pods = items(client, "v1", "Pod", **{"app.kubernetes.io/component": component})
+    return {p["metadata"]["name"]: p["status"]["podIP"] for p in pods}
+
+
+def endpoint_ips(client: kube.KubeClient, service: str) -> set[str]:
+    slices = items(client, "discovery.k8s.io/v1", "EndpointSlice", **{"kubernetes.io/service-name": service})
+    return {address for s in slices for e in s.get("endpoints") or [] for address in e["addresses"]}
+
+
+def test_workloads_are_available_on_kwok_nodes_with_bound_claims(installed: kube.KubeClient) -> None:
+    for deployment in items(installed, "apps/v1", "Deployment"):
+        assert deployment["status"].get("availableReplicas") == deployment["spec"]["replicas"] >= 2
+    nodes = {n["metadata"]["name"]: n for n in kube.list_objects(installed, "v1", "Node")}
+    redis_pods = [p for p in items(installed, "v1", "Pod") if "redis" in p["metadata"]["name"]]
+    assert sorted(p["metadata"]["name"] for p in redis_pods) == ["journal-redis-0", "journal-redis-replica-0"]
+    for pod in redis_pods:
+        assert pod["status"]["phase"] == "Running"
+        node = nodes[pod["spec"]["nodeName"]]
+        assert node["metadata"]["annotations"].get("kwok.x-k8s.io/node") == "fake"
+    claims = items(installed, "v1", "PersistentVolumeClaim")
+    assert sorted(c["metadata"]["name"] for c in claims) == [
+        "data-journal-redis-0",
+        "data-journal-redis-replica-0",
+    ]
+    assert {c["status"]["phase"] for c in claims} == {"Bound"}
+
+
+def test_endpoint_slices_route_writes_to_the_primary_and_reads_to_replicas(
+    installed: kube.KubeClient,
+) -> None:
+    primary = pod_ips(installed, "redis-primary")
+    replicas = pod_ips(installed, "redis-replica")
+    api = pod_ips(installed, "frontend")
+    assert endpoint_ips(installed, "journal-redis-write") == {primary["journal-redis-0"]}
+    assert endpoint_ips(installed, "journal-redis-read") == set(replicas.values())
+    assert endpoint_ips(installed, "journal-api") == set(api.values())
+    assert len(api) == 2
+    assert endpoint_ips(installed, "journal-fileserver") == set(pod_ips(installed, "fileserver").values())
+
+
+def test_the_api_server_accepts_the_httproute(installed: kube.KubeClient) -> None:
+    route = kube.get(installed, "gateway.networking.k8s.io/v1", "HTTPRoute", "journal", NS)
+    paths = {r["matches"][0]["path"]["value"]: r["backendRefs"][0]["name"] for r in route["spec"]["rules"]}
+    assert paths == {"/api": "journal-api", "/": "journal-fileserver"}
+
+
+def test_upgrades_roll_the_api_for_a_new_config_and_keep_the_password(
+    cluster: ControlPlane, installed: kube.KubeClient
+) -> None:
+    secret_before = kube.get(installed, "v1", "Secret", "journal-redis-passwd", NS)["data"]
+    assert len(base64.b64decode(secret_before["passwd"])) >= 32
+    sets_before = {r["metadata"]["name"] for r in items(installed, "apps/v1", "ReplicaSet")}
+    helm(
+        cluster,
+        "upgrade",
+        RELEASE,
+        str(CHART),
+        "-f",
+        str(DEV),
+        *TAGS,
+        "--set",
+        "config.version=2",
+        "--set",
+        "config.settings.entries=20",
+        "--wait",
+        "--timeout",
+        "120s",
+    )
+    deployment = kube.get(installed, "apps/v1", "Deployment", "journal-api", NS)
+    volumes = deployment["spec"]["template"]["spec"]["volumes"]
+    assert next(v for v in volumes if v["name"] == "config")["configMap"]["name"] == "journal-config-v2"
+    new_sets = {r["metadata"]["name"] for r in items(installed, "apps/v1", "ReplicaSet")} - sets_before
+    assert [name for name in new_sets if name.startswith("journal-api-")], new_sets
+    assert kube.get(installed, "v1", "ConfigMap", "journal-config-v2", NS)["data"]["entries"] == "20"
+    # The old version stays for rollback; the password never changes.
+    assert kube.find(installed, "v1", "ConfigMap", "journal-config-v1", NS) is not None
+    assert kube.get(installed, "v1", "Secret", "journal-redis-passwd", NS)["data"] == secret_before
+
+
+def test_the_api_server_accepts_the_ingress_variant(
+    cluster: ControlPlane, installed: kube.KubeClient
+) -> None:
+    helm(
+        cluster,
+        "upgrade",
+        RELEASE,
+        str(CHART),
+        "-f",
+        str(DEV),
+        *TAGS,
+        "--reuse-values",
+        "--set",
+        "exposure.kind=ingress",
+        "--set",
+        "exposure.ingress.className=example",
+        "--wait",
+        "--timeout",
+        "120s",
+    )
+    ingress = kube.get(installed, "networking.k8s.io/v1", "Ingress", "journal", NS)
+    paths = {p["path"]: p["backend"]["service"]["name"] for p in ingress["spec"]["rules"][0]["http"]["paths"]}
+    assert paths == {"/api": "journal-api", "/": "journal-fileserver"}
+    assert ingress["spec"]["tls"][0]["hosts"] == ["journal.localtest.me"]
+    assert kube.find(installed, "gateway.networking.k8s.io/v1", "HTTPRoute", "journal", NS) is None

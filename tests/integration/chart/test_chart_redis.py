@@ -1,0 +1,171 @@
+"""The chart's own launch script, redis.conf and probe, taken from `helm template` output, run real
+redis-server processes: a primary and an authenticated replica that replicates, and probes that
+keep passing on the replica while the primary is down. The pods' DNS names map to loopback."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+
+from kbp.ports import free_ports
+from support.charts import Helm, one
+from support.processes import signal_group, stop_group
+
+pytestmark = pytest.mark.helm
+# Quotes, a backslash, a dollar and spaces: the launch script must quote it for redis.conf.
+PASSWORD = 'p"a\\ss $word `x` ok'
+
+
+@dataclass(frozen=True)
+class Node:
+    port: int
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def client(self, password: str | None = PASSWORD) -> redis.Redis:
+        return redis.Redis(port=self.port, password=password, socket_timeout=2, decode_responses=True)
+
+
+@pytest.fixture(scope="module")
+def rendered(helm: Helm, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, dict[str, str]]]:
+    """The chart's Redis files written out as the ConfigMap holds them, and each role's env."""
+    objects = helm.template()
+    files = tmp_path_factory.mktemp("chart-redis")
+    for name, text in one(objects, "ConfigMap", "journal-redis")["data"].items():
+        (files / name).write_text(text)
+    envs = {}
+    for role, sts in (("primary", "journal-redis"), ("replica", "journal-redis-replica")):
+        container = one(objects, "StatefulSet", sts)["spec"]["template"]["spec"]["containers"][0]
+        assert container["command"] == ["sh", "/opt/journal-redis/launch.sh"]
+        envs[role] = {e["name"]: e["value"] for e in container["env"]}
+    return files, envs
+
+
+def wait_until(check: Callable[[], bool], what: str, node: Node, timeout_s: float = 20) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            if check():
+                return
+        except redis.RedisError:
+            pass
+        if node.process.poll() is not None:
+            break
+        time.sleep(0.05)
+    raise AssertionError(f"{what} did not happen; log:\n{node.log.read_text()[-2000:]}")
+
+
+@contextmanager
+def nodes(rendered: tuple[Path, dict[str, dict[str, str]]], tmp: Path) -> Iterator[tuple[Node, Node]]:
+    files, envs = rendered
+    password_file = tmp / "passwd"
+    password_file.write_text(PASSWORD + "\n")
+    primary_port, replica_port = free_ports(2)
+    started: list[Node] = []
+    with ExitStack() as stack:
+        for role, port in (("primary", primary_port), ("replica", replica_port)):
+            env = dict(envs[role])
+            # Volumes and the pod DNS name, mapped onto this machine.
+            assert env["REDIS_PRIMARY_HOST"] == "journal-redis-0.journal-redis-headless.journal.svc"
+            env.update(
+                REDIS_PRIMARY_HOST="127.0.0.1",
+                REDIS_PRIMARY_PORT=str(primary_port),
+                REDIS_PORT=str(port),
+                REDIS_BIND="127.0.0.1",
+                REDIS_CONF=str(files / "redis.conf"),
+                REDIS_DATA_DIR=str(tmp / role),
+                REDIS_RUN_DIR=str(tmp / f"run-{role}"),
+                REDIS_PASSWORD_FILE=str(password_file),
+            )
+            (tmp / role).mkdir()
+            log = tmp / f"{role}.log"
+            with log.open("wb") as out:
+                process = subprocess.Popen(
+                    ["sh", str(files / "launch.sh")],
+                    env={"PATH": os.environ["PATH"], **env},
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+            node = Node(port, process, log)
+            stack.callback(stop_group, process, 10.0, repeat_term_s=0.5)
+            started.append(node)
+        yield started[0], started[1]
+
+
+def probe(files: Path, node: Node, password_file: Path) -> subprocess.CompletedProcess[str]:
+    env = {
+        "PATH": os.environ["PATH"],
+        "REDIS_PORT": str(node.port),
+        "REDIS_PASSWORD_FILE": str(password_file),
+    }
+    return subprocess.run(
+        ["sh", str(files / "probe.sh")], env=env, capture_output=True, text=True, timeout=10, check=False
+    )
+
+
+def test_primary_and_authenticated_replica_replicate(rendered: Any, tmp_path: Path) -> None:
+    with nodes(rendered, tmp_path) as (primary, replica):
+        wait_until(lambda: primary.client().ping(), "primary PONG", primary)
+        wait_until(
+            lambda: replica.client().info("replication")["master_link_status"] == "up", "link up", replica
+        )
+        # Auth on every node, with the hostile password read from the file.
+        for node in (primary, replica):
+            with pytest.raises(redis.AuthenticationError):
+                node.client(password=None).get("x")
+            with pytest.raises(redis.AuthenticationError):
+                node.client(password="wrong").ping()
+        assert primary.client().config_get("appendonly") == {"appendonly": "yes"}
+        primary.client().set("entry", "hello")
+        wait_until(lambda: replica.client().get("entry") == "hello", "replication of a write", replica)
+        with pytest.raises(redis.ReadOnlyError):
+            replica.client().set("entry", "nope")
+        # The password is in neither process's argv.
+        for node in (primary, replica):
+            cmdline = Path(f"/proc/{node.process.pid}/cmdline").read_bytes().decode()
+            assert "word" not in cmdline
+            auth = Path(tmp_path / f"run-{'primary' if node is primary else 'replica'}" / "auth.conf")
+            assert auth.stat().st_mode & 0o077 == 0
+
+
+def test_replica_probes_pass_while_the_primary_is_down(rendered: Any, tmp_path: Path) -> None:
+    files, _ = rendered
+    with nodes(rendered, tmp_path) as (primary, replica):
+        wait_until(
+            lambda: replica.client().info("replication")["master_link_status"] == "up", "link up", replica
+        )
+        assert probe(files, primary, tmp_path / "passwd").returncode == 0
+        signal_group(primary.process, signal.SIGKILL)
+        primary.process.wait(timeout=10)
+        wait_until(
+            lambda: replica.client().info("replication")["master_link_status"] == "down", "link down", replica
+        )
+        result = probe(files, replica, tmp_path / "passwd")
+        assert result.returncode == 0, result.stderr
+        assert probe(files, primary, tmp_path / "passwd").returncode != 0
+
+
+def test_launch_refuses_an_unknown_role(rendered: Any, tmp_path: Path) -> None:
+    files, envs = rendered
+    (tmp_path / "passwd").write_text(PASSWORD)
+    env = {**envs["primary"], "REDIS_ROLE": "sentinel", "REDIS_PASSWORD_FILE": str(tmp_path / "passwd")}
+    result = subprocess.run(
+        ["sh", str(files / "launch.sh")],
+        env={"PATH": os.environ["PATH"], **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "REDIS_ROLE is 'sentinel', expected primary or replica" in result.stderr

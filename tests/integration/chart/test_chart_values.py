@@ -1,0 +1,234 @@
+"""helm 4 lints and renders charts/journal; the schema refuses bad values, naming the key."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+from kbp.lint.runner import Request, Streams, run
+from support.charts import CHART, DEV, PROD, Helm, names, one, pod_specs
+
+pytestmark = pytest.mark.helm
+ENVIRONMENTS = [
+    pytest.param((), id="default"),
+    pytest.param((DEV,), id="dev"),
+    pytest.param((PROD,), id="prod"),
+]
+
+
+@pytest.mark.parametrize("values", ENVIRONMENTS)
+def test_helm_lint_is_clean(helm: Helm, values: tuple[Path, ...]) -> None:
+    args = ["lint", "--strict", str(CHART)]
+    for file in values:
+        args += ["--values", str(file)]
+    result = helm.run(*args, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 chart(s) failed" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("assignment", "key"),
+    [
+        pytest.param("api.replicas=two", "/api/replicas", id="replicas-as-string"),
+        pytest.param("redis.persistence.size=-1Gi", "/redis/persistence/size", id="negative-size"),
+        pytest.param("exposure.kind=loadbalancer", "/exposure/kind", id="unknown-exposure"),
+        pytest.param("image.api.tag=latest", "/image/api/tag", id="latest-tag"),
+        pytest.param("config.settings.entries=0", "/config/settings/entries", id="setting-out-of-range"),
+        pytest.param("config.settings.colour=blue", "/config/settings", id="unknown-setting"),
+        pytest.param("api.replicas=1", "/api/replicas", id="one-api-replica"),
+    ],
+)
+def test_the_schema_refuses_bad_values_naming_the_key(helm: Helm, assignment: str, key: str) -> None:
+    result = helm.run("template", "j", str(CHART), "--set", assignment, check=False)
+    assert result.returncode != 0
+    assert "values don't meet the specifications of the schema" in result.stderr
+    assert key in result.stderr, result.stderr
+
+
+def test_combinations_the_schema_cannot_express_fail_with_the_fix(helm: Helm) -> None:
+    result = helm.run("template", "j", str(CHART), "--set", "redis.auth.source=csi", check=False)
+    assert result.returncode != 0
+    assert "redis.auth.source=csi needs redis.auth.csi.parameters" in result.stderr
+
+
+def test_dev_fits_a_two_cpu_laptop(helm: Helm) -> None:
+    objects = helm.template(values=[DEV])
+    millicores = 0
+    for name, spec in pod_specs(objects):
+        workload = next(o for o in objects if f"{o['kind']}/{o['metadata']['name']}" == name)
+        for container in spec["containers"]:
+            cpu = str(container["resources"]["requests"]["cpu"])
+            each = int(cpu[:-1]) if cpu.endswith("m") else int(float(cpu) * 1000)
+            millicores += each * workload["spec"]["replicas"]
+    assert 0 < millicores <= 1000
+
+
+def test_every_container_is_non_root_read_only_and_sized(helm: Helm) -> None:
+    for name, spec in pod_specs(helm.template(values=[PROD])):
+        assert spec["securityContext"]["runAsNonRoot"] is True, name
+        for container in spec["containers"]:
+            assert container["securityContext"]["readOnlyRootFilesystem"] is True, name
+            assert container["securityContext"]["allowPrivilegeEscalation"] is False, name
+            assert set(container["resources"]) == {"requests", "limits"}, name
+            assert "@sha256:" in container["image"] or name.endswith(("-api", "-fileserver")), name
+
+
+def test_the_config_map_is_versioned_immutable_and_mounted_where_journal_reads(helm: Helm) -> None:
+    objects = helm.template(sets=["config.version=7", "config.settings.entries=25"])
+    config = one(objects, "ConfigMap", "journal-config-v7")
+    assert config["immutable"] is True
+    assert config["data"]["entries"] == "25"
+    api = one(objects, "Deployment", "journal-api")["spec"]["template"]["spec"]
+    volume = next(v for v in api["volumes"] if v["name"] == "config")
+    assert volume["configMap"]["name"] == "journal-config-v7"
+    container = api["containers"][0]
+    env = {e["name"]: e["value"] for e in container["env"]}
+    mount = next(m for m in container["volumeMounts"] if m["name"] == "config")
+    assert mount["mountPath"] == env["JOURNAL_CONFIG_DIR"]
+
+
+def test_api_probes_and_a_graceful_rolling_update(helm: Helm) -> None:
+    api = one(helm.template(), "Deployment", "journal-api")
+    spec = api["spec"]["template"]["spec"]
+    container = spec["containers"][0]
+    assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
+    assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
+    pause = container["lifecycle"]["preStop"]["sleep"]["seconds"]
+    assert 0 < pause < spec["terminationGracePeriodSeconds"]
+    assert api["spec"]["strategy"]["rollingUpdate"]["maxUnavailable"] == 0
+    assert spec["topologySpreadConstraints"]
+
+
+def test_the_password_is_a_mounted_file_in_every_pod_that_needs_it(helm: Helm) -> None:
+    objects = helm.template()
+    secret = one(objects, "Secret", "journal-redis-passwd")
+    for name, spec in pod_specs(objects):
+        if "fileserver" in name:
+            continue
+        volume = next(v for v in spec["volumes"] if v["name"] == "redis-passwd")
+        assert volume["secret"]["secretName"] == secret["metadata"]["name"], name
+        for container in spec["containers"]:
+            assert all(
+                "passwd" not in str(e.get("value", "")) or e["name"].endswith("_FILE")
+                for e in container["env"]
+            )
+            assert not any("valueFrom" in e for e in container["env"]), f"{name}: secret in env"
+
+
+def test_an_existing_secret_is_used_and_none_is_generated(helm: Helm) -> None:
+    objects = helm.template(sets=["redis.auth.existingSecret=team-redis", "redis.auth.existingSecretKey=pw"])
+    assert not [o for o in objects if o["kind"] == "Secret"]
+    for _, spec in pod_specs(objects):
+        volume = next((v for v in spec["volumes"] if v["name"] == "redis-passwd"), None)
+        if volume:
+            assert volume["secret"]["secretName"] == "team-redis"
+            assert volume["secret"]["items"] == [{"key": "pw", "path": "passwd"}]
+
+
+def test_the_seeds_azure_key_vault_example_renders(helm: Helm, tmp_path: Path) -> None:
+    values = tmp_path / "csi.yaml"
+    values.write_text(
+        """redis:
+  auth:
+    source: csi
+    csi:
+      provider: azure
+      nodePublishSecretRef: secrets-store-creds
+      parameters:
+        usePodIdentity: "false"
+        keyvaultName: journal-kv
+        cloudName: ""
+        objects: |
+          array:
+            - |
+              objectName: redis-password
+              objectType: secret
+              objectAlias: passwd
+              objectVersion: ""
+        tenantId: 00000000-0000-0000-0000-000000000000
+"""
+    )
+    objects = helm.template(values=[values])
+    spc = one(objects, "SecretProviderClass", "journal-redis-passwd")
+    assert spc["apiVersion"] == "secrets-store.csi.x-k8s.io/v1"
+    assert spc["spec"]["provider"] == "azure"
+    assert spc["spec"]["parameters"]["keyvaultName"] == "journal-kv"
+    assert "objectAlias: passwd" in spc["spec"]["parameters"]["objects"]
+    assert not [o for o in objects if o["kind"] == "Secret"]
+    mounted = []
+    for name, spec in pod_specs(objects):
+        for volume in spec["volumes"]:
+            if volume["name"] == "redis-passwd":
+                assert volume["csi"]["driver"] == "secrets-store.csi.k8s.io"
+                assert volume["csi"]["volumeAttributes"]["secretProviderClass"] == "journal-redis-passwd"
+                assert volume["csi"]["nodePublishSecretRef"] == {"name": "secrets-store-creds"}
+                mounted.append(name)
+    assert sorted(mounted) == [
+        "Deployment/journal-api",
+        "StatefulSet/journal-redis",
+        "StatefulSet/journal-redis-replica",
+    ]
+
+
+@pytest.mark.parametrize("kind", ["httproute", "ingress"])
+def test_api_goes_to_the_api_and_the_rest_to_the_fileserver_over_tls(helm: Helm, kind: str) -> None:
+    objects = helm.template(sets=[f"exposure.kind={kind}"])
+    if kind == "httproute":
+        route = one(objects, "HTTPRoute", "journal")
+        assert route["spec"]["parentRefs"][0]["sectionName"] == "https"
+        backends = {
+            r["matches"][0]["path"]["value"]: r["backendRefs"][0]["name"] for r in route["spec"]["rules"]
+        }
+    else:
+        ingress = one(objects, "Ingress", "journal")
+        assert ingress["spec"]["tls"][0]["hosts"] == ["journal.example.com"]
+        assert "cert-manager.io/cluster-issuer" in ingress["metadata"]["annotations"]
+        assert all(not k.startswith("nginx.") for k in ingress["metadata"]["annotations"])
+        paths = ingress["spec"]["rules"][0]["http"]["paths"]
+        backends = {p["path"]: p["backend"]["service"]["name"] for p in paths}
+    assert backends == {"/api": "journal-api", "/": "journal-fileserver"}
+    assert (kind == "httproute") != any(o["kind"] == "Ingress" for o in objects)
+
+
+def test_redis_write_selects_the_primary_pod_by_name(helm: Helm) -> None:
+    objects = helm.template()
+    write = one(objects, "Service", "journal-redis-write")
+    assert write["spec"]["selector"]["statefulset.kubernetes.io/pod-name"] == "journal-redis-0"
+    headless = one(objects, "Service", "journal-redis-headless")
+    assert headless["spec"]["clusterIP"] == "None"
+    for sts in (
+        one(objects, "StatefulSet", "journal-redis"),
+        one(objects, "StatefulSet", "journal-redis-replica"),
+    ):
+        assert sts["spec"]["serviceName"] == "journal-redis-headless"
+
+
+@pytest.mark.parametrize(("values", "rule"), [((DEV,), "preferred"), ((PROD,), "required")])
+def test_redis_anti_affinity_is_preferred_in_dev_and_required_in_prod(
+    helm: Helm, values: tuple[Path, ...], rule: str
+) -> None:
+    sts = one(helm.template(values=values), "StatefulSet", "journal-redis")
+    affinity = sts["spec"]["template"]["spec"]["affinity"]["podAntiAffinity"]
+    assert list(affinity) == [f"{rule}DuringSchedulingIgnoredDuringExecution"]
+
+
+def test_every_object_carries_the_standard_labels(helm: Helm) -> None:
+    for obj in helm.template(values=[PROD]):
+        labels = obj["metadata"].get("labels", {})
+        for key in ("app.kubernetes.io/name", "app.kubernetes.io/instance", "app.kubernetes.io/component"):
+            assert key in labels, f"{names([obj])}: no {key}"
+
+
+@pytest.mark.parametrize("values", [pytest.param((DEV,), id="dev"), pytest.param((PROD,), id="prod")])
+def test_kbp_lint_of_the_rendered_chart_is_clean(values: tuple[Path, ...]) -> None:
+    out, err = io.StringIO(), io.StringIO()
+    request = Request(
+        chart=CHART,
+        values=values,
+        sets=("image.api.tag=v0.1.0-abcdef1", "image.fileserver.tag=v0.1.0-abcdef1"),
+        release="journal",
+    )
+    code = run(request, Streams(io.BytesIO(), out, err))
+    assert (code, out.getvalue()) == (0, ""), err.getvalue()
