@@ -7,7 +7,7 @@ export UV_PYTHON := 3.11
 .PHONY: run test check lint typecheck setup system-deps venv controlplane cluster bench clean
 
 run: setup
-	$(PY) -m kbp up --foreground
+	$(PY) -m kbp local up --foreground
 
 test: setup controlplane lint typecheck
 	$(PY) -m pytest tests

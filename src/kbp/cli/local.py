@@ -1,4 +1,4 @@
-"""kbp up | down | status | logs: the journal topology as local processes (see docs/local.md)."""
+"""kbp local up | down | status | logs: the journal topology as local processes (see docs/local.md)."""
 
 # Commands import kbp.localrun, httpx and rich inside their bodies so `kbp --help` stays fast.
 # ruff: noqa: PLC0415
@@ -27,12 +27,19 @@ StateDir = Annotated[
 DEFAULT_STATE = Path(".kbp/local")
 
 
-def register(app: typer.Typer) -> None:
-    """Add this module's commands to the main app."""
+app = typer.Typer(
+    help="Run the journal topology on this machine, no cluster needed (Redis, APIs, NGINX).",
+    no_args_is_help=True,
+)
+
+
+def register(parent: typer.Typer) -> None:
+    """Add `kbp local` to the main app."""
     app.command("up")(up)
     app.command("down")(down)
     app.command("status")(status)
     app.command("logs")(logs)
+    parent.add_typer(app, name="local")
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
@@ -114,11 +121,11 @@ def up(
     if result.already_running:
         running = stack.load_options(options.paths)
         if foreground:
-            raise _fail(f"a stack already runs in {options.state_dir} at {running.url}; `kbp down` first")
+            raise _fail(f"a stack already runs in {options.state_dir} at {running.url}; `kbp local down` first")
         typer.echo(f"already running: {running.url}")
         return
     typer.echo(f"ready in {result.elapsed_s:.1f}s: {options.url}")
-    stop = "Ctrl-C" if foreground else f"kbp down --state-dir {options.state_dir}"
+    stop = "Ctrl-C" if foreground else f"kbp local down --state-dir {options.state_dir}"
     typer.echo(f"logs: {options.paths.logs}/  stop: {stop}", err=True)
     if result.process is not None:
         _stay_attached(options, result.process.pid)
