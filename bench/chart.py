@@ -50,7 +50,7 @@ def render_and_lint(helm: Path, repeat: int) -> None:
         str(CHART),
         "-f",
         str(DEV),
-        "--release",
+        "--release-name",
         "journal",
     ]
     for t in TAGS[1::2]:
