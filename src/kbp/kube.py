@@ -15,8 +15,9 @@ from typing import Any, TypeVar
 import httpx2
 from lightkube import ALL_NS, Client, codecs
 from lightkube.config.kubeconfig import KubeConfig, SingleConfig
-from lightkube.core.exceptions import ApiError, ConfigError
+from lightkube.core.exceptions import ApiError, ConfigError, LoadResourceError
 from lightkube.core.resource import NamespacedResource, Resource
+from lightkube.generic_resource import load_in_cluster_generic_resources
 from lightkube.resources.certificates_v1 import CertificateSigningRequest, CertificateSigningRequestApproval
 
 FIELD_MANAGER = "kbp"
@@ -90,12 +91,29 @@ def _context(kubeconfig: Path | None, context: str | None) -> SingleConfig:
     return single
 
 
-def _kind(api_version: str, kind: str) -> type[Resource]:
-    with translated():
-        res: type[Resource] = codecs.resource_registry.load(api_version, kind)
+def _kind(client: Client, api_version: str, kind: str) -> type[Resource]:
+    """The resource class for a kind; a CustomResourceDefinition's kind is learnt from the cluster."""
+    try:
+        return _registered(api_version, kind)
+    except LoadResourceError:
+        with translated():
+            load_in_cluster_generic_resources(client)
+    try:
+        return _registered(api_version, kind)
+    except LoadResourceError as exc:
+        raise KubeError(f"unknown kind {api_version}/{kind}: not built in, and no CRD defines it") from exc
+
+
+def _registered(api_version: str, kind: str) -> type[Resource]:
+    res: type[Resource] | None = codecs.resource_registry.load(api_version, kind)
     if res is None:
-        raise KubeError(f"unknown kind {api_version}/{kind}")
+        raise LoadResourceError(f"{api_version}/{kind}")
     return res
+
+
+def _object(client: Client, manifest: Mapping[str, Any]) -> Any:
+    _kind(client, str(manifest.get("apiVersion", "")), str(manifest.get("kind", "")))
+    return codecs.from_dict(dict(manifest))
 
 
 def _api(client: Client) -> Any:
@@ -110,7 +128,7 @@ def _as_dict(obj: Any) -> dict[str, Any]:
 
 def apply(client: Client, manifest: Mapping[str, Any], *, force: bool = True) -> dict[str, Any]:
     """Server-side apply one manifest; returns the object as the server stored it."""
-    obj = codecs.from_dict(dict(manifest))
+    obj = _object(client, manifest)
     namespace = manifest.get("metadata", {}).get("namespace")
     with translated():
         return _as_dict(_api(client).apply(obj, namespace=namespace, force=force))
@@ -118,7 +136,7 @@ def apply(client: Client, manifest: Mapping[str, Any], *, force: bool = True) ->
 
 def create(client: Client, manifest: Mapping[str, Any]) -> dict[str, Any]:
     """Create one object (fails with KubeError 409 if it exists)."""
-    obj = codecs.from_dict(dict(manifest))
+    obj = _object(client, manifest)
     namespace = manifest.get("metadata", {}).get("namespace")
     with translated():
         return _as_dict(_api(client).create(obj, namespace=namespace))
@@ -128,7 +146,7 @@ def get(
     client: Client, api_version: str, kind: str, name: str, namespace: str | None = None
 ) -> dict[str, Any]:
     with translated():
-        return _as_dict(_api(client).get(_kind(api_version, kind), name, namespace=namespace))
+        return _as_dict(_api(client).get(_kind(client, api_version, kind), name, namespace=namespace))
 
 
 def find(
@@ -149,7 +167,7 @@ def list_objects(
     labels: Mapping[str, str] | None = None,
 ) -> list[dict[str, Any]]:
     """All objects of a kind (in one namespace, or cluster-wide / all namespaces when None)."""
-    res = _kind(api_version, kind)
+    res = _kind(client, api_version, kind)
     with translated():
         # lightkube spells "all namespaces" as "*"; cluster-scoped kinds take no namespace.
         ns: Any = namespace if namespace is not None or not issubclass(res, NamespacedResource) else ALL_NS
@@ -159,7 +177,7 @@ def list_objects(
 
 def delete(client: Client, api_version: str, kind: str, name: str, namespace: str | None = None) -> None:
     with translated():
-        _api(client).delete(_kind(api_version, kind), name, namespace=namespace)
+        _api(client).delete(_kind(client, api_version, kind), name, namespace=namespace)
 
 
 def wait_for(check: Callable[[], T | None], *, timeout: float, what: str, interval: float = 0.2) -> T:

@@ -121,7 +121,8 @@ def up(
     if result.already_running:
         running = stack.load_options(options.paths)
         if foreground:
-            raise _fail(f"a stack already runs in {options.state_dir} at {running.url}; `kbp local down` first")
+            where = f"{options.state_dir} at {running.url}"
+            raise _fail(f"a stack already runs in {where}; `kbp local down` first")
         typer.echo(f"already running: {running.url}")
         return
     typer.echo(f"ready in {result.elapsed_s:.1f}s: {options.url}")

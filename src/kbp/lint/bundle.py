@@ -76,6 +76,21 @@ def index(manifests: Iterable[Manifest]) -> Bundle:
     )
 
 
+def controller_labels(workload: Manifest, template: Mapping[str, str]) -> Iterator[Mapping[str, str]]:
+    """The label sets the workload's pods carry: a StatefulSet's controller adds each pod's name and
+    ordinal, which a Service may select on (`statefulset.kubernetes.io/pod-name: db-0`)."""
+    if workload.kind != "StatefulSet":
+        yield template
+        return
+    replicas = workload.get(("spec", "replicas"))
+    for ordinal in range(replicas if isinstance(replicas, int) and replicas >= 0 else 1):
+        yield {
+            **template,
+            "statefulset.kubernetes.io/pod-name": f"{workload.name}-{ordinal}",
+            "apps.kubernetes.io/pod-index": str(ordinal),
+        }
+
+
 def same_namespace(a: str | None, b: str | None) -> bool:
     """An object without a namespace lands wherever it is applied, so it matches any."""
     return a is None or b is None or a == b

@@ -30,9 +30,10 @@ CONFIG_ASSIGNMENT = re.compile(
     r"(?im)^\s*(?:export\s+)?(requirepass|masterauth|[\w.-]*(?:password|passwd|secret|token|api[_-]?key)[\w.-]*)"
     r"\s*(?:[=:]\s*|\s+)(?P<value>\S.*?)\s*$"
 )
-# Values that stand for a secret without being one: $VAR, ${VAR}, $(VAR), {{ tmpl }}, <fill-me>, ***.
+# Values that stand for a secret without being one: $VAR, ${VAR}, $(VAR), {{ tmpl }}, <fill-me>, ***,
+# and a shell command substitution, which reads the value at run time (`pw=$(cat /run/secret)`).
 PLACEHOLDER = re.compile(
-    r"^(?:\$\{?[\w.]+\}?|\$\([\w.]+\)|\{\{.*\}\}|<[^>]*>|%\(?\w+\)?s?|\"\"|''|\*+|x+|changeme|)$",
+    r"^(?:\"?\$\{?[\w.]+\}?\"?|\$\([\w.]+\)|\"?\$\(.*\)\"?|\{\{.*\}\}|<[^>]*>|%\(?\w+\)?s?|\"\"|''|\*+|x+|changeme|)$",
     re.IGNORECASE,
 )
 
@@ -65,6 +66,10 @@ def token_shape(value: str) -> str | None:
 def config_assignment(text: str) -> str | None:
     """The setting name of a literal credential inside config file text (redis.conf, .env...)."""
     for match in CONFIG_ASSIGNMENT.finditer(text):
+        setting = match.group(1)
+        # `server_tokens off` (NGINX) matches the loose pattern but names no credential.
+        if setting.lower() not in ("requirepass", "masterauth") and not is_secret_name(setting):
+            continue
         if not is_placeholder(match["value"].strip("\"'")):
-            return match.group(1)
+            return setting
     return None

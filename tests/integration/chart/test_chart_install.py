@@ -65,7 +65,11 @@ def test_workloads_are_available_on_kwok_nodes_with_bound_claims(installed: kube
         assert deployment["status"].get("availableReplicas") == deployment["spec"]["replicas"] >= 2
     nodes = {n["metadata"]["name"]: n for n in kube.list_objects(installed, "v1", "Node")}
     redis_pods = [p for p in items(installed, "v1", "Pod") if "redis" in p["metadata"]["name"]]
-    assert sorted(p["metadata"]["name"] for p in redis_pods) == ["journal-redis-0", "journal-redis-replica-0"]
+    assert sorted(p["metadata"]["name"] for p in redis_pods) == [
+        "journal-redis-0",
+        "journal-redis-replica-0",
+        "journal-redis-replica-1",
+    ]
     for pod in redis_pods:
         assert pod["status"]["phase"] == "Running"
         node = nodes[pod["spec"]["nodeName"]]
@@ -74,6 +78,7 @@ def test_workloads_are_available_on_kwok_nodes_with_bound_claims(installed: kube
     assert sorted(c["metadata"]["name"] for c in claims) == [
         "data-journal-redis-0",
         "data-journal-redis-replica-0",
+        "data-journal-redis-replica-1",
     ]
     assert {c["status"]["phase"] for c in claims} == {"Bound"}
 
@@ -86,6 +91,7 @@ def test_endpoint_slices_route_writes_to_the_primary_and_reads_to_replicas(
     api = pod_ips(installed, "frontend")
     assert endpoint_ips(installed, "journal-redis-write") == {primary["journal-redis-0"]}
     assert endpoint_ips(installed, "journal-redis-read") == set(replicas.values())
+    assert len(replicas) == 2
     assert endpoint_ips(installed, "journal-api") == set(api.values())
     assert len(api) == 2
     assert endpoint_ips(installed, "journal-fileserver") == set(pod_ips(installed, "fileserver").values())

@@ -231,4 +231,7 @@ def test_kbp_lint_of_the_rendered_chart_is_clean(values: tuple[Path, ...]) -> No
         release="journal",
     )
     code = run(request, Streams(io.BytesIO(), out, err))
-    assert (code, out.getvalue()) == (0, ""), err.getvalue()
+    assert code == 0, out.getvalue() + err.getvalue()
+    # Below the threshold: Valkey's own tag is not in our release format, and says so as info.
+    for line in out.getvalue().splitlines():
+        assert ": info image-tag-format: container 'redis'" in line, line

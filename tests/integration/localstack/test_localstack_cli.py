@@ -14,7 +14,8 @@ RUNNER = CliRunner()
 
 
 def test_status_json_lists_every_process_running(local_stack: LocalStack) -> None:
-    result = RUNNER.invoke(app, ["local", "status", "--state-dir", str(local_stack.options.state_dir), "-o", "json"])
+    state = str(local_stack.options.state_dir)
+    result = RUNNER.invoke(app, ["local", "status", "--state-dir", state, "-o", "json"])
     assert result.exit_code == 0, result.output
     status = json.loads(result.stdout)
     assert status["kind"] == "LocalStackStatus"
@@ -33,7 +34,8 @@ def test_status_table_names_the_processes(local_stack: LocalStack) -> None:
 
 def test_up_again_finds_the_stack_running(local_stack: LocalStack) -> None:
     state = str(local_stack.options.state_dir)
-    result = RUNNER.invoke(app, ["local", "up", "--state-dir", state, "--port", str(local_stack.options.ports.nginx)])
+    port = str(local_stack.options.ports.nginx)
+    result = RUNNER.invoke(app, ["local", "up", "--state-dir", state, "--port", port])
     assert result.exit_code == 0, result.output
     assert result.stdout.strip() == f"already running: {local_stack.options.url}"
 

@@ -9,8 +9,14 @@ from kbp.lint.manifests import Manifest
 from kbp.lint.rulebook import Hit, Options, Rule, Severity
 
 
+def is_helm_hook(m: Manifest) -> bool:
+    """Helm creates, awaits and deletes hook Pods itself (`helm test`): they have a controller."""
+    annotations = m.metadata.get("annotations")
+    return isinstance(annotations, dict) and "helm.sh/hook" in annotations
+
+
 def check(m: Manifest, bundle: Bundle, options: Options) -> Iterator[Hit]:
-    if m.kind == "Pod" and not m.metadata.get("ownerReferences"):
+    if m.kind == "Pod" and not m.metadata.get("ownerReferences") and not is_helm_hook(m):
         yield Hit("bare Pod: run it from a Deployment (or a Job for run-to-completion work)", ("kind",))
 
 

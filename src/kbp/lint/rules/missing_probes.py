@@ -18,6 +18,9 @@ WHY = {
 def check(m: Manifest, bundle: Bundle, options: Options) -> Iterator[Hit]:
     if m.kind in RUN_TO_COMPLETION:
         return
+    # A Pod that runs to completion (a `helm test` hook, a one-off task) serves no traffic to gate.
+    if m.kind == "Pod" and m.get(("spec", "restartPolicy")) in ("Never", "OnFailure"):
+        return
     for c in containers(m, include_init=False):
         for probe, why in WHY.items():
             if probe not in c.body:

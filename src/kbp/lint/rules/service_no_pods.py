@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from kbp.lint.bundle import Bundle, service_selects
+from kbp.lint.bundle import Bundle, controller_labels, service_selects
 from kbp.lint.manifests import Manifest, as_map
 from kbp.lint.rulebook import Hit, Options, Rule, Severity
 
@@ -15,8 +15,8 @@ def check(m: Manifest, bundle: Bundle, options: Options) -> Iterator[Hit]:
     selector = as_map(m.get(("spec", "selector")))
     if not selector:
         return  # endpoints managed by hand or by another controller
-    for _workload, pod_labels in bundle.pod_templates(m.namespace):
-        if service_selects(selector, pod_labels):
+    for workload, pod_labels in bundle.pod_templates(m.namespace):
+        if any(service_selects(selector, labels) for labels in controller_labels(workload, pod_labels)):
             return
     pairs = ", ".join(f"{k}={v}" for k, v in selector.items())
     yield Hit(
