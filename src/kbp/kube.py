@@ -19,6 +19,7 @@ from lightkube.core.exceptions import ApiError, ConfigError, LoadResourceError
 from lightkube.core.resource import NamespacedResource, Resource
 from lightkube.generic_resource import load_in_cluster_generic_resources
 from lightkube.resources.certificates_v1 import CertificateSigningRequest, CertificateSigningRequestApproval
+from lightkube.types import PatchType
 
 FIELD_MANAGER = "kbp"
 # Callers annotate with this name, so only this module names lightkube.
@@ -173,6 +174,46 @@ def list_objects(
         ns: Any = namespace if namespace is not None or not issubclass(res, NamespacedResource) else ALL_NS
         items = _api(client).list(res, namespace=ns, labels=dict(labels) if labels else None)
         return [_as_dict(item) for item in items]
+
+
+def iter_objects(
+    client: Client,
+    api_version: str,
+    kind: str,
+    *,
+    labels: Mapping[str, str] | None = None,
+    fields: Mapping[str, str] | None = None,
+    page_size: int = 500,
+) -> Iterator[dict[str, Any]]:
+    """Cluster-scoped objects one page at a time (`limit`/`continue`), so memory stays flat as lists grow."""
+    res = _kind(api_version, kind)
+    with translated():
+        pages = _api(client).list(
+            res,
+            chunk_size=page_size,
+            labels=dict(labels) if labels else None,
+            fields=dict(fields) if fields else None,
+        )
+        for item in pages:
+            yield _as_dict(item)
+
+
+def patch(
+    client: Client,
+    api_version: str,
+    kind: str,
+    name: str,
+    change: Mapping[str, Any],
+    *,
+    namespace: str | None = None,
+) -> dict[str, Any]:
+    """A JSON merge patch (RFC 7386): keys set to None are removed."""
+    with translated():
+        return _as_dict(
+            _api(client).patch(
+                _kind(api_version, kind), name, dict(change), namespace=namespace, patch_type=PatchType.MERGE
+            )
+        )
 
 
 def delete(client: Client, api_version: str, kind: str, name: str, namespace: str | None = None) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from kbp.cli import cluster, image, lint, local
+from kbp.cli import cluster, image, lint, local, namespaces, reap
 
 app = typer.Typer(
     name="kbp",
@@ -17,3 +17,5 @@ local.register(app)
 lint.register(app)
 app.add_typer(cluster.app, name="cluster")
 app.add_typer(image.app, name="image")
+app.add_typer(namespaces.app, name="ns")
+reap.register(app)

@@ -1,0 +1,134 @@
+"""kbp ns: namespaces with owner, team, purpose and a kube-janitor TTL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+import typer
+
+from kbp.cli.options import Context, Kubeconfig, Output, client, fail
+from kbp.output import Format, emit, emit_one
+
+app = typer.Typer(help="Namespaces with owners and TTLs (kube-janitor's annotations).", no_args_is_help=True)
+
+COLUMNS = [
+    ("name", "name"),
+    ("owner", "owner"),
+    ("team", "team"),
+    ("left", "left"),
+    ("deadline", "deadline"),
+    ("phase", "phase"),
+    ("purpose", "purpose"),
+]
+Ttl = Annotated[
+    str | None,
+    typer.Option("--ttl", help="Lifetime: one number and a unit s/m/h/d/w (7d, 12h), or forever."),
+]
+Expires = Annotated[
+    str | None,
+    typer.Option("--expires", help="Expiry: RFC 3339 (2026-12-31T18:00:00Z) or a date (2026-12-31)."),
+]
+
+
+@app.command()
+def create(
+    *,
+    name: Annotated[str, typer.Argument(help="Namespace name (DNS-1123 label).")],
+    owner: Annotated[str, typer.Option("--owner", help="Who owns it (a label value, e.g. alice).")],
+    team: Annotated[str, typer.Option("--team", help="The owner's team (a label value).")],
+    purpose: Annotated[str, typer.Option("--purpose", help="What it is for, in a few words.")],
+    ttl: Ttl = None,
+    expires: Expires = None,
+    kubeconfig: Kubeconfig = None,
+    context: Context = None,
+    output: Output = Format.table,
+) -> None:
+    """Create (or update) a namespace kbp manages; its TTL counts from creation. Needs --ttl or --expires."""
+    from kbp import kube  # noqa: PLC0415 -- lightkube is slow to import
+    from kbp.namespaces import catalog  # noqa: PLC0415
+    from kbp.namespaces.manifests import NamespaceSpec  # noqa: PLC0415
+    from kbp.namespaces.validation import check_spec  # noqa: PLC0415
+
+    spec = NamespaceSpec(name=name, owner=owner, team=team, purpose=purpose, ttl=ttl, expires=expires)
+    try:
+        check_spec(spec)
+    except ValueError as exc:
+        raise fail(str(exc), 2) from exc
+    if ttl is None and expires is None:
+        raise fail(f'namespace "{name}": give --ttl (e.g. 7d, or forever) or --expires (e.g. 2026-12-31)', 2)
+    with client(kubeconfig, context) as api:
+        try:
+            created = catalog.create(api, spec)
+        except (catalog.CatalogError, kube.KubeError) as exc:
+            raise fail(str(exc)) from exc
+        emit_one(catalog.row(created, _now()), fmt=output)
+
+
+@app.command()
+def extend(
+    *,
+    name: Annotated[str, typer.Argument(help="Namespace name.")],
+    ttl: Ttl = None,
+    expires: Expires = None,
+    kubeconfig: Kubeconfig = None,
+    context: Context = None,
+    output: Output = Format.table,
+) -> None:
+    """Move the deadline: --ttl 7d is seven days from now (written as janitor/expires); clears a warning."""
+    from kbp import kube  # noqa: PLC0415
+    from kbp.namespaces import catalog  # noqa: PLC0415
+
+    if (ttl is None) == (expires is None):
+        raise fail(f'namespace "{name}": give exactly one of --ttl (e.g. 7d, forever) and --expires', 2)
+    now = _now()
+    with client(kubeconfig, context) as api:
+        try:
+            extended = catalog.extend(api, name, now=now, ttl_value=ttl, expires=expires)
+        except ValueError as exc:
+            raise fail(str(exc), 2) from exc
+        except (catalog.CatalogError, kube.KubeError) as exc:
+            raise fail(str(exc)) from exc
+        emit_one(catalog.row(extended, now), fmt=output)
+
+
+@app.command("list")
+def list_(kubeconfig: Kubeconfig = None, context: Context = None, output: Output = Format.table) -> None:
+    """kbp's namespaces with the time each has left, soonest first."""
+    from kbp import kube  # noqa: PLC0415
+    from kbp.namespaces import catalog  # noqa: PLC0415
+
+    with client(kubeconfig, context) as api:
+        try:
+            items = catalog.rows(api, _now())
+        except kube.KubeError as exc:
+            raise fail(str(exc)) from exc
+    emit(items, kind="Namespace", columns=COLUMNS, fmt=output)
+
+
+@app.command()
+def describe(
+    *,
+    name: Annotated[str, typer.Argument(help="Namespace name.")],
+    kubeconfig: Kubeconfig = None,
+    context: Context = None,
+    output: Output = Format.table,
+) -> None:
+    """One namespace's metadata, time left, finalizers, and what `kbp reap` would do with it now."""
+    from kbp import kube  # noqa: PLC0415
+    from kbp.namespaces import catalog  # noqa: PLC0415
+    from kbp.namespaces.policy import Policy  # noqa: PLC0415
+
+    with client(kubeconfig, context) as api:
+        try:
+            policy = Policy(own_namespace=kube.context_namespace(kubeconfig, context=context))
+            item = catalog.describe(api, name, now=_now(), policy=policy)
+        except ValueError as exc:
+            raise fail(str(exc), 2) from exc
+        except (catalog.CatalogError, kube.KubeError) as exc:
+            raise fail(str(exc)) from exc
+    emit_one(item, fmt=output)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
