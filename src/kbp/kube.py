@@ -186,7 +186,7 @@ def iter_objects(
     page_size: int = 500,
 ) -> Iterator[dict[str, Any]]:
     """Cluster-scoped objects one page at a time (`limit`/`continue`), so memory stays flat as lists grow."""
-    res = _kind(api_version, kind)
+    res = _kind(client, api_version, kind)
     with translated():
         pages = _api(client).list(
             res,
@@ -211,14 +211,27 @@ def patch(
     with translated():
         return _as_dict(
             _api(client).patch(
-                _kind(api_version, kind), name, dict(change), namespace=namespace, patch_type=PatchType.MERGE
+                _kind(client, api_version, kind),
+                name,
+                dict(change),
+                namespace=namespace,
+                patch_type=PatchType.MERGE,
             )
         )
 
 
-def delete(client: Client, api_version: str, kind: str, name: str, namespace: str | None = None) -> None:
+def delete(
+    client: Client,
+    api_version: str,
+    kind: str,
+    name: str,
+    namespace: str | None = None,
+    *,
+    dry_run: bool = False,
+) -> None:
+    """Delete one object; `dry_run` asks the server to run admission (RBAC, policies) and persist nothing."""
     with translated():
-        _api(client).delete(_kind(client, api_version, kind), name, namespace=namespace)
+        _api(client).delete(_kind(client, api_version, kind), name, namespace=namespace, dry_run=dry_run)
 
 
 def wait_for(check: Callable[[], T | None], *, timeout: float, what: str, interval: float = 0.2) -> T:
