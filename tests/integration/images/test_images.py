@@ -1,6 +1,7 @@
 """The images, checked without a container engine: their Dockerfiles lint clean, and the API
 image's install step (images/api/install.sh, run here as the Dockerfile runs it) gives a
-virtualenv with the service's dependencies and none of the toolkit's, in which the journal runs."""
+virtualenv with the service's dependencies and none of the toolkit's, in which the journal runs;
+the toolkit image's (images/kbp/install.sh) the reverse, in which `kbp reap` runs."""
 
 from __future__ import annotations
 
@@ -40,13 +41,24 @@ def uv_bin_dir() -> str:
     return str(Path(out.strip()).parent)
 
 
-@pytest.fixture(scope="module")
-def service_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    venv = tmp_path_factory.mktemp("image") / "venv"
+def install(image: str, venv: Path) -> Path:
+    """Run images/<image>/install.sh as its Dockerfile does."""
     env = {**os.environ, "PATH": f"{uv_bin_dir()}:{os.environ['PATH']}"}
     env.pop("VIRTUAL_ENV", None)
-    subprocess.run(["sh", "images/api/install.sh", str(venv)], cwd=ROOT, env=env, check=True, timeout=300)
+    subprocess.run(
+        ["sh", f"images/{image}/install.sh", str(venv)], cwd=ROOT, env=env, check=True, timeout=300
+    )
     return venv
+
+
+@pytest.fixture(scope="module")
+def service_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return install("api", tmp_path_factory.mktemp("image") / "venv")
+
+
+@pytest.fixture(scope="module")
+def toolkit_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return install("kbp", tmp_path_factory.mktemp("image") / "venv")
 
 
 def installed(venv: Path) -> set[str]:
@@ -61,7 +73,7 @@ def test_the_dockerfiles_lint_clean() -> None:
     out, err = io.StringIO(), io.StringIO()
     code = run(Request(paths=(str(ROOT / "images"),)), Streams(io.BytesIO(), out, err))
     assert (code, out.getvalue()) == (0, ""), err.getvalue()
-    assert "in 2 files" in err.getvalue()
+    assert "in 3 files" in err.getvalue()
 
 
 def test_the_service_venv_has_the_journal_extra_and_nothing_of_the_toolkit(service_venv: Path) -> None:
@@ -113,3 +125,28 @@ def test_the_journal_starts_from_the_service_venv(
         assert created.status_code == 201
     finally:
         assert stop_group(process, 20.0) == 0
+
+
+def test_the_toolkit_venv_has_the_kbp_extra_and_nothing_of_the_service(toolkit_venv: Path) -> None:
+    packages = installed(toolkit_venv)
+    assert names(EXTRAS["kbp"]) <= packages
+    service_only = names(EXTRAS["journal"]) - names(EXTRAS["kbp"]) - {"pydantic"}  # typer needs pydantic
+    assert not packages & service_only, f"service packages in the toolkit image: {packages & service_only}"
+    assert "pytest" not in packages
+    assert "kbp" not in packages, "the project itself (which carries the journal package) is not installed"
+
+
+def test_kbp_reap_runs_from_the_toolkit_venv(toolkit_venv: Path, tmp_path: Path) -> None:
+    app = tmp_path / "app"
+    shutil.copytree(ROOT / "src" / "kbp", app / "kbp")  # what the Dockerfile copies
+    env = {"PATH": os.environ["PATH"], "PYTHONPATH": str(app), "HOME": str(tmp_path)}
+    result = subprocess.run(
+        [str(toolkit_venv / "bin" / "python"), "-m", "kbp", "reap", "--help"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "--max-deletions" in result.stdout
