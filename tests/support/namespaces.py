@@ -52,8 +52,9 @@ def run_pass(
     )
 
 
-def results(report: Report) -> dict[str, str]:
-    return {o.verdict.name: o.result for o in report.outcomes}
+def results(report: Report, prefix: str) -> dict[str, str]:
+    """Name -> result for this test's namespaces (a pass also reports others' as protected)."""
+    return {o.verdict.name: o.result for o in report.outcomes if o.verdict.name.startswith(prefix)}
 
 
 def is_deleting(client: kube.KubeClient, name: str) -> bool:

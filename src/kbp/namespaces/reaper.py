@@ -165,13 +165,19 @@ def _with_message(verdict: Verdict, message: str) -> Verdict:
 
 
 def _event(verdict: Verdict, stamp: str) -> dict[str, Any]:
-    """A Warning Event in the namespace itself, where its owner looks (`kubectl get events -n NAME`)."""
+    """A Warning Event in the namespace itself, where its owner looks (`kubectl get events -n NAME`).
+    The API wants involvedObject.namespace to equal the Event's, so it names the namespace twice."""
     deadline = ttl.format_instant(verdict.deadline) if verdict.deadline else "now"
     return {
         "apiVersion": "v1",
         "kind": "Event",
         "metadata": {"generateName": "kbp-reap-", "namespace": verdict.name},
-        "involvedObject": {"apiVersion": "v1", "kind": "Namespace", "name": verdict.name},
+        "involvedObject": {
+            "apiVersion": "v1",
+            "kind": "Namespace",
+            "name": verdict.name,
+            "namespace": verdict.name,
+        },
         "type": "Warning",
         "reason": "ReapScheduled",
         "message": (

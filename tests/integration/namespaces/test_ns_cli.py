@@ -144,7 +144,10 @@ def test_reap_is_a_dry_run_by_default_and_logs_json_lines(
     name = make_namespace("cli-reap", expires=PAST)
     result = kbp(cluster, "reap", "--protect-regex", f"(?!{prefix}).*", "--warn-before", "0s", "-o", "json")
     assert result.returncode == 0, result.stderr
-    assert {(i["name"], i["result"]) for i in json.loads(result.stdout)["items"]} == {(name, "would-delete")}
+    items = json.loads(result.stdout)["items"]
+    assert {(i["name"], i["result"]) for i in items if i["name"].startswith(prefix)} == {
+        (name, "would-delete")
+    }
     assert "**DRY-RUN**" in result.stderr
     lines = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
     assert lines[0]["event"] == "start"

@@ -61,7 +61,7 @@ def test_a_real_run_deletes_exactly_the_expired_owned_unprotected(
 
     report = run_pass(api, policy, apply=True, at=at, metrics=metrics)
 
-    outcome = results(report)
+    outcome = results(report, prefix)
     assert {name for name, result in outcome.items() if result == "deleted"} == expired
     assert all(is_deleting(api, name) for name in expired)
     for name in adversarial | {"kube-system", "default"}:
@@ -72,7 +72,8 @@ def test_a_real_run_deletes_exactly_the_expired_owned_unprotected(
     assert stuck_outcome.verdict.reason == "terminating"
     assert "example.com/hold" in stuck_outcome.verdict.finalizers
     assert kube.get(api, "v1", "Namespace", stuck)["metadata"]["finalizers"] == ["example.com/hold"]
-    assert outcome["kube-system"] == "skipped"  # listed (the label matches) and refused by name
+    system = next(o for o in report.outcomes if o.verdict.name == "kube-system")
+    assert (system.result, system.verdict.reason) == ("skipped", "protected")  # listed, refused by name
     exposition = metrics.exposition()
     assert "kbp_reaper_namespaces_deleted_total 2.0" in exposition
     assert 'kbp_reaper_namespaces_skipped_total{reason="invalid-ttl"} 2.0' in exposition
@@ -82,9 +83,9 @@ def test_a_real_run_deletes_exactly_the_expired_owned_unprotected(
 def test_dry_run_changes_nothing(api: kube.KubeClient, make_namespace: MakeNamespace, prefix: str) -> None:
     names = {make_namespace(f"dry-{i}", expires=PAST) for i in range(3)}
     report = run_pass(api, only(prefix, warn_before=timedelta(hours=1)), apply=False)
-    assert set(results(report).values()) == {"would-warn"}
+    assert set(results(report, prefix).values()) == {"would-warn"}
     report = run_pass(api, only(prefix), apply=False)
-    assert {results(report)[n] for n in names} == {"would-delete"}
+    assert {results(report, prefix)[n] for n in names} == {"would-delete"}
     for name in names:
         current = kube.get(api, "v1", "Namespace", name)
         assert not current["metadata"].get("deletionTimestamp")
@@ -98,7 +99,7 @@ def test_the_cap_deletes_the_most_overdue_and_says_how_many_wait(
     others = {make_namespace("c-mid", expires="2025-01-01"), make_namespace("c-new", expires="2025-06-01")}
     report = run_pass(api, only(prefix), apply=True, max_deletions=1)
     assert (report.due, report.capped) == (3, 2)
-    assert results(report) == {oldest: "deleted", **dict.fromkeys(others, "capped")}
+    assert results(report, prefix) == {oldest: "deleted", **dict.fromkeys(others, "capped")}
     assert is_deleting(api, oldest)
     assert not any(is_deleting(api, name) for name in others)
 
@@ -111,7 +112,7 @@ def test_it_warns_then_waits_then_deletes(
     now = datetime.now(UTC)
 
     first = run_pass(api, policy, apply=True, at=now)
-    assert results(first) == {name: "warned"}
+    assert results(first, prefix) == {name: "warned"}
     annotations = kube.get(api, "v1", "Namespace", name)["metadata"]["annotations"]
     assert metadata.REAP_WARNED_AT in annotations
     events = kube.list_objects(api, "v1", "Event", name)
@@ -120,8 +121,8 @@ def test_it_warns_then_waits_then_deletes(
     ]
     # Long expired, but warned just now: it waits the full hour.
     second = run_pass(api, policy, apply=True, at=now + timedelta(minutes=30))
-    assert results(second) == {name: "left"}
+    assert results(second, prefix) == {name: "left"}
     assert not is_deleting(api, name)
     third = run_pass(api, policy, apply=True, at=now + timedelta(hours=1, seconds=1))
-    assert results(third) == {name: "deleted"}
+    assert results(third, prefix) == {name: "deleted"}
     assert is_deleting(api, name)
