@@ -6,9 +6,11 @@ nothing lightkube-specific leaks out, so the client library can change behind th
 
 from __future__ import annotations
 
+import base64
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -42,6 +44,10 @@ class NotFoundError(KubeError):
 
 class ForbiddenError(KubeError):
     """The caller is not allowed to do this (HTTP 403)."""
+
+
+class WaitTimeoutError(KubeError):
+    """`wait_for` gave up: what it waited for did not happen in time."""
 
 
 @contextmanager
@@ -79,6 +85,33 @@ def connect(
 def context_namespace(kubeconfig: Path | None = None, *, context: str | None = None) -> str:
     """The namespace a kubeconfig context sets (kubectl's default for `-n`), else "default"."""
     return _context(kubeconfig, context).namespace
+
+
+@dataclass(frozen=True)
+class Server:
+    """Where a kubeconfig context points: the cluster's name there, its URL, and the CA it trusts."""
+
+    cluster: str
+    url: str
+    ca_pem: bytes | None  # None when the kubeconfig names no CA (insecure, or the system trust store)
+
+
+def server(kubeconfig: Path | None = None, *, context: str | None = None) -> Server:
+    """The API server a kubeconfig context talks to, with its CA read from the data or the file."""
+    single = _context(kubeconfig, context)
+    cluster = single.cluster
+    try:
+        if cluster.certificate_auth_data:
+            ca: bytes | None = base64.b64decode(cluster.certificate_auth_data)
+        elif cluster.certificate_auth:
+            ca = Path(single.abs_file(cluster.certificate_auth)).read_bytes()
+        else:
+            ca = None
+    except (ValueError, OSError, ConfigError) as exc:
+        raise KubeError(
+            f"kubeconfig {kubeconfig or '(default)'}: cannot read the cluster's CA: {exc}"
+        ) from exc
+    return Server(single.context.cluster, cluster.server, ca)
 
 
 def _context(kubeconfig: Path | None, context: str | None) -> SingleConfig:
@@ -165,9 +198,12 @@ def list_objects(
     api_version: str,
     kind: str,
     namespace: str | None = None,
-    labels: Mapping[str, str] | None = None,
+    labels: Mapping[str, str | None] | None = None,
 ) -> list[dict[str, Any]]:
-    """All objects of a kind (in one namespace, or cluster-wide / all namespaces when None)."""
+    """All objects of a kind (in one namespace, or cluster-wide / all namespaces when None).
+
+    A label whose value is None selects objects that have the label, whatever its value.
+    """
     res = _kind(client, api_version, kind)
     with translated():
         # lightkube spells "all namespaces" as "*"; cluster-scoped kinds take no namespace.
@@ -245,7 +281,7 @@ def wait_for(check: Callable[[], T | None], *, timeout: float, what: str, interv
         if result is not None:
             return result
         if time.monotonic() >= deadline:
-            raise KubeError(f"timed out after {timeout:g}s waiting for {what}")
+            raise WaitTimeoutError(f"timed out after {timeout:g}s waiting for {what}")
         time.sleep(interval)
 
 
@@ -261,12 +297,23 @@ def approve_csr(
     client: KubeClient, name: str, *, reason: str = "KbpApproved", message: str = ""
 ) -> dict[str, Any]:
     """Add an Approved condition through the CSR's approval subresource (the only way to approve)."""
+    return _decide_csr(client, name, "Approved", reason, message or "approved by kbp")
+
+
+def deny_csr(
+    client: KubeClient, name: str, *, reason: str = "KbpDenied", message: str = ""
+) -> dict[str, Any]:
+    """Add a Denied condition through the approval subresource: the signer will never sign it."""
+    return _decide_csr(client, name, "Denied", reason, message or "denied by kbp")
+
+
+def _decide_csr(client: KubeClient, name: str, decision: str, reason: str, message: str) -> dict[str, Any]:
     with translated():
         csr = _as_dict(_api(client).get(CertificateSigningRequest, name))
         status = csr.setdefault("status", {})
         status["conditions"] = [
             *(status.get("conditions") or []),
-            {"type": "Approved", "status": "True", "reason": reason, "message": message or "approved by kbp"},
+            {"type": decision, "status": "True", "reason": reason, "message": message},
         ]
         approval = CertificateSigningRequestApproval.from_dict(csr)
         return _as_dict(_api(client).replace(approval, name))
@@ -277,3 +324,28 @@ def whoami(client: KubeClient) -> dict[str, Any]:
     review = create(client, {"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"})
     user: dict[str, Any] = review.get("status", {}).get("userInfo", {})
     return user
+
+
+def can(
+    client: KubeClient,
+    *,
+    user: str,
+    groups: tuple[str, ...] = (),
+    verb: str,
+    resource: str,
+    group: str = "",
+    namespace: str | None = None,
+) -> bool:
+    """Whether the API server's authorizer allows `user` this action now (SubjectAccessReview)."""
+    attributes = {"verb": verb, "resource": resource, "group": group}
+    if namespace is not None:
+        attributes["namespace"] = namespace
+    review = create(
+        client,
+        {
+            "apiVersion": "authorization.k8s.io/v1",
+            "kind": "SubjectAccessReview",
+            "spec": {"user": user, "groups": list(groups), "resourceAttributes": attributes},
+        },
+    )
+    return bool(review.get("status", {}).get("allowed"))

@@ -21,6 +21,7 @@ USER: Final = f"{DOMAIN}/user"  # on the objects `kbp user add` creates for one 
 PURPOSE: Final = f"{DOMAIN}/purpose"
 GROUPS: Final = f"{DOMAIN}/groups"  # a user's groups, comma-separated
 CERT_EXPIRES: Final = f"{DOMAIN}/cert-expires"  # RFC 3339; user list reads this, never CSRs
+QUOTA_PROFILE: Final = f"{DOMAIN}/quota-profile"  # the named profile a user's quota and limits came from
 TTL: Final = "janitor/ttl"  # "7d", "forever"
 EXPIRES: Final = "janitor/expires"  # RFC 3339 or a plain date
 REAP_WARNED_AT: Final = f"{DOMAIN}/reap-warned-at"  # RFC 3339, set by the reaper's warning

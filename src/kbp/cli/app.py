@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from kbp.cli import cluster, image, lint, local, namespaces, reap
+from kbp.cli import cluster, image, lint, local, namespaces, reap, users
 
 app = typer.Typer(
     name="kbp",
@@ -19,3 +19,4 @@ app.add_typer(cluster.app, name="cluster")
 app.add_typer(image.app, name="image")
 app.add_typer(namespaces.app, name="ns")
 reap.register(app)
+app.add_typer(users.app, name="user")

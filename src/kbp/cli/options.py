@@ -33,11 +33,13 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
-def client(kubeconfig: Path | None, context: str | None, namespace: str | None = None) -> KubeClient:
+def client(
+    kubeconfig: Path | None, context: str | None, namespace: str | None = None, *, field_manager: str = "kbp"
+) -> KubeClient:
     """A client for the flags given, or exit 1 naming what was wrong with the kubeconfig."""
     from kbp import kube  # noqa: PLC0415 -- lightkube is slow to import
 
     try:
-        return kube.connect(kubeconfig, context=context, namespace=namespace)
+        return kube.connect(kubeconfig, context=context, namespace=namespace, field_manager=field_manager)
     except kube.KubeError as exc:
         raise fail(str(exc)) from exc

@@ -1,0 +1,319 @@
+"""kbp user: onboard developers with a client certificate, a namespace of their own and a kubeconfig."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from kbp.cli.options import Context, Kubeconfig, Output, client, fail
+from kbp.output import Format
+
+if TYPE_CHECKING:
+    from kbp.users.flow import AddResult
+
+app = typer.Typer(
+    help="Onboard and offboard developers (CSR API, namespace, RBAC, quota).", no_args_is_help=True
+)
+
+# Objects `kbp user` applies are owned by this field manager, so its applies never remove fields
+# another kbp command (`kbp ns extend`) set on the same object.
+FIELD_MANAGER = "kbp-user"
+UserNamespace = Annotated[
+    str | None, typer.Option("--namespace", "-n", help="The user's namespace (default: dev-NAME).")
+]
+Out = Annotated[
+    Path | None, typer.Option("--out", help="Where to write the kubeconfig (default: ./NAME.kubeconfig).")
+]
+CertTtl = Annotated[
+    str, typer.Option("--cert-ttl", help="Certificate lifetime (at least 10m; e.g. 12h, 30d).")
+]
+RenewBefore = Annotated[
+    str | None,
+    typer.Option(
+        "--renew-before",
+        help="Renew when the certificate expires within this (default: the last third of its lifetime).",
+    ),
+]
+NoApprove = Annotated[
+    bool,
+    typer.Option(
+        "--no-approve", help="Submit the CSR and wait for someone else to approve it (separation of duties)."
+    ),
+]
+Timeout = Annotated[float, typer.Option("--timeout", help="Seconds to wait for the signed certificate.")]
+
+
+@app.command()
+def add(
+    name: Annotated[str, typer.Argument(help="User name: the certificate's CN, a DNS label.")],
+    *,
+    team: Annotated[str, typer.Option("--team", help="The user's team (a DNS label).")],
+    groups: Annotated[
+        str, typer.Option("--groups", help="Comma-separated groups (the certificate's O).")
+    ] = "",
+    cert_ttl: CertTtl = "30d",
+    quota: Annotated[str, typer.Option("--quota", help="Quota profile: small, medium or large.")] = "small",
+    out: Out = None,
+    namespace: UserNamespace = None,
+    ttl: Annotated[
+        str, typer.Option("--ttl", help="The namespace's TTL (e.g. 30d), or forever.")
+    ] = "forever",
+    renew_before: RenewBefore = None,
+    no_approve: NoApprove = False,
+    timeout: Timeout = 60.0,
+    kubeconfig: Kubeconfig = None,
+    context: Context = None,
+    output: Output = Format.table,
+) -> None:
+    """Onboard NAME: certificate via the CSR API, namespace with edit rights, quota, LimitRange, kubeconfig.
+
+    Running it again changes nothing, unless the certificate is near its end: then it is renewed.
+    """
+    from kbp.users import flow  # noqa: PLC0415 -- keeps `--help` fast
+
+    with _errors():
+        spec = _spec(
+            name, team=team, groups=groups, quota=quota, namespace=namespace, cert_ttl=cert_ttl, ttl=ttl
+        )
+        options = flow.AddOptions(
+            out=out or Path(f"{name}.kubeconfig"),
+            renew_before=_duration("--renew-before", renew_before) if renew_before else None,
+            approve=not no_approve,
+            timeout_s=timeout,
+        )
+        flow.local_credentials(options.out, name)  # refuse a foreign file before any API call
+        _run_add(
+            kubeconfig, context, lambda api, target: flow.add(api, target, spec, options, **_hooks()), output
+        )
+
+
+@app.command()
+def renew(
+    name: Annotated[str, typer.Argument(help="An onboarded user.")],
+    *,
+    cert_ttl: CertTtl = "30d",
+    out: Out = None,
+    namespace: Annotated[
+        str | None, typer.Option("--namespace", "-n", help="Which of the user's namespaces, if several.")
+    ] = None,
+    no_approve: NoApprove = False,
+    timeout: Timeout = 60.0,
+    kubeconfig: Kubeconfig = None,
+    context: Context = None,
+    output: Output = Format.table,
+) -> None:
+    """Issue NAME a new certificate now (team, groups and quota as recorded) and rewrite the kubeconfig."""
+    from kbp.users import flow, names  # noqa: PLC0415
+
+    with _errors():
+        names.check_user(name)
+        _cert_ttl(cert_ttl)
+        options = flow.AddOptions(
+            out=out or Path(f"{name}.kubeconfig"), force_renew=True, approve=not no_approve, timeout_s=timeout
+        )
+        flow.local_credentials(options.out, name)
+
+        def run(api: Any, target: Any) -> AddResult:
+            record = flow.find_record(api, name, namespace)
+            spec = _spec(
+                name,
+                team=record.team,
+                groups=",".join(record.groups),
+                quota=record.quota or "small",
+                namespace=record.namespace,
+                cert_ttl=cert_ttl,
+            )
+            return flow.add(api, target, spec, options, **_hooks())
+
+        _run_add(kubeconfig, context, run, output)
+
+
+@app.command()
+def remove(
+    name: Annotated[str, typer.Argument(help="An onboarded user.")],
+    *,
+    delete_namespace: Annotated[
+        bool,
+        typer.Option("--delete-namespace", help="Also delete the user's namespace and everything in it."),
+    ] = False,
+    kubeconfig: Kubeconfig = None,
+    context: Context = None,
+    output: Output = Format.table,
+) -> None:
+    """Take NAME's bindings away (their certificate cannot be revoked; it grants nothing without them)."""
+    from kbp.output import emit_one, note  # noqa: PLC0415
+    from kbp.users import names, offboarding, records  # noqa: PLC0415
+
+    with _errors():
+        names.check_user(name)
+        with client(kubeconfig, context, field_manager=FIELD_MANAGER) as api:
+            done = offboarding.remove(api, name, delete_namespace=delete_namespace)
+    expires = records.rfc3339(done.cert_expires) if done.cert_expires else None
+    emit_one(
+        {
+            "name": done.user,
+            "removedBindings": list(done.bindings),
+            "deletedNamespaces": list(done.namespaces),
+            "certExpires": expires,
+            "groups": list(done.groups),
+        },
+        fmt=output,
+    )
+    if not done.bindings and not done.namespaces:
+        note(f'user "{name}": nothing to remove (no RoleBinding or namespace of theirs managed by kbp)')
+    when = (
+        f"stays valid until {expires}"
+        if expires
+        else "stays valid until it expires (kbp has no record of when)"
+    )
+    note(
+        f"A client certificate cannot be revoked: {name}'s {when}. Without bindings it authenticates but "
+        "grants nothing beyond what the cluster gives every authenticated user"
+        + (f" and the groups {', '.join(done.groups)}" if done.groups else "")
+        + "."
+    )
+
+
+@app.command("list")
+def list_(
+    *,
+    expiring_within: Annotated[
+        str, typer.Option("--expiring-within", help="Flag certificates that expire within this.")
+    ] = "7d",
+    kubeconfig: Kubeconfig = None,
+    context: Context = None,
+    output: Output = Format.table,
+) -> None:
+    """Every onboarded user with team, namespace, groups and certificate expiry, soonest first."""
+    from kbp.output import emit  # noqa: PLC0415
+    from kbp.users import flow, records  # noqa: PLC0415
+
+    with _errors():
+        window = _duration("--expiring-within", expiring_within)
+        with client(kubeconfig, context, field_manager=FIELD_MANAGER) as api:
+            found = flow.list_users(api)
+    now = dt.datetime.now(dt.UTC)
+    rows = [records.row(r, now=now, window=window) for r in records.expiring_first(found)]
+    for r in rows:
+        r["flag"] = "EXPIRED" if r["expired"] else "RENEW" if r["expiring"] else ""
+    emit(
+        rows,
+        kind="User",
+        columns=[
+            ("name", "name"),
+            ("team", "team"),
+            ("namespace", "namespace"),
+            ("groups", "groups"),
+            ("cert expires", "certExpires"),
+            ("in", "expiresIn"),
+            ("", "flag"),
+        ],
+        fmt=output,
+    )
+
+
+def _spec(
+    name: str,
+    *,
+    team: str,
+    groups: str,
+    quota: str,
+    namespace: str | None,
+    cert_ttl: str,
+    ttl: str = "forever",
+) -> Any:
+    """The user as given on the command line, checked before any API call (InvalidUserError: exit 2)."""
+    from kbp.users import InvalidUserError, names, plans, quotas  # noqa: PLC0415
+
+    try:
+        quotas.profile(quota)
+    except KeyError as exc:
+        raise InvalidUserError(exc.args[0]) from None
+    if ttl != "forever":
+        _duration("--ttl", ttl)
+    return plans.UserSpec(
+        name=names.check_user(name),
+        team=names.check_team(team),
+        groups=names.check_groups(names.split_groups(groups)),
+        namespace=names.check_namespace(namespace or names.default_namespace(name)),
+        quota=quota,
+        cert_ttl=_cert_ttl(cert_ttl),
+        namespace_ttl=ttl,
+    )
+
+
+def _cert_ttl(text: str) -> dt.timedelta:
+    from kbp.users import InvalidUserError, plans  # noqa: PLC0415
+
+    ttl = _duration("--cert-ttl", text)
+    if ttl < plans.MIN_CERT_TTL:
+        raise InvalidUserError(f'--cert-ttl "{text}": too short (the API requires at least 10m)')
+    return ttl
+
+
+def _duration(flag: str, text: str) -> dt.timedelta:
+    from kbp.durations import parse_duration  # noqa: PLC0415
+    from kbp.users import InvalidUserError  # noqa: PLC0415
+
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise InvalidUserError(f"{flag} {exc}") from None
+
+
+def _hooks() -> dict[str, Any]:
+    from kbp.output import progress  # noqa: PLC0415
+
+    return {"now": lambda: dt.datetime.now(dt.UTC), "waiting": progress}
+
+
+def _run_add(
+    kubeconfig: Path | None, context: str | None, run: Callable[[Any, Any], AddResult], output: Format
+) -> None:
+    from kbp import kube  # noqa: PLC0415
+    from kbp.output import emit_one, note  # noqa: PLC0415
+    from kbp.users import flow, records  # noqa: PLC0415
+
+    server = kube.server(kubeconfig, context=context)
+    with client(kubeconfig, context, field_manager=FIELD_MANAGER) as api:
+        result = run(api, flow.endpoint(api, server))
+    r = result.record
+    emit_one(
+        {
+            "name": r.name,
+            "team": r.team,
+            "namespace": r.namespace,
+            "groups": list(r.groups),
+            "quota": r.quota,
+            "certExpires": records.rfc3339(r.cert_expires) if r.cert_expires else None,
+            "certificate": "issued" if result.issued else "kept",
+            "reason": result.reason,
+            "csr": result.csr,
+            "kubeconfig": str(result.kubeconfig),
+            "changed": list(result.changed),
+        },
+        fmt=output,
+    )
+    if not result.changed:
+        note(f'user "{r.name}": nothing changed')
+    if output is Format.table:
+        note(f"try: KUBECONFIG={result.kubeconfig} kubectl auth whoami")
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    """Bad input exits 2; a failed API call or certificate exits 1; both print `error: ...`."""
+    from kbp import kube  # noqa: PLC0415
+    from kbp.users import InvalidUserError, UserError  # noqa: PLC0415
+
+    try:
+        yield
+    except InvalidUserError as exc:
+        raise fail(str(exc), 2) from exc
+    except (UserError, kube.KubeError) as exc:
+        raise fail(str(exc)) from exc

@@ -1,0 +1,76 @@
+"""Who has been onboarded, read back from the RoleBindings `kbp user add` made (never from CSRs)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from kbp import metadata
+from kbp.durations import format_duration
+
+
+@dataclass(frozen=True)
+class UserRecord:
+    name: str
+    team: str
+    namespace: str
+    groups: tuple[str, ...]
+    cert_expires: dt.datetime | None  # None when the annotation is missing or unreadable
+    quota: str
+
+
+def from_binding(binding: Mapping[str, Any]) -> UserRecord | None:
+    """The record on one of kbp's user RoleBindings, or None if it is not one."""
+    meta = binding.get("metadata", {})
+    labels = meta.get("labels") or {}
+    annotations = meta.get("annotations") or {}
+    name = labels.get(metadata.USER)
+    if not name:
+        return None
+    groups = annotations.get(metadata.GROUPS, "")
+    return UserRecord(
+        name=name,
+        team=labels.get(metadata.TEAM, ""),
+        namespace=meta.get("namespace", ""),
+        groups=tuple(g for g in groups.split(",") if g),
+        cert_expires=_parse_time(annotations.get(metadata.CERT_EXPIRES)),
+        quota=annotations.get(metadata.QUOTA_PROFILE, ""),
+    )
+
+
+def expiring_first(records: Iterable[UserRecord]) -> list[UserRecord]:
+    """Soonest expiry first; records with no known expiry at the end, then by name."""
+    far = dt.datetime.max.replace(tzinfo=dt.UTC)
+    return sorted(records, key=lambda r: (r.cert_expires or far, r.name, r.namespace))
+
+
+def row(record: UserRecord, *, now: dt.datetime, window: dt.timedelta) -> dict[str, Any]:
+    """One line of `kbp user list`: the record, time left, and whether it needs renewing soon."""
+    left = record.cert_expires - now if record.cert_expires else None
+    return {
+        "name": record.name,
+        "team": record.team,
+        "namespace": record.namespace,
+        "groups": list(record.groups),
+        "quota": record.quota,
+        "certExpires": rfc3339(record.cert_expires) if record.cert_expires else None,
+        "expiresIn": format_duration(left) if left is not None else None,
+        "expiring": left is None or left <= window,
+        "expired": left is not None and left <= dt.timedelta(0),
+    }
+
+
+def rfc3339(when: dt.datetime) -> str:
+    return when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _parse_time(text: str | None) -> dt.datetime | None:
+    if not text:
+        return None
+    try:
+        when = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)

@@ -1,0 +1,53 @@
+"""`user list` reads its records from kbp's RoleBindings and puts the soonest expiry first."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from kbp import metadata
+from kbp.users import plans, records
+
+NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+WEEK = dt.timedelta(days=7)
+
+
+def _binding(name: str, expires: dt.datetime) -> dict[str, Any]:
+    spec = plans.UserSpec(name, "payments", ("dev",), f"dev-{name}", "small", dt.timedelta(days=30))
+    return plans.contents(spec, expires)[-1]
+
+
+def test_a_binding_round_trips_to_its_record() -> None:
+    record = records.from_binding(_binding("alice", NOW + WEEK))
+    assert record == records.UserRecord("alice", "payments", "dev-alice", ("dev",), NOW + WEEK, "small")
+
+
+def test_objects_without_the_user_label_are_not_users() -> None:
+    assert records.from_binding({"metadata": {"name": "x", "labels": {}}}) is None
+
+
+def test_a_missing_or_garbled_expiry_is_unknown_and_flagged() -> None:
+    binding = _binding("bob", NOW)
+    binding["metadata"]["annotations"][metadata.CERT_EXPIRES] = "soon"
+    record = records.from_binding(binding)
+    assert record is not None
+    assert record.cert_expires is None
+    assert records.row(record, now=NOW, window=WEEK)["expiring"]
+
+
+def test_soonest_first_and_flags_within_the_window() -> None:
+    found = [
+        records.from_binding(_binding(n, NOW + d))
+        for n, d in [
+            ("carol", dt.timedelta(days=20)),
+            ("alice", -dt.timedelta(hours=1)),
+            ("bob", dt.timedelta(days=3)),
+        ]
+    ]
+    ordered = records.expiring_first(r for r in found if r is not None)
+    rows = [records.row(r, now=NOW, window=WEEK) for r in ordered]
+    assert [(r["name"], r["expiring"], r["expired"], r["expiresIn"]) for r in rows] == [
+        ("alice", True, True, "-1h"),
+        ("bob", True, False, "3d"),
+        ("carol", False, False, "20d"),
+    ]
