@@ -171,11 +171,10 @@ def remove(
         if expires
         else "stays valid until it expires (kbp has no record of when)"
     )
+    groups = f" and whatever is bound to its groups ({', '.join(done.groups)})" if done.groups else ""
     note(
-        f"A client certificate cannot be revoked: {name}'s {when}. Without bindings it authenticates but "
-        "grants nothing beyond what the cluster gives every authenticated user"
-        + (f" and the groups {', '.join(done.groups)}" if done.groups else "")
-        + "."
+        f"A client certificate cannot be revoked: {name}'s {when}. Without kbp's bindings it still "
+        f"authenticates, with the rights the cluster gives every authenticated user{groups}."
     )
 
 
@@ -210,7 +209,7 @@ def list_(
             ("namespace", "namespace"),
             ("groups", "groups"),
             ("cert expires", "certExpires"),
-            ("in", "expiresIn"),
+            ("left", "expiresIn"),
             ("", "flag"),
         ],
         fmt=output,

@@ -233,3 +233,55 @@ def test_remove_ends_access_and_says_the_certificate_cannot_be_revoked(
     assert json.loads(again.stdout)["deletedNamespaces"] == [dave.namespace]
     gone = kube.find(api, "v1", "Namespace", dave.namespace)
     assert gone is None or gone["metadata"].get("deletionTimestamp")
+
+
+def test_a_file_at_out_that_is_not_the_users_kubeconfig_is_kept_and_refused(
+    listener: socket.socket, tmp_path: Path
+) -> None:
+    config = _kubeconfig_at(tmp_path / "trap.kubeconfig", listener.getsockname()[1])
+    notes = tmp_path / "notes.txt"
+    notes.write_text("my notes\n")
+    cmd = [sys.executable, "-m", "kbp", "user", "add", "erin", "--team", "t", "--out", str(notes)]
+    result = subprocess.run(
+        [*cmd, "--kubeconfig", str(config)], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 2
+    assert f"{notes}: exists and is not a kubeconfig kbp wrote for user" in result.stderr
+    assert notes.read_text() == "my notes\n"
+    with pytest.raises(BlockingIOError):
+        listener.accept()
+
+
+def test_a_namespace_someone_else_owns_is_refused_before_any_csr(
+    cluster: ControlPlane, tmp_path: Path, api: kube.KubeClient
+) -> None:
+    name = unique("frank")
+    kube.apply(api, {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": f"dev-{name}"}})
+    out = tmp_path / "frank.kubeconfig"
+    result = kbp(cluster, "user", "add", name, "--team", "payments", "--out", str(out), check=False)
+    assert result.returncode == 1
+    assert f'namespace "dev-{name}": exists and is not {name}\'s' in result.stderr
+    assert _csrs(api, name) == []
+    assert not out.exists()
+    assert kube.list_objects(api, RBAC, "RoleBinding", f"dev-{name}") == []
+    kube.delete(api, "v1", "Namespace", f"dev-{name}")
+
+
+def test_without_a_ca_in_the_admin_kubeconfig_the_published_one_is_used(
+    cluster: ControlPlane, tmp_path: Path
+) -> None:
+    admin = yaml.safe_load(cluster.kubeconfig.read_text())
+    for entry in admin["clusters"]:
+        entry["cluster"].pop("certificate-authority-data", None)
+        entry["cluster"].pop("certificate-authority", None)
+        entry["cluster"]["insecure-skip-tls-verify"] = True
+    insecure = tmp_path / "insecure-admin.kubeconfig"
+    kubeconfig.write_private(insecure, yaml.safe_dump(admin).encode())
+    name = unique("grace")
+    out = tmp_path / "grace.kubeconfig"
+    kbp(cluster, "user", "add", name, "--team", "payments", "--out", str(out), "--kubeconfig", str(insecure))
+    creds = kubeconfig.parse(out.read_bytes())
+    assert creds is not None
+    assert creds.ca_pem.strip() == cluster.ca.read_bytes().strip()
+    with kube.connect(out) as user:
+        assert kube.whoami(user)["username"] == name
