@@ -146,14 +146,15 @@ def remove(
     output: Output = Format.table,
 ) -> None:
     """Take NAME's bindings away (their certificate cannot be revoked; it grants nothing without them)."""
+    from kbp.namespaces.ttl import format_instant  # noqa: PLC0415
     from kbp.output import emit_one, note  # noqa: PLC0415
-    from kbp.users import names, offboarding, records  # noqa: PLC0415
+    from kbp.users import names, offboarding  # noqa: PLC0415
 
     with _errors():
         names.check_user(name)
         with client(kubeconfig, context, field_manager=FIELD_MANAGER) as api:
             done = offboarding.remove(api, name, delete_namespace=delete_namespace)
-    expires = records.rfc3339(done.cert_expires) if done.cert_expires else None
+    expires = format_instant(done.cert_expires) if done.cert_expires else None
     emit_one(
         {
             "name": done.user,
@@ -227,14 +228,17 @@ def _spec(
     ttl: str = "forever",
 ) -> Any:
     """The user as given on the command line, checked before any API call (InvalidUserError: exit 2)."""
+    from kbp.namespaces.ttl import LifetimeError, parse_ttl  # noqa: PLC0415
     from kbp.users import InvalidUserError, names, plans, quotas  # noqa: PLC0415
 
     try:
         quotas.profile(quota)
     except KeyError as exc:
         raise InvalidUserError(exc.args[0]) from None
-    if ttl != "forever":
-        _duration("--ttl", ttl)
+    try:
+        parse_ttl(ttl)
+    except LifetimeError as exc:
+        raise InvalidUserError(f"--ttl {exc}") from None
     return plans.UserSpec(
         name=names.check_user(name),
         team=names.check_team(team),
@@ -256,12 +260,12 @@ def _cert_ttl(text: str) -> dt.timedelta:
 
 
 def _duration(flag: str, text: str) -> dt.timedelta:
-    from kbp.durations import parse_duration  # noqa: PLC0415
+    from kbp.namespaces.ttl import LifetimeError, parse_duration  # noqa: PLC0415
     from kbp.users import InvalidUserError  # noqa: PLC0415
 
     try:
         return parse_duration(text)
-    except ValueError as exc:
+    except LifetimeError as exc:
         raise InvalidUserError(f"{flag} {exc}") from None
 
 
@@ -275,8 +279,9 @@ def _run_add(
     kubeconfig: Path | None, context: str | None, run: Callable[[Any, Any], AddResult], output: Format
 ) -> None:
     from kbp import kube  # noqa: PLC0415
+    from kbp.namespaces.ttl import format_instant  # noqa: PLC0415
     from kbp.output import emit_one, note  # noqa: PLC0415
-    from kbp.users import flow, records  # noqa: PLC0415
+    from kbp.users import flow  # noqa: PLC0415
 
     server = kube.server(kubeconfig, context=context)
     with client(kubeconfig, context, field_manager=FIELD_MANAGER) as api:
@@ -289,7 +294,7 @@ def _run_add(
             "namespace": r.namespace,
             "groups": list(r.groups),
             "quota": r.quota,
-            "certExpires": records.rfc3339(r.cert_expires) if r.cert_expires else None,
+            "certExpires": format_instant(r.cert_expires) if r.cert_expires else None,
             "certificate": "issued" if result.issued else "kept",
             "reason": result.reason,
             "csr": result.csr,

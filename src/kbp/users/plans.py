@@ -13,9 +13,9 @@ from typing import Any
 
 from kbp import metadata
 from kbp.namespaces.manifests import NamespaceSpec, namespace_manifest
+from kbp.namespaces.ttl import format_instant
 from kbp.users import keys, quotas
 from kbp.users.kubeconfig import Credentials, Endpoint
-from kbp.users.records import rfc3339
 
 SIGNER = "kubernetes.io/kube-apiserver-client"
 CLUSTER_ROLE = "edit"
@@ -90,7 +90,7 @@ def contents(spec: UserSpec, cert_expires: dt.datetime) -> list[dict[str, Any]]:
             "labels": {**labels, metadata.TEAM: spec.team},
             "annotations": {
                 metadata.GROUPS: ",".join(spec.groups),
-                metadata.CERT_EXPIRES: rfc3339(cert_expires),
+                metadata.CERT_EXPIRES: format_instant(cert_expires),
                 metadata.QUOTA_PROFILE: profile.name,
             },
         },
@@ -127,8 +127,8 @@ def decide_certificate(
     window = renew_before if renew_before is not None else cert.lifetime / 3
     left = cert.not_after - now
     if left <= window:
-        return CertDecision(True, f"the certificate expires at {rfc3339(cert.not_after)}")
-    return CertDecision(False, f"the certificate is valid until {rfc3339(cert.not_after)}")
+        return CertDecision(True, f"the certificate expires at {format_instant(cert.not_after)}")
+    return CertDecision(False, f"the certificate is valid until {format_instant(cert.not_after)}")
 
 
 def _mismatch(

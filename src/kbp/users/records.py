@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kbp import metadata
-from kbp.durations import format_duration
+from kbp.namespaces.ttl import format_duration, format_instant
 
 
 @dataclass(frozen=True)
@@ -55,15 +55,11 @@ def row(record: UserRecord, *, now: dt.datetime, window: dt.timedelta) -> dict[s
         "namespace": record.namespace,
         "groups": list(record.groups),
         "quota": record.quota,
-        "certExpires": rfc3339(record.cert_expires) if record.cert_expires else None,
+        "certExpires": format_instant(record.cert_expires) if record.cert_expires else None,
         "expiresIn": format_duration(left) if left is not None else None,
         "expiring": left is None or left <= window,
         "expired": left is not None and left <= dt.timedelta(0),
     }
-
-
-def rfc3339(when: dt.datetime) -> str:
-    return when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _parse_time(text: str | None) -> dt.datetime | None:

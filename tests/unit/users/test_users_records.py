@@ -49,5 +49,5 @@ def test_soonest_first_and_flags_within_the_window() -> None:
     assert [(r["name"], r["expiring"], r["expired"], r["expiresIn"]) for r in rows] == [
         ("alice", True, True, "-1h"),
         ("bob", True, False, "3d"),
-        ("carol", False, False, "20d"),
+        ("carol", False, False, "2w6d"),
     ]
