@@ -16,6 +16,22 @@ const ui = {
 
 let currentPage = 1;
 
+// Read-your-writes across API processes: every answer carries the journal's version as the serving
+// process saw it; sending back the highest one makes a process whose replica is older read from the
+// primary. Kept per tab, so a reload still shows what this tab wrote.
+const VERSION_KEY = "journal-version";
+
+function seenVersion() {
+  return Number(sessionStorage.getItem(VERSION_KEY) || "0");
+}
+
+function noteVersion(response) {
+  const version = Number(response.headers.get("Journal-Version") || "0");
+  if (Number.isSafeInteger(version) && version > seenVersion()) {
+    sessionStorage.setItem(VERSION_KEY, String(version));
+  }
+}
+
 class ApiError extends Error {}
 
 // Errors read as "503: storage unavailable: ..." using the API's JSON `detail` when there is one.
@@ -31,8 +47,20 @@ async function describe(response) {
   return `Error ${response.status}: ${reason}`;
 }
 
-async function call(method, url, body) {
-  const init = { method, headers: { Accept: "application/json" } };
+// One Idempotency-Key per entry being added: pressing Add again after an error (a 503 may mean the
+// write's fate is unknown) retries with the same key, so the entry is stored once. Editing the text
+// starts a new entry.
+let pendingKey = null;
+
+function newKey() {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+async function call(method, url, body, extraHeaders = {}) {
+  const init = { method, headers: { Accept: "application/json", ...extraHeaders } };
+  const version = seenVersion();
+  if (version > 0) init.headers["Journal-Version"] = String(version);
   if (body !== undefined) {
     init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);
@@ -44,6 +72,7 @@ async function call(method, url, body) {
     throw new ApiError("Network error: the server could not be reached.");
   }
   if (!response.ok) throw new ApiError(await describe(response));
+  noteVersion(response);
   return response.status === 204 ? null : response.json();
 }
 
@@ -116,7 +145,9 @@ async function addEntry(event) {
   event.preventDefault();
   ui.addButton.disabled = true;
   try {
-    await call("POST", "/api", { text: ui.text.value });
+    pendingKey ??= newKey();
+    await call("POST", "/api", { text: ui.text.value }, { "Idempotency-Key": pendingKey });
+    pendingKey = null;
     ui.form.reset();
     await load(1);
   } catch (err) {
@@ -139,6 +170,9 @@ async function removeEntry(id, button) {
 }
 
 ui.form.addEventListener("submit", addEntry);
+ui.text.addEventListener("input", () => {
+  pendingKey = null;
+});
 ui.prev.addEventListener("click", () => load(currentPage - 1));
 ui.next.addEventListener("click", () => load(currentPage + 1));
 load(1);

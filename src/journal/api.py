@@ -1,9 +1,13 @@
 """The `/api` routes: list, add, get and delete entries.
 
-Bad input never reaches the store: it is answered with 400, 404, 405 or 413 and a JSON `detail`
-that names the field or parameter. A POST with an `Idempotency-Key` already used for the same
-text replays the first entry (201, `Idempotent-Replayed: true`); for other text it is a 422.
+Bad input never reaches the store: it is answered with 400, 404, 405, 413 or 415 and a JSON
+`detail` that names the field or parameter. A POST with an `Idempotency-Key` already used for the
+same text replays the first entry (201, `Idempotent-Replayed: true`); for other text it is a 422.
 Store outages surface as `StoreUnavailableError` (503, in app.py).
+
+Read-your-writes across processes: writes answer `Journal-Version: N` (the journal's version after
+them) and reads answer the version they saw. A client sends the highest one back on its reads; a
+process whose replica is older than that serves the read from the primary.
 """
 
 from __future__ import annotations
@@ -30,6 +34,8 @@ _ID = re.compile(r"[1-9][0-9]{0,17}")
 _PAGE = re.compile(r"[1-9][0-9]{0,9}")
 # Visible ASCII, as the IETF Idempotency-Key draft's examples (UUIDs, request ids) are.
 _IDEMPOTENCY_KEY = re.compile(r"[!-~]{1,255}")
+_DIGITS = re.compile(r"[0-9]{1,18}")  # ASCII only: str.isdigit() also accepts '²', which int() refuses
+VERSION_HEADER = "journal-version"
 
 
 def parse_page(raw: str | None) -> int:
@@ -68,6 +74,22 @@ def parse_idempotency_key(raw: str | None) -> str | None:
     raise HTTPException(400, "header 'Idempotency-Key' must be 1 to 255 visible ASCII characters")
 
 
+def parse_version(raw: str | None) -> int:
+    """The `Journal-Version` a client sends back: 0 when absent."""
+    if raw is None:
+        return 0
+    if _DIGITS.fullmatch(raw):
+        return int(raw)
+    raise HTTPException(400, "header 'Journal-Version' must be a non-negative integer (from a response)")
+
+
+def require_json(content_type: str | None) -> None:
+    """Only `application/json` bodies: a cross-site form or a no-cors fetch cannot send that type."""
+    media_type = (content_type or "").split(";", 1)[0].strip().lower()
+    if media_type != JSON:
+        raise HTTPException(415, "request body must be sent with 'Content-Type: application/json'")
+
+
 def parse_new_entry(body: bytes) -> models.NewEntry:
     try:
         data = orjson.loads(body)
@@ -83,7 +105,7 @@ async def read_body(request: Request, limit_bytes: int) -> bytes:
     """The request body, refusing more than `limit_bytes` before reading it where possible."""
     too_large = HTTPException(413, f"request body is larger than {limit_bytes} bytes")
     declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit_bytes:
+    if declared is not None and _DIGITS.fullmatch(declared) and int(declared) > limit_bytes:
         raise too_large
     chunks: list[bytes] = []
     size = 0
@@ -127,10 +149,12 @@ class JournalApi:
         if request.method == "POST":
             return await self.add(request)
         number = parse_page(request.query_params.get("page"))
-        page = await self.store.page(number=number, size=self.page_size)
-        return Response(models.render_page(page), media_type=JSON)
+        at_least = parse_version(request.headers.get(VERSION_HEADER))
+        page = await self.store.page(number=number, size=self.page_size, at_least=at_least)
+        return Response(models.render_page(page.value), media_type=JSON, headers=_version(page.version))
 
     async def add(self, request: Request) -> Response:
+        require_json(request.headers.get("content-type"))
         key = parse_idempotency_key(request.headers.get("idempotency-key"))
         new = parse_new_entry(await read_body(request, self.max_body_bytes))
         text = new.text.strip()
@@ -142,7 +166,7 @@ class JournalApi:
             raise HTTPException(
                 422, "header 'Idempotency-Key' was already used for an entry with other text"
             ) from None
-        headers = {"Location": f"/api/{added.id}"}
+        headers = {"Location": f"/api/{added.id}", **_version(added.version)}
         if added.replayed:
             headers["Idempotent-Replayed"] = "true"
         return Response(added.entry, status_code=201, media_type=JSON, headers=headers)
@@ -153,17 +177,32 @@ class JournalApi:
         if entry_id is None:
             raise not_found(raw_id)
         if request.method == "DELETE":
-            if not await self.store.delete(entry_id):
+            version = await self.store.delete(entry_id)
+            if not version:
                 raise not_found(raw_id)
-            return Response(status_code=204)
-        body = await self.store.get(entry_id)
-        if body is None:
+            return Response(status_code=204, headers=_version(version))
+        at_least = parse_version(request.headers.get(VERSION_HEADER))
+        entry = await self.store.get(entry_id, at_least=at_least)
+        if entry.value is None:
             raise not_found(raw_id)
-        return Response(body, media_type=JSON)
+        return Response(entry.value, media_type=JSON, headers=_version(entry.version))
+
+
+def _version(version: int) -> dict[str, str]:
+    return {"Journal-Version": str(version)}
 
 
 _PLAIN_PAGE_QUERY = re.compile(rb"(?:page=([1-9][0-9]{0,9}))?")
+_VERSION_BYTES = re.compile(rb"[0-9]{1,18}")
 _JSON_HEADERS = [(b"content-type", JSON.encode())]
+
+
+def version_in(headers: list[tuple[bytes, bytes]]) -> int | None:
+    """The `Journal-Version` request header: 0 when absent, None when malformed (a 400 elsewhere)."""
+    for name, value in headers:
+        if name == b"journal-version":
+            return int(value) if _VERSION_BYTES.fullmatch(value) else None
+    return 0
 
 
 class ListFastPath:
@@ -182,20 +221,23 @@ class ListFastPath:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "GET" and scope["path"] == "/api":
             match = _PLAIN_PAGE_QUERY.fullmatch(scope["query_string"])
-            if match is not None and int(match.group(1) or 1) <= MAX_PAGE:
+            at_least = version_in(scope["headers"])
+            if match is not None and int(match.group(1) or 1) <= MAX_PAGE and at_least is not None:
                 scope["route"] = self.route  # for the access log's route template
-                await self._list(int(match.group(1) or 1), send)
+                await self._list(int(match.group(1) or 1), at_least, send)
                 return
         await self.app(scope, receive, send)
 
-    async def _list(self, number: int, send: Send) -> None:
+    async def _list(self, number: int, at_least: int, send: Send) -> None:
         status = 200
         try:
-            body = models.render_page(await self.api.store.page(number=number, size=self.api.page_size))
+            page = await self.api.store.page(number=number, size=self.api.page_size, at_least=at_least)
         except StoreUnavailableError as err:
             status, body = 503, orjson.dumps({"detail": str(err)})
-        headers = [*_JSON_HEADERS, (b"content-length", b"%d" % len(body))]
-        if status == 503:
-            headers.append((b"retry-after", b"1"))
+            extra = [(b"retry-after", b"1")]
+        else:
+            body = models.render_page(page.value)
+            extra = [(b"journal-version", b"%d" % page.version)]
+        headers = [*_JSON_HEADERS, (b"content-length", b"%d" % len(body)), *extra]
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})

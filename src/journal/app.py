@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import ssl
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -26,6 +27,7 @@ from journal.health import Probes
 from journal.logs import configure_logging
 from journal.metrics import Metrics, StoreEvents
 from journal.pipelining import Address
+from journal.redisurls import parse_redis_url
 from journal.settings import Config, load_config
 
 
@@ -72,16 +74,34 @@ def _detail(text: str) -> bytes:
     return orjson.dumps({"detail": text})
 
 
+def address_for(url: str, config: Config) -> Address:
+    """A validated Redis URL as an Address; the password file wins over a password in the URL."""
+    parsed = parse_redis_url(url)
+    tls = None
+    if parsed.tls:
+        cafile = str(config.redis_ca_file) if config.redis_ca_file else None
+        tls = ssl.create_default_context(cafile=cafile)
+    return Address(
+        host=parsed.host,
+        port=parsed.port,
+        db=parsed.db,
+        timeout_s=config.redis_timeout_s,
+        password=config.redis_password if config.redis_password is not None else parsed.password,
+        username=parsed.username,
+        tls=tls,
+    )
+
+
 def create_app(config: Config | None = None, *, clock: Callable[[], datetime] = utcnow) -> JournalApp:
     """Build the app; with no config, read it from the environment and the config dir."""
     config = config or load_config()
     log = configure_logging(config.log_level)
     metrics = Metrics()
-    password, timeout_s = config.redis_password, config.redis_timeout_s
     journal_store = store.Store(
-        primary=Address.from_url(config.redis_write_url, password=password, timeout_s=timeout_s),
-        replica=Address.from_url(config.redis_read_url, password=password, timeout_s=timeout_s),
+        primary=address_for(config.redis_write_url, config),
+        replica=address_for(config.redis_read_url, config),
         observer=StoreEvents(metrics, log),
+        acknowledgement=store.Acknowledgement(config.replica_acks, config.replica_ack_timeout_s),
     )
     api = JournalApi(
         store=journal_store,

@@ -41,6 +41,12 @@ class Metrics:
             ["reason"],
             registry=self.registry,
         )
+        self.unconfirmed_writes = Counter(
+            "journal_unconfirmed_writes",
+            "Writes answered 503 because no replica confirmed them in time (their fate is unknown).",
+            ["operation"],
+            registry=self.registry,
+        )
         # labels() takes a lock and builds a key on every call; the hot path looks children up here.
         self._children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
 
@@ -80,3 +86,7 @@ class StoreEvents:
 
     def read_fallback(self, *, reason: str) -> None:
         self._metrics.read_fallbacks.labels(reason).inc()
+
+    def unconfirmed_write(self, *, operation: str) -> None:
+        self._metrics.unconfirmed_writes.labels(operation).inc()
+        self._log.warning("write_unconfirmed", operation=operation)

@@ -16,9 +16,13 @@ from pydantic import BaseModel, ConfigDict, Field
 MAX_TEXT_CHARS = 1000
 # C0 controls (except tab, LF, CR), DEL and lone surrogates are refused; the text must hold at least
 # one non-space character. One Python regex, shared by the validator and the OpenAPI schema.
-_ALLOWED = r"[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]"
-_VISIBLE = r"[^\s\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]"
-TEXT_PATTERN = rf"^{_ALLOWED}*{_VISIBLE}{_ALLOWED}*$"
+# The leading run admits only allowed *spaces*, so it cannot also take the first visible character:
+# each input has one way to match, and a long blank text fails in linear time, not quadratic.
+_REFUSED = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff"
+_ALLOWED = rf"[^{_REFUSED}]"
+_SPACE = rf"[^\S{_REFUSED}]"
+_VISIBLE = rf"[^\s{_REFUSED}]"
+TEXT_PATTERN = rf"^{_SPACE}*{_VISIBLE}{_ALLOWED}*$"
 
 
 class NewEntry(BaseModel):

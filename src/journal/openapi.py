@@ -32,8 +32,12 @@ def _problems(*codes: int) -> dict[str, Any]:
         400: "Malformed JSON, wrong types, unknown fields or a bad query parameter; `detail` names it.",
         404: "No entry with this id (also for ids that are not positive integers).",
         413: "The body is larger than the configured limit (default 4096 bytes).",
+        415: "The body was not sent as `Content-Type: application/json`.",
         422: "The `Idempotency-Key` was already used for an entry with other text.",
-        503: "Redis is unreachable: `detail` says whether reads or writes are refused.",
+        503: (
+            "Redis is unreachable: `detail` says whether reads or writes are refused, or that no replica"
+            " confirmed a write in time, so its fate is unknown (retry with the same `Idempotency-Key`)."
+        ),
     }
     return {str(code): _json("Problem", reasons[code]) for code in codes}
 
@@ -56,6 +60,22 @@ IDEMPOTENCY_KEY_PARAMETER = {
     ),
     "schema": {"type": "string", "pattern": "^[!-~]{1,255}$"},
 }
+VERSION_PARAMETER = {
+    "name": "Journal-Version",
+    "in": "header",
+    "required": False,
+    "description": (
+        "Read your own writes: the highest `Journal-Version` this client got in a response. A process"
+        " whose replica is older serves the read from the primary."
+    ),
+    "schema": {"type": "string", "pattern": "^[0-9]{1,18}$"},
+}
+VERSION_HEADER = {
+    "Journal-Version": {
+        "description": "The journal's version this answer reflects; send the highest back on reads.",
+        "schema": {"type": "string", "pattern": "^[0-9]{1,18}$"},
+    }
+}
 PAGE_PARAMETER = {
     "name": "page",
     "in": "query",
@@ -72,14 +92,18 @@ def _paths() -> dict[str, Any]:
             "description": "`true` when an earlier request with this Idempotency-Key stored the entry",
             "schema": {"type": "string", "enum": ["true"]},
         },
+        **VERSION_HEADER,
     }
     return {
         "/api": {
             "get": {
                 "operationId": "listEntries",
                 "summary": "List entries, newest first, one page at a time",
-                "parameters": [PAGE_PARAMETER],
-                "responses": {"200": _json("PageOut", "One page of entries."), **_problems(400, 503)},
+                "parameters": [PAGE_PARAMETER, VERSION_PARAMETER],
+                "responses": {
+                    "200": _json("PageOut", "One page of entries.", VERSION_HEADER),
+                    **_problems(400, 503),
+                },
             },
             "post": {
                 "operationId": "addEntry",
@@ -91,7 +115,7 @@ def _paths() -> dict[str, Any]:
                 },
                 "responses": {
                     "201": _json("EntryOut", "The stored entry.", created_headers),
-                    **_problems(400, 413, 422, 503),
+                    **_problems(400, 413, 415, 422, 503),
                 },
             },
         },
@@ -100,12 +124,19 @@ def _paths() -> dict[str, Any]:
             "get": {
                 "operationId": "getEntry",
                 "summary": "Get one entry",
-                "responses": {"200": _json("EntryOut", "The entry."), **_problems(404, 503)},
+                "parameters": [VERSION_PARAMETER],
+                "responses": {
+                    "200": _json("EntryOut", "The entry.", VERSION_HEADER),
+                    **_problems(400, 404, 503),
+                },
             },
             "delete": {
                 "operationId": "deleteEntry",
                 "summary": "Delete one entry",
-                "responses": {"204": {"description": "Deleted."}, **_problems(404, 503)},
+                "responses": {
+                    "204": {"description": "Deleted.", "headers": VERSION_HEADER},
+                    **_problems(404, 503),
+                },
             },
         },
     }

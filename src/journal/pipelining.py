@@ -6,10 +6,15 @@ load), the journal's page script ran at ~2,300-4,300 calls/s through redis-py an
 through this connection, because Redis answers a whole batch of queued commands per read.
 hiredis (shipped with `redis[hiredis]`) parses the replies.
 
+A connection that cannot be opened backs off: for a while (100 ms, doubling to 2 s) calls fail at
+once instead of each waiting for the connect timeout, so an unreachable replica costs one slow
+read per window, not every read.
+
 Errors:
 
     RedisError
      ├── ConnectionFailedError  cannot connect, connection lost, or no reply within the timeout
+     │    └── ReplyLostError    the command was sent, but its reply never came: its effect is unknown
      └── ReplyError             Redis answered with an error (NOSCRIPT, READONLY, LOADING, NOAUTH, ...)
 """
 
@@ -17,16 +22,18 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import ssl
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
-from urllib.parse import unquote, urlsplit
 
 import hiredis
 
 Arg = str | bytes | int | float
 # hiredis' stub types the argument as a 1-tuple; it takes any tuple of arguments.
 _pack = cast(Callable[[tuple[Arg, ...]], bytes], hiredis.pack_command)
+BACKOFF_FIRST_S = 0.1
+BACKOFF_MAX_S = 2.0
 
 
 class RedisError(Exception):
@@ -37,57 +44,81 @@ class ConnectionFailedError(RedisError):
     pass
 
 
+class ReplyLostError(ConnectionFailedError):
+    pass
+
+
 class ReplyError(RedisError):
     pass
 
 
 @dataclass(frozen=True)
 class Address:
-    """Where one Redis server is and how to log in; the password stays out of repr."""
+    """Where one Redis server is and how to log in; the password stays out of repr.
+
+    `tls` set means the connection is encrypted and the server's certificate verified with it.
+    """
 
     host: str
     port: int
     db: int
     timeout_s: float
     password: str | None = field(default=None, repr=False)
-
-    @classmethod
-    def from_url(cls, url: str, *, password: str | None, timeout_s: float) -> Address:
-        """`redis://host:port/db`; a password in the URL is used only when no file gave one."""
-        parts = urlsplit(url)
-        db = parts.path.strip("/") or "0"
-        secret = password if password is not None else (unquote(parts.password) if parts.password else None)
-        return cls(parts.hostname or "localhost", parts.port or 6379, int(db), timeout_s, secret)
+    username: str | None = None
+    tls: ssl.SSLContext | None = field(default=None, repr=False, compare=False)
 
     def __str__(self) -> str:
         return f"{self.host}:{self.port}"
 
+    def moved(self, host: str, port: int) -> Address:
+        """The same login and TLS at another server (the primary Sentinel names)."""
+        return Address(host, port, self.db, self.timeout_s, self.password, self.username, self.tls)
+
 
 class _Protocol(asyncio.Protocol):
-    """Feeds replies to the futures waiting for them, oldest first."""
+    """Feeds replies to the futures waiting for them, oldest first.
 
-    def __init__(self, address: Address) -> None:
+    A reply nobody waits for goes to `on_push` (a subscriber's messages); without one it is a
+    protocol error, and the connection fails rather than hand a caller someone else's reply.
+    """
+
+    def __init__(self, address: Address, on_push: Callable[[Any], None] | None = None) -> None:
         self.address = address
+        self.on_push = on_push
         self.reader = hiredis.Reader(replyError=ReplyError)
         self.waiting: collections.deque[tuple[asyncio.Future[Any], float]] = collections.deque()
         self.transport: asyncio.Transport | None = None
         self.closed = False
+        self.error: RedisError | None = None  # why it closed, first cause only
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = cast(asyncio.Transport, transport)  # uvloop's is not a subclass
 
     def data_received(self, data: bytes) -> None:
         self.reader.feed(data)
-        while (reply := self.reader.gets()) is not False:
-            future, _ = self.waiting.popleft()
-            if not future.done():  # the caller may have been cancelled
-                future.set_result(reply)
+        while not self.closed:
+            try:
+                reply = self.reader.gets()
+            except hiredis.ProtocolError:
+                self.fail(ConnectionFailedError(f"redis at {self.address} sent a malformed reply"))
+                return
+            if reply is False:
+                return
+            if self.waiting:
+                future, _ = self.waiting.popleft()
+                if not future.done():  # the caller may have been cancelled
+                    future.set_result(reply)
+            elif self.on_push is not None:
+                self.on_push(reply)
+            else:
+                self.fail(ConnectionFailedError(f"redis at {self.address} sent a reply nobody asked for"))
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.fail(ConnectionFailedError(f"connection to redis at {self.address} lost"))
 
     def fail(self, error: RedisError) -> None:
         self.closed = True
+        error = self.error = self.error or error
         while self.waiting:
             future, _ = self.waiting.popleft()
             if not future.done():
@@ -95,38 +126,62 @@ class _Protocol(asyncio.Protocol):
         if self.transport is not None:
             self.transport.abort()
 
+    def send(self, commands: Sequence[Sequence[Arg]], now: float) -> list[asyncio.Future[Any]]:
+        if self.error is not None:  # failed between opening and this call
+            raise self.error
+        loop = asyncio.get_running_loop()
+        futures = [loop.create_future() for _ in commands]
+        self.waiting.extend((future, now) for future in futures)
+        assert self.transport is not None
+        self.transport.write(b"".join(_pack(tuple(command)) for command in commands))
+        return futures
+
 
 class Connection:
-    """One multiplexed connection, (re)opened on demand; calls time out after `timeout_s`."""
+    """One multiplexed connection, (re)opened on demand; calls time out after `timeout_s`.
 
-    def __init__(self, address: Address) -> None:
+    `generation` counts the sockets opened: two replies with the same generation came over one
+    socket, in order (what `WAIT` relies on: it covers the writes sent before it on its socket).
+    """
+
+    def __init__(self, address: Address, *, on_push: Callable[[Any], None] | None = None) -> None:
         self.address = address
+        self.generation = 0
+        self._on_push = on_push
         self._protocol: _Protocol | None = None
         self._opening: asyncio.Future[_Protocol] | None = None
         self._watchdog: asyncio.TimerHandle | None = None
+        self._failures = 0
+        self._retry_at = 0.0
 
     async def call(self, *args: Arg) -> Any:
         (reply,) = await self.call_many([args])
         return reply
 
     async def call_many(self, commands: Sequence[Sequence[Arg]]) -> list[Any]:
-        """Send commands in one write; return their replies, raising the first error reply."""
+        return (await self.call_counted(commands))[1]
+
+    async def call_counted(self, commands: Sequence[Sequence[Arg]]) -> tuple[int, list[Any]]:
+        """Send commands in one write; return the socket's generation and the replies.
+
+        Raises the first error reply; ReplyLostError if the socket failed after the write.
+        """
         protocol = self._protocol
         if protocol is None or protocol.closed:
             protocol = await self._open()
+        generation = self.generation
         loop = asyncio.get_running_loop()
-        now = loop.time()
-        futures = [loop.create_future() for _ in commands]
-        protocol.waiting.extend((future, now) for future in futures)
-        assert protocol.transport is not None
-        protocol.transport.write(b"".join(_pack(tuple(command)) for command in commands))
+        futures = protocol.send(commands, loop.time())
         if self._watchdog is None:
             self._watchdog = loop.call_later(self.address.timeout_s, self._check_overdue)
-        replies = [await future for future in futures]
+        try:
+            replies = [await future for future in futures]
+        except ConnectionFailedError as err:
+            raise ReplyLostError(str(err)) from None
         for reply in replies:
             if isinstance(reply, ReplyError):
                 raise reply
-        return replies
+        return generation, replies
 
     async def close(self) -> None:
         if self._watchdog is not None:
@@ -137,50 +192,67 @@ class Connection:
         self._protocol = None
 
     async def _open(self) -> _Protocol:
+        loop = asyncio.get_running_loop()
+        if loop.time() < self._retry_at:
+            raise ConnectionFailedError(f"cannot connect to redis at {self.address}: backing off")
         # Concurrent callers share one attempt instead of each opening a socket.
         if self._opening is None or self._opening.done():
             self._opening = asyncio.ensure_future(self._connect())
         opening = self._opening
         try:
             self._protocol = await asyncio.shield(opening)
+        except ConnectionFailedError:
+            if self._opening is opening:
+                self._back_off(loop.time())
+            raise
         finally:
             if self._opening is opening and opening.done():
                 self._opening = None
+        self._failures = 0
         return self._protocol
+
+    def _back_off(self, now: float) -> None:
+        self._failures += 1
+        self._retry_at = now + min(BACKOFF_MAX_S, BACKOFF_FIRST_S * 2 ** (self._failures - 1))
 
     async def _connect(self) -> _Protocol:
         loop = asyncio.get_running_loop()
         address = self.address
+        protocol: _Protocol | None = None
         try:
             async with asyncio.timeout(address.timeout_s):
                 transport, protocol = await loop.create_connection(
-                    lambda: _Protocol(address), address.host, address.port
+                    lambda: _Protocol(address, self._on_push),
+                    address.host,
+                    address.port,
+                    ssl=address.tls,
+                    server_hostname=address.host if address.tls else None,
                 )
                 protocol.transport = transport  # uvloop calls connection_made later
-                handshake: list[tuple[Arg, ...]] = []
-                if address.password is not None:
-                    handshake.append(("AUTH", address.password))
-                if address.db:
-                    handshake.append(("SELECT", address.db))
-                if handshake:
-                    await self._handshake(protocol, handshake)
+                await self._handshake(protocol)
         except (OSError, TimeoutError) as err:
-            raise ConnectionFailedError(
-                f"cannot connect to redis at {address}: {type(err).__name__}"
-            ) from None
+            if protocol is not None:  # a handshake that timed out must not leave its socket open
+                protocol.fail(ConnectionFailedError(f"redis at {address} did not finish the handshake"))
+            reason = "TLS verification failed" if isinstance(err, ssl.SSLError) else type(err).__name__
+            raise ConnectionFailedError(f"cannot connect to redis at {address}: {reason}") from None
+        self.generation += 1
         return protocol
 
-    async def _handshake(self, protocol: _Protocol, commands: list[tuple[Arg, ...]]) -> None:
-        loop = asyncio.get_running_loop()
-        futures = [loop.create_future() for _ in commands]
-        protocol.waiting.extend((future, loop.time()) for future in futures)
-        assert protocol.transport is not None
-        protocol.transport.write(b"".join(_pack(command) for command in commands))
-        for future in futures:
+    async def _handshake(self, protocol: _Protocol) -> None:
+        commands: list[tuple[Arg, ...]] = []
+        address = protocol.address
+        if address.password is not None:
+            login = (address.username,) if address.username else ()
+            commands.append(("AUTH", *login, address.password))
+        if address.db:
+            commands.append(("SELECT", address.db))
+        if not commands:
+            return
+        for future in protocol.send(commands, asyncio.get_running_loop().time()):
             reply = await future
             if isinstance(reply, ReplyError):
                 # Redis's AUTH errors (WRONGPASS, NOAUTH) never echo the password.
-                error = ConnectionFailedError(f"redis at {protocol.address} refused the handshake: {reply}")
+                error = ConnectionFailedError(f"redis at {address} refused the handshake: {reply}")
                 protocol.fail(error)
                 raise error
 

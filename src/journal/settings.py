@@ -12,14 +12,17 @@ The Redis password never comes from a literal: it is read from `JOURNAL_REDIS_PA
 from __future__ import annotations
 
 import os
+import ssl
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from journal.redisurls import parse_redis_url
 
 ENV_PREFIX = "JOURNAL_"
 DEFAULT_CONFIG_DIR = Path("/etc/journal")
@@ -46,6 +49,9 @@ class Settings(BaseSettings):
     redis_timeout_s: float = Field(default=2.0, gt=0, le=60)
     shutdown_timeout_s: int = Field(default=20, ge=0, le=600)
     idempotency_ttl_s: int = Field(default=300, ge=1, le=86_400)
+    replica_acks: int = Field(default=1, ge=0, le=16)
+    replica_ack_timeout_s: float = Field(default=1.0, gt=0, le=60)
+    redis_ca_file: Path | None = None
     log_level: LogLevel = "info"
 
     @field_validator("log_level", mode="before")
@@ -56,10 +62,18 @@ class Settings(BaseSettings):
     @field_validator("redis_write_url", "redis_read_url")
     @classmethod
     def _redis_url(cls, value: str) -> str:
-        parts = urlsplit(value)
-        if parts.scheme not in ("redis", "rediss") or not parts.hostname:
-            raise ValueError("expected a URL like redis://host:6379/0")
+        parse_redis_url(value)
         return value
+
+    @model_validator(mode="after")
+    def _ack_within_the_call_timeout(self) -> Settings:
+        # WAIT holds the write socket: the calls queued behind it must not time out first.
+        if self.replica_acks and self.replica_ack_timeout_s >= self.redis_timeout_s:
+            raise ValueError(
+                f"{ENV_PREFIX}REPLICA_ACK_TIMEOUT_S ({self.replica_ack_timeout_s:g}) must be shorter than"
+                f" {ENV_PREFIX}REDIS_TIMEOUT_S ({self.redis_timeout_s:g})"
+            )
+        return self
 
     @classmethod
     def settings_customise_sources(
@@ -111,6 +125,9 @@ class Config:
     shutdown_timeout_s: int
     idempotency_ttl_s: int
     log_level: LogLevel
+    replica_acks: int = 1
+    replica_ack_timeout_s: float = 1.0
+    redis_ca_file: Path | None = None
     redis_password: str | None = field(default=None, repr=False)
 
     def redacted(self) -> dict[str, Any]:
@@ -125,6 +142,9 @@ class Config:
             "redis_timeout_s": self.redis_timeout_s,
             "shutdown_timeout_s": self.shutdown_timeout_s,
             "idempotency_ttl_s": self.idempotency_ttl_s,
+            "replica_acks": self.replica_acks,
+            "replica_ack_timeout_s": self.replica_ack_timeout_s,
+            "redis_ca_file": str(self.redis_ca_file) if self.redis_ca_file else None,
             "log_level": self.log_level,
             "redis_auth": self.redis_password is not None,
         }
@@ -155,6 +175,9 @@ def describe_error(err: ValidationError) -> str:
     """One line per bad setting, named as the operator sets it: `JOURNAL_ENTRIES: ...`."""
     lines = []
     for problem in err.errors(include_url=False):
+        if not problem["loc"]:  # a check across settings names them in its message
+            lines.append(problem["msg"].removeprefix("Value error, "))
+            continue
         name = ENV_PREFIX + ".".join(str(part) for part in problem["loc"]).upper()
         given = problem.get("input")
         shown = f" (got {redact_url(str(given))!r})" if isinstance(given, str | int | float) else ""
@@ -168,6 +191,17 @@ def load_config(**overrides: Any) -> Config:
         settings = Settings(**overrides)
     except ValidationError as err:
         raise SettingsError(describe_error(err)) from None
+    password = read_password(settings.redis_password_file)
+    for name, url in (
+        ("REDIS_WRITE_URL", settings.redis_write_url),
+        ("REDIS_READ_URL", settings.redis_read_url),
+    ):
+        parsed = parse_redis_url(url)
+        if parsed.username and password is None and parsed.password is None:
+            raise SettingsError(
+                f"{ENV_PREFIX}{name}: the user {parsed.username!r} needs a password"
+                f" ({ENV_PREFIX}REDIS_PASSWORD_FILE or redis://user:password@host)"
+            )
     return Config(
         host=settings.host,
         port=settings.port,
@@ -179,5 +213,20 @@ def load_config(**overrides: Any) -> Config:
         shutdown_timeout_s=settings.shutdown_timeout_s,
         idempotency_ttl_s=settings.idempotency_ttl_s,
         log_level=settings.log_level,
-        redis_password=read_password(settings.redis_password_file),
+        replica_acks=settings.replica_acks,
+        replica_ack_timeout_s=settings.replica_ack_timeout_s,
+        redis_ca_file=check_ca_file(settings.redis_ca_file),
+        redis_password=password,
     )
+
+
+def check_ca_file(path: Path | None) -> Path | None:
+    """The CA bundle for rediss:// URLs, loaded once here so a bad one stops the start (exit 2)."""
+    if path is None:
+        return None
+    try:
+        ssl.create_default_context(cafile=str(path))
+    except (OSError, ssl.SSLError) as err:
+        reason = err.strerror if isinstance(err, OSError) and err.strerror else "not a PEM CA bundle"
+        raise SettingsError(f"{ENV_PREFIX}REDIS_CA_FILE: cannot load {path}: {reason}") from None
+    return path

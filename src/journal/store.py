@@ -1,23 +1,18 @@
-"""The Redis boundary: the journal's data model and read routing, over `pipelining` connections.
+"""The Redis boundary: the journal's data model (`scripts`), acknowledgement and read routing.
 
-Data model (all keys under `journal:`), changed only by Lua scripts, so every write is atomic and
-nothing reads-modifies-writes a whole list (the book's sample loses concurrent writes that way):
-
-    journal:next-id   INCR counter: entry ids
-    journal:entries   hash  id -> the entry's JSON, exactly as the API returns it
-    journal:index     zset  member id, score id: newest first with ZREVRANGE, total with ZCARD
-    journal:version   INCR counter bumped by every add and delete
-    journal:idempotency:<key>   the fingerprint of an add's text, then the entry's JSON; expires
-
-An add may carry an idempotency key (the `Idempotency-Key` header, which the local NGINX sets
-when the client did not). The first add with a key stores the entry and remembers it; a repeat
-within the TTL stores nothing and replays the first entry, so a retried POST never writes twice.
+Writes go to the primary. With `replica_acks` > 0 (the replicated modes) a write is acknowledged
+only once that many replicas confirmed it (`WAIT`); when they do not within `ack_timeout_s`, or the
+reply is lost, the write's fate is unknown and `WriteFateUnknownError` says so. An add with an
+idempotency key stores once: a repeat within the TTL replays the first entry, which is what makes a
+retry after an unknown fate safe and what settles it.
 
 Reads go to the replica and fall back to the primary (`Store` docstring). Errors:
 
     StoreError
+     ├── IdempotencyConflictError      the key was used for other text
      └── StoreUnavailableError        Redis unreachable, loading, read-only, or refusing auth
           ├── WritesUnavailableError  "storage unavailable: writes are temporarily refused"
+          ├── WriteFateUnknownError   "storage unavailable: the write was not confirmed ..."
           └── ReadsUnavailableError   "storage unavailable: reads are temporarily refused"
 """
 
@@ -30,42 +25,21 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from journal.coalescing import Coalescer
 from journal.models import Page
-from journal.pipelining import Address, Arg, Connection, RedisError, ReplyError
-
-KEYS = ("journal:next-id", "journal:entries", "journal:index", "journal:version")
-NEXT_ID, ENTRIES, INDEX, VERSION = KEYS
-IDEMPOTENCY_PREFIX = "journal:idempotency:"
-FINGERPRINT_LENGTH = 64  # hex SHA-256
+from journal.pipelining import Address, Arg, Connection, RedisError, ReplyError, ReplyLostError
+from journal.scripts import (
+    ADD,
+    DELETE,
+    ENTRIES,
+    FINGERPRINT_LENGTH,
+    IDEMPOTENCY_PREFIX,
+    INDEX,
+    NEXT_ID,
+    PAGE,
+    VERSION,
+    Script,
+)
 
 T = TypeVar("T")
-
-# ARGV[1] is the entry's JSON after its id (`,"text":…}`): the id is only known inside the script.
-# With an idempotency key (KEYS[5]), ARGV[2] is its TTL and ARGV[3] the request's fingerprint; a
-# key seen before returns {0, fingerprint .. entry} and writes nothing.
-ADD_SCRIPT = """
-if KEYS[5] then
-  local seen = redis.call('GET', KEYS[5])
-  if seen then return {0, seen} end
-end
-local id = redis.call('INCR', KEYS[1])
-local entry = '{"id":' .. id .. ARGV[1]
-redis.call('HSET', KEYS[2], id, entry)
-redis.call('ZADD', KEYS[3], id, id)
-if KEYS[5] then redis.call('SET', KEYS[5], ARGV[3] .. entry, 'EX', ARGV[2]) end
-return {id, redis.call('INCR', KEYS[4])}
-"""
-DELETE_SCRIPT = """
-if redis.call('HDEL', KEYS[1], ARGV[1]) == 0 then return 0 end
-redis.call('ZREM', KEYS[2], ARGV[1])
-return redis.call('INCR', KEYS[3])
-"""
-# no-writes lets the script run on a read-only replica; one round-trip per page.
-PAGE_SCRIPT = """#!lua flags=no-writes
-local ids = redis.call('ZREVRANGE', KEYS[1], ARGV[1], ARGV[2])
-local items = {}
-if #ids > 0 then items = redis.call('HMGET', KEYS[2], unpack(ids)) end
-return {tonumber(redis.call('GET', KEYS[3]) or '0'), redis.call('ZCARD', KEYS[1]), items}
-"""
 
 
 class StoreError(Exception):
@@ -81,9 +55,27 @@ class WritesUnavailableError(StoreUnavailableError):
         super().__init__("storage unavailable: writes are temporarily refused")
 
 
+class WriteFateUnknownError(StoreUnavailableError):
+    """The write reached the primary, or may have, but no replica confirmed it in time."""
+
+    def __init__(self, retry: str) -> None:
+        super().__init__(
+            "storage unavailable: the write was not confirmed by a replica in time, so it may or may"
+            f" not have been stored; {retry}"
+        )
+
+
+ADD_RETRY = "retrying with the same Idempotency-Key settles it"
+DELETE_RETRY = "retrying the DELETE settles it (404: it was deleted)"
+
+
 class ReadsUnavailableError(StoreUnavailableError):
     def __init__(self) -> None:
         super().__init__("storage unavailable: reads are temporarily refused")
+
+
+class IdempotencyConflictError(StoreError):
+    """The idempotency key was used before for an entry with other text."""
 
 
 class StoreObserver(Protocol):
@@ -93,27 +85,7 @@ class StoreObserver(Protocol):
 
     def read_fallback(self, *, reason: str) -> None: ...
 
-
-@dataclass(frozen=True)
-class Script:
-    """A Lua script run by its SHA1, sent in full once per server (NOSCRIPT)."""
-
-    source: str
-
-    @property
-    def sha(self) -> str:
-        return hashlib.sha1(self.source.encode()).hexdigest()  # noqa: S324 - Redis names scripts by SHA1
-
-    async def run(self, connection: Connection, keys: tuple[str, ...], *args: Arg) -> Any:
-        try:
-            return await connection.call("EVALSHA", self.sha, len(keys), *keys, *args)
-        except ReplyError as err:
-            if not str(err).startswith("NOSCRIPT"):
-                raise
-        return await connection.call("EVAL", self.source, len(keys), *keys, *args)
-
-
-ADD, DELETE, PAGE = Script(ADD_SCRIPT), Script(DELETE_SCRIPT), Script(PAGE_SCRIPT)
+    def unconfirmed_write(self, *, operation: str) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -134,10 +106,15 @@ class Added:
     id: int
     entry: bytes  # the stored JSON, as the API returns it
     replayed: bool  # an earlier add with the same idempotency key stored it
+    version: int  # `journal:version` after the add (at least that, for a replay)
 
 
-class IdempotencyConflictError(Exception):
-    """The idempotency key was used before for an entry with other text."""
+@dataclass(frozen=True)
+class Acknowledgement:
+    """How a write is confirmed: by `replicas` replicas (`WAIT`), 0 meaning the primary alone."""
+
+    replicas: int = 0
+    timeout_s: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -147,39 +124,66 @@ class Availability:
 
 
 @dataclass(frozen=True)
-class _Snapshot(Generic[T]):
+class Snapshot(Generic[T]):
     """A read together with the `journal:version` of the server that answered it."""
 
     version: int
     value: T
 
 
-Read = Callable[[Connection], Awaitable[_Snapshot[T]]]
+Read = Callable[[Connection], Awaitable[Snapshot[T]]]
+Rediscover = Callable[[], Awaitable[None]]
 
 
 class Store:
     """Journal entries in Redis: writes to the primary, reads from the replica.
 
-    Read-your-writes without `WAIT`: every add and delete returns the new `journal:version`, and
-    the store remembers the highest one it wrote. Each replica read also returns the replica's
-    version; when it is older than our last write (the replica has not caught up), or the entry
-    is missing there, the read is repeated on the primary. This costs nothing in the common case
-    (the version travels in the same round-trip) and never serves this process's client a view
-    older than its own write. Writes through *other* processes are seen once replicated, which is
-    the replica's usual eventual consistency. If the replica is down, reads go to the primary;
-    if the primary is down, reads are served by the replica and writes raise WritesUnavailableError.
+    Read-your-writes: every add and delete returns the new `journal:version` (the session token the
+    API hands out), and the store remembers the highest one it wrote. Each replica read also returns
+    the replica's version; when it is older than `at_least` (the token a client sent back) or than
+    this process's last write, or the entry is missing there, the read is repeated on the primary.
+    This costs nothing in the common case (the version travels in the same round-trip). If the
+    replica is down, reads go to the primary; if the primary is down, reads are served by the
+    replica and writes raise WritesUnavailableError.
+
+    Writes use a connection of their own, because `WAIT` holds up every later command on its socket;
+    concurrent writes share one `WAIT` sent after all of them (`Coalescer`). A READONLY reply means
+    the primary was demoted: `rediscover` (Sentinel) is asked for the new one and the write, which
+    was refused and so not stored, is sent there once more.
     """
 
-    def __init__(self, *, primary: Address, replica: Address, observer: StoreObserver) -> None:
+    def __init__(
+        self,
+        *,
+        primary: Address,
+        replica: Address,
+        observer: StoreObserver,
+        acknowledgement: Acknowledgement = Acknowledgement(),
+        rediscover: Rediscover | None = None,
+    ) -> None:
+        self.primary = primary
+        self._writes = Connection(primary)
         self._primary = Connection(primary)
         self._replica = Connection(replica)
         self._observer = observer
+        self._ack = acknowledgement
+        self._rediscover = rediscover
         self._last_version = 0
-        self._pages: Coalescer[tuple[int, int], Page] = Coalescer()
+        self._pages: Coalescer[tuple[int, int], Snapshot[Page]] = Coalescer()
+        self._waits: Coalescer[Connection, tuple[int, list[Any]]] = Coalescer()
 
     async def close(self) -> None:
-        await self._primary.close()
-        await self._replica.close()
+        for connection in (self._writes, self._primary, self._replica):
+            await connection.close()
+
+    async def move_primary(self, address: Address) -> None:
+        """Send writes and primary reads to `address` from now on (a Sentinel failover)."""
+        if address == self.primary:
+            return
+        old = (self._writes, self._primary)
+        self.primary, self._writes, self._primary = address, Connection(address), Connection(address)
+        for connection in old:
+            await connection.close()
 
     async def add(self, entry_tail: bytes, idempotency: Idempotency | None = None) -> Added:
         """Store an entry (its JSON after the id) atomically, or replay the one stored under the key."""
@@ -188,55 +192,101 @@ class Store:
         if idempotency is not None:
             keys += (IDEMPOTENCY_PREFIX + idempotency.key,)
             args += (idempotency.ttl_s, idempotency.fingerprint)
-        try:
-            new_id, result = await ADD.run(self._primary, keys, *args)
-        except RedisError as err:
-            self._observer.redis_error(endpoint="write", operation="add", error=err)
-            raise WritesUnavailableError from None
+        new_id, seen, version = await self._write("add", ADD, keys, args, retry=ADD_RETRY)
         if int(new_id) == 0 and idempotency is not None:
-            return _replay(bytes(result), idempotency)
-        self._saw_write(int(result))
-        return Added(int(new_id), b'{"id":%d' % int(new_id) + entry_tail, replayed=False)
-
-    async def delete(self, entry_id: int) -> bool:
-        """Remove an entry and its index member atomically; False if there was none."""
-        try:
-            version = await DELETE.run(self._primary, (ENTRIES, INDEX, VERSION), entry_id)
-        except RedisError as err:
-            self._observer.redis_error(endpoint="write", operation="delete", error=err)
-            raise WritesUnavailableError from None
+            return _replay(bytes(seen), idempotency, int(version))
         self._saw_write(int(version))
-        return bool(version)
+        return Added(
+            int(new_id), b'{"id":%d' % int(new_id) + entry_tail, replayed=False, version=int(version)
+        )
 
-    async def get(self, entry_id: int) -> bytes | None:
-        """The entry's JSON, or None; a miss on the replica is asked again on the primary."""
+    async def delete(self, entry_id: int) -> int:
+        """Remove an entry and its index member atomically; the new version, or 0 if there was none."""
+        version = int(
+            await self._write("delete", DELETE, (ENTRIES, INDEX, VERSION), (entry_id,), retry=DELETE_RETRY)
+        )
+        self._saw_write(version)
+        return version
 
-        async def read(connection: Connection) -> _Snapshot[bytes | None]:
+    async def _write(
+        self, operation: str, script: Script, keys: tuple[str, ...], args: tuple[Arg, ...], *, retry: str
+    ) -> Any:
+        """Run a write script on the primary and wait for its acknowledgement."""
+        for attempt in (1, 2):
+            writes = self._writes
+            try:
+                generation, reply = await script.run_counted(writes, keys, *args)
+            except ReplyLostError as err:
+                self._observer.redis_error(endpoint="write", operation=operation, error=err)
+                raise WriteFateUnknownError(retry) from None
+            except ReplyError as err:
+                self._observer.redis_error(endpoint="write", operation=operation, error=err)
+                if str(err).startswith("READONLY") and self._rediscover is not None and attempt == 1:
+                    await self._rediscover()  # refused, so not stored: safe to send again
+                    continue
+                raise WritesUnavailableError from None
+            except RedisError as err:
+                self._observer.redis_error(endpoint="write", operation=operation, error=err)
+                raise WritesUnavailableError from None
+            if reply != 0:  # a delete of nothing wrote nothing
+                await self._confirm(writes, generation, operation, retry)
+            return reply
+        raise WritesUnavailableError
+
+    async def _confirm(self, writes: Connection, generation: int, operation: str, retry: str) -> None:
+        """Until `replicas` replicas have everything sent on this socket so far, or raise."""
+        wanted = self._ack.replicas
+        if wanted == 0:
+            return
+        timeout_ms = max(1, round(self._ack.timeout_s * 1000))
+        try:
+            waited, (confirmed,) = await self._waits.run(
+                writes, lambda: writes.call_counted([("WAIT", wanted, timeout_ms)])
+            )
+        except RedisError as err:
+            self._observer.redis_error(endpoint="write", operation="wait", error=err)
+            confirmed = 0
+        else:
+            if waited != generation:  # another socket: its WAIT says nothing about our write
+                confirmed = 0
+        if int(confirmed) < wanted:
+            self._observer.unconfirmed_write(operation=operation)
+            raise WriteFateUnknownError(retry)
+
+    async def get(self, entry_id: int, *, at_least: int = 0) -> Snapshot[bytes | None]:
+        """The entry's JSON (or None) as of `at_least` or later; a replica miss is asked of the primary."""
+
+        async def read(connection: Connection) -> Snapshot[bytes | None]:
             value, version = await connection.call_many([("HGET", ENTRIES, entry_id), ("GET", VERSION)])
-            return _Snapshot(version=int(version or 0), value=value)
+            return Snapshot(version=int(version or 0), value=value)
 
-        snapshot = await self._read("get", read, found=lambda value: value is not None)
-        return snapshot.value
+        return await self._read("get", read, found=lambda value: value is not None, at_least=at_least)
 
-    async def page(self, *, number: int, size: int) -> Page:
+    async def page(self, *, number: int, size: int, at_least: int = 0) -> Snapshot[Page]:
         """Page `number` (from 1) of `size` entries, newest first, with the total count.
 
-        Concurrent reads of the same page share one Redis call issued after they arrived.
+        Concurrent reads of the same page share one Redis call issued after they arrived; a
+        caller whose token is newer than that call's answer asks the primary itself.
         """
-        return await self._pages.run((number, size), lambda: self._read_page(number, size))
+        key = (number, size)
+        snapshot = await self._pages.run(key, lambda: self._read("page", self._page_read(key), found=_any))
+        if snapshot.version >= at_least:
+            return snapshot
+        return await self._read("page", self._page_read(key), found=_any, at_least=at_least)
 
-    async def _read_page(self, number: int, size: int) -> Page:
+    @staticmethod
+    def _page_read(key: tuple[int, int]) -> Read[Page]:
+        number, size = key
 
-        async def read(connection: Connection) -> _Snapshot[tuple[int, tuple[bytes, ...]]]:
+        async def read(connection: Connection) -> Snapshot[Page]:
             start = (number - 1) * size
             version, total, items = await PAGE.run(
                 connection, (INDEX, ENTRIES, VERSION), start, start + size - 1
             )
-            return _Snapshot(version=int(version), value=(int(total), tuple(i for i in items if i)))
+            page = Page(items=tuple(i for i in items if i), number=number, size=size, total=int(total))
+            return Snapshot(version=int(version), value=page)
 
-        snapshot = await self._read("page", read, found=lambda _: True)
-        total, items = snapshot.value
-        return Page(items=items, number=number, size=size, total=total)
+        return read
 
     async def availability(self) -> Availability:
         """Which endpoints answer PING: readiness serves reads while either does."""
@@ -251,15 +301,18 @@ class Store:
             self._observer.redis_error(endpoint=endpoint, operation="ping", error=err)
             return False
 
-    async def _read(self, operation: str, read: Read[T], *, found: Callable[[T], bool]) -> _Snapshot[T]:
-        """Replica first; the primary when the replica fails, lags our last write, or misses."""
+    async def _read(
+        self, operation: str, read: Read[T], *, found: Callable[[T], bool], at_least: int = 0
+    ) -> Snapshot[T]:
+        """Replica first; the primary when the replica fails, lags the floor, or misses."""
+        floor = max(self._last_version, at_least)
         replica = await self._attempt(operation, read, endpoint="read")
-        if replica is not None and replica.version >= self._last_version and found(replica.value):
+        if replica is not None and replica.version >= floor and found(replica.value):
             return replica
         if replica is None:
             reason = "replica_unavailable"
         else:
-            reason = "replica_stale" if replica.version < self._last_version else "replica_miss"
+            reason = "replica_stale" if replica.version < floor else "replica_miss"
         self._observer.read_fallback(reason=reason)
         primary = await self._attempt(operation, read, endpoint="write")
         if primary is not None:
@@ -271,7 +324,7 @@ class Store:
             return replica  # the primary is down: the replica's view is the best there is
         raise ReadsUnavailableError
 
-    async def _attempt(self, operation: str, read: Read[T], *, endpoint: str) -> _Snapshot[T] | None:
+    async def _attempt(self, operation: str, read: Read[T], *, endpoint: str) -> Snapshot[T] | None:
         connection = self._replica if endpoint == "read" else self._primary
         try:
             return await read(connection)
@@ -283,9 +336,13 @@ class Store:
         self._last_version = max(self._last_version, version)
 
 
-def _replay(seen: bytes, idempotency: Idempotency) -> Added:
+def _any(_: object) -> bool:
+    return True
+
+
+def _replay(seen: bytes, idempotency: Idempotency, version: int) -> Added:
     fingerprint, entry = seen[:FINGERPRINT_LENGTH], seen[FINGERPRINT_LENGTH:]
     if fingerprint.decode() != idempotency.fingerprint:
         raise IdempotencyConflictError
     entry_id = int(entry[6 : entry.index(b",")])  # b'{"id":<id>,...'
-    return Added(entry_id, entry, replayed=True)
+    return Added(entry_id, entry, replayed=True, version=version)

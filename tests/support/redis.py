@@ -158,6 +158,7 @@ def start(spec: ServerSpec) -> RedisServer:
 
 def stop(server: RedisServer, timeout_s: float = STOP_TIMEOUT_S) -> None:
     """SIGTERM the server's process group, wait, then SIGKILL; only this server's pid is signalled."""
+    signal_group(server.process, signal.SIGCONT)  # a paused server would sleep through SIGTERM
     stop_group(server.process, timeout_s, repeat_term_s=0.5)
 
 
@@ -166,6 +167,25 @@ def kill(server: RedisServer) -> None:
     if server.process.poll() is None:
         signal_group(server.process, signal.SIGKILL)
         server.process.wait(timeout=STOP_TIMEOUT_S)
+
+
+def pause(server: RedisServer) -> None:
+    """SIGSTOP: the server keeps its sockets but answers nothing (a frozen VM, a long GC pause)."""
+    signal_group(server.process, signal.SIGSTOP)
+
+
+def resume(server: RedisServer) -> None:
+    signal_group(server.process, signal.SIGCONT)
+
+
+@contextmanager
+def paused(server: RedisServer) -> Iterator[None]:
+    """Frozen for the block; always woken again, so teardown can stop it."""
+    pause(server)
+    try:
+        yield
+    finally:
+        resume(server)
 
 
 @dataclass

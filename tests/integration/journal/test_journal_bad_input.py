@@ -29,7 +29,7 @@ JSON_HEADERS = {"content-type": "application/json"}
         pytest.param(b'{"text": null}', 400, "text: input should be a valid string", id="text-null"),
         pytest.param(b'{"text": true}', 400, "text: input should be a valid string", id="bool"),
         pytest.param(b'{"text": ["a"]}', 400, "text: input should be a valid string", id="list"),
-        pytest.param(b'{"text": 1e999}', 400, "", id="huge-number"),
+        pytest.param(b'{"text": 1e999}', 400, "not valid JSON: number is infinity", id="huge-number"),
         pytest.param(b'{"text": "a", "author": "x"}', 400, "author: extra inputs", id="unknown-field"),
         pytest.param(b'{"text": ""}', 400, "text: string should have at least 1 character", id="empty-text"),
         pytest.param(b'{"text": " \\t\\n "}', 400, "text: must contain a visible", id="blank-text"),
@@ -108,3 +108,59 @@ async def test_a_page_past_the_end_is_empty(journal: httpx.AsyncClient) -> None:
 
     assert response.status_code == 200
     assert response.json()["items"] == []
+
+
+@pytest.mark.parametrize("token", ["-1", "1.5", "x", "9" * 19, "\u0663", "\u00b2", ""])
+@pytest.mark.parametrize("path", ["/api", "/api/1"])
+async def test_a_malformed_journal_version_is_a_400_naming_the_header(
+    journal: httpx.AsyncClient, path: str, token: str
+) -> None:
+    response = await journal.get(path, headers={b"Journal-Version": token.encode()})
+
+    assert response.status_code == 400
+    assert response.json()["detail"].startswith("header 'Journal-Version' must be")
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        pytest.param(None, id="none"),
+        pytest.param("text/plain", id="text-plain"),
+        pytest.param("application/x-www-form-urlencoded", id="form"),
+        pytest.param("multipart/form-data; boundary=x", id="multipart"),
+        pytest.param("application/jsonp", id="json-prefix"),
+    ],
+)
+async def test_a_body_that_is_not_declared_json_is_a_415(
+    journal: httpx.AsyncClient, content_type: str | None
+) -> None:
+    # A cross-site form or a no-cors fetch can send only these types: none of them may add an entry.
+    headers = {} if content_type is None else {"content-type": content_type}
+    response = await journal.post("/api", content=b'{"text": "cross-site"}', headers=headers)
+
+    assert response.status_code == 415
+    assert response.json()["detail"] == "request body must be sent with 'Content-Type: application/json'"
+    assert (await journal.get("/api")).json()["total"] == 0
+
+
+@pytest.mark.parametrize("content_type", ["application/json; charset=utf-8", "Application/JSON"])
+async def test_json_with_parameters_or_other_case_is_accepted(
+    journal: httpx.AsyncClient, content_type: str
+) -> None:
+    response = await journal.post("/api", content=b'{"text": "ok"}', headers={"content-type": content_type})
+
+    assert response.status_code == 201
+
+
+# Header bytes reach the app decoded as Latin-1, where '²' and '¹' are digits to str.isdigit().
+@pytest.mark.parametrize("length", [b"\xb2", b"1\xb9", "\u0661\u0662".encode(), b"1_0", b"+5"])
+async def test_a_content_length_of_non_ascii_digits_is_not_a_500(
+    journal: httpx.AsyncClient, length: bytes
+) -> None:
+    response = await journal.post(
+        "/api",
+        content=b'{"text": "x"}',
+        headers={b"content-type": b"application/json", b"content-length": length},
+    )
+
+    assert response.status_code < 500

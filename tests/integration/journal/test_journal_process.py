@@ -74,7 +74,7 @@ def test_logs_are_json_lines_without_the_password(fresh_redis_pair: RedisPair, t
     env = journal_env(pair, port=free_ports(1)[0], config_dir=tmp_path)
     with running_journal(env, tmp_path) as journal:
         created = httpx.post(journal.url + "/api", json={"text": "hello"})
-        httpx.post(journal.url + "/api", content=b"{not json")
+        httpx.post(journal.url + "/api", content=b"{not json", headers={"Content-Type": "application/json"})
         kill(pair.primary)
         refused = httpx.post(journal.url + "/api", json={"text": "during the outage"})
         read_only = httpx.get(journal.url + "/readyz")

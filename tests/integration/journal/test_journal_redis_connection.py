@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
+
 import anyio
 import pytest
 
@@ -85,3 +88,91 @@ async def test_a_restarted_server_is_reconnected(fresh_redis_pair: RedisPair) ->
     fresh_redis_pair.restart_primary()
     assert await connection.call("GET", "k") == b"v"
     await connection.close()
+
+
+class FakeServer:
+    """A TCP server that plays a broken Redis: it answers the first command with `reply` (or nothing)."""
+
+    def __init__(self, reply: bytes | None) -> None:
+        self.reply = reply
+        self.accepted = 0
+        self.closed_by_client = 0
+        self.server: asyncio.Server | None = None
+
+    async def __aenter__(self) -> FakeServer:
+        self.server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self.server is not None
+        self.server.close()
+
+    @property
+    def port(self) -> int:
+        assert self.server is not None
+        port: int = self.server.sockets[0].getsockname()[1]
+        return port
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.accepted += 1
+        replied = False
+        while await reader.read(1024):  # until the client closes its end
+            if self.reply is not None and not replied:
+                writer.write(self.reply)
+                replied = True
+        self.closed_by_client += 1
+        writer.close()
+
+
+async def wait_until(condition: Callable[[], bool], timeout_s: float = 5.0) -> bool:
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while not condition() and asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(0.01)
+    return condition()
+
+
+async def test_a_handshake_that_times_out_closes_its_socket() -> None:
+    async with FakeServer(reply=None) as server:  # accepts, never answers AUTH
+        connection = Connection(Address("127.0.0.1", server.port, 0, 0.2, password="pw"))
+
+        with pytest.raises(ConnectionFailedError, match="cannot connect"):
+            await connection.call("PING")
+
+        assert await wait_until(lambda: server.closed_by_client == 1)
+
+
+async def test_an_unreachable_server_is_not_retried_on_every_call() -> None:
+    async with FakeServer(reply=None) as server:
+        connection = Connection(Address("127.0.0.1", server.port, 0, 0.2, password="pw"))
+        with pytest.raises(ConnectionFailedError, match="cannot connect"):
+            await connection.call("PING")
+
+        # Within the back-off window the next calls fail at once, without a new socket or a wait.
+        for _ in range(3):
+            with pytest.raises(ConnectionFailedError, match="backing off"):
+                await connection.call("PING")
+        assert server.accepted == 1
+
+
+async def test_a_reply_that_is_not_resp_fails_the_call_plainly(caplog: pytest.LogCaptureFixture) -> None:
+    async with FakeServer(reply=b"HTTP/1.1 400 Bad Request\r\n\r\n") as server:
+        connection = Connection(Address("127.0.0.1", server.port, 0, 1.0))
+        with pytest.raises(ConnectionFailedError, match="sent a malformed reply"):
+            await connection.call("PING")
+        assert await wait_until(lambda: server.closed_by_client == 1)
+
+    assert not [record for record in caplog.records if record.name == "asyncio"]
+
+
+async def test_a_stray_reply_closes_the_connection_instead_of_crashing(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async with FakeServer(reply=b"+OK\r\n+STRAY\r\n") as server:
+        connection = Connection(Address("127.0.0.1", server.port, 0, 1.0))
+        assert await connection.call("PING") == b"OK"
+        # Nobody asked for STRAY: a later caller must never receive it as its own reply.
+        assert await wait_until(lambda: server.closed_by_client == 1)
+        assert await connection.call("PING") == b"OK"  # on a new socket
+        await connection.close()
+
+    assert not [record for record in caplog.records if record.name == "asyncio"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import anyio
 import httpx
 import pytest
@@ -60,13 +62,16 @@ async def test_a_read_right_after_a_write_falls_back_to_the_primary(
 ) -> None:
     pair = fresh_redis_pair
     pair.replica.client().replicaof("NO", "ONE")  # the replica stops hearing writes
-    async with journal_for(pair) as writer, journal_for(pair) as other:
-        entry_id = await add(writer, "written after the replica stopped")
+    # No replica can confirm a write now: the primary alone acknowledges (replica_acks=0).
+    async with journal_for(pair, replica_acks=0) as writer, journal_for(pair, replica_acks=0) as other:
+        created = await writer.post("/api", json={"text": "written after the replica stopped"})
+        entry_id, token = created.json()["id"], created.headers["journal-version"]
 
         own_entry = await writer.get(f"/api/{entry_id}")
         own_page = (await writer.get("/api")).json()
         other_entry = await other.get(f"/api/{entry_id}")
         other_page = (await other.get("/api")).json()
+        other_page_with_token = await other.get("/api", headers={"Journal-Version": token})
 
         # The writer's replica reads are older than its own write: both go to the primary.
         assert own_entry.status_code == 200
@@ -75,8 +80,11 @@ async def test_a_read_right_after_a_write_falls_back_to_the_primary(
         # Another process misses the id on the replica and finds it on the primary...
         assert other_entry.status_code == 200
         assert await metric(other, 'journal_read_fallbacks_total{reason="replica_miss"}') == 1
-        # ...but lists what the replica has: eventual consistency across processes, by design.
+        # ...lists what the replica has when the client sends no token...
         assert other_page["total"] == 0
+        # ...and reads from the primary when the client sends back the write's version.
+        assert other_page_with_token.json()["total"] == 1
+        assert other_page_with_token.headers["journal-version"] == token
     assert pair.replica.client().hlen("journal:entries") == 0
 
 
@@ -133,7 +141,11 @@ async def test_replica_down_reads_from_the_primary(
         pair.restart_replica()
         pair.wait_replicated()
         reset_stats(pair)
-        assert (await journal.get("/api")).status_code == 200
+        # The connection backs off after failing (at most 2 s): reads return to the replica after that.
+        deadline = time.monotonic() + 5
+        while command_calls(pair.replica, "evalsha", "eval") == 0 and time.monotonic() < deadline:
+            assert (await journal.get("/api")).status_code == 200
+            await anyio.sleep(0.05)
         assert command_calls(pair.replica, "evalsha", "eval") >= 1
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import signal
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,7 +13,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from kbp.localrun import supervising
-from kbp.localrun.redisconf import PRIMARY
+from kbp.localrun.redisconf import PRIMARY, REPLICA
 from support.localstack import LocalStack, wait_until
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -96,3 +98,41 @@ def test_a_503_from_the_api_shows_its_detail(page: Page, local_stack: LocalStack
         supervising.start_program(paths, PRIMARY)
     with local_stack.client() as client:
         wait_until(lambda: client.get("/api").status_code == 200, what="the stack to recover")
+    # Writes are acknowledged only once the replica has them: wait for it to relink.
+    local_stack.wait_replica_synced()
+
+
+def test_reads_after_a_write_send_its_version_even_after_a_reload(page: Page) -> None:
+    text = f"read your writes {uuid.uuid4().hex[:8]}"
+    with page.expect_response(lambda r: r.request.method == "POST") as posted:
+        add(page, text)
+    written = int(posted.value.headers["journal-version"])
+    expect(page.locator("li.entry", has_text=text)).to_have_count(1)
+
+    with page.expect_request(lambda r: r.method == "GET" and "/api?page=1" in r.url) as reloaded:
+        page.reload()
+
+    # Whichever API process answers, a replica older than the write cannot serve this read.
+    assert int(reloaded.value.headers["journal-version"]) >= written
+    expect(page.locator("li.entry", has_text=text)).to_have_count(1)
+
+
+def test_adding_again_after_an_unconfirmed_write_stores_it_once(page: Page, local_stack: LocalStack) -> None:
+    text = f"fate unknown {uuid.uuid4().hex[:8]}"
+    replica = local_stack.states()[REPLICA].pid
+    keys: list[str] = []
+    page.on("request", lambda r: keys.append(r.headers["idempotency-key"]) if r.method == "POST" else None)
+    os.kill(replica, signal.SIGSTOP)
+    try:
+        add(page, text)
+        expect(page.get_by_role("alert")).to_contain_text("may or may not have been stored")
+    finally:
+        os.kill(replica, signal.SIGCONT)
+    local_stack.wait_replica_synced()
+
+    page.get_by_role("button", name="Add").click()  # the text is still in the field
+
+    expect(page.get_by_role("alert")).to_be_hidden()
+    expect(page.locator("li.entry", has_text=text)).to_have_count(1)
+    assert len(keys) == 2
+    assert keys[0] == keys[1]

@@ -39,7 +39,7 @@ def test_concurrent_posts_spread_over_both_apis_and_none_is_lost(local_stack: Lo
             responses = list(
                 pool.map(lambda i: client.post("/api", json={"text": f"{marker} {i}"}), range(WRITES))
             )
-        assert [r.status_code for r in responses] == [201] * WRITES
+        assert [r.status_code for r in responses] == [201] * WRITES, responses[0].text
         ids = {r.json()["id"] for r in responses}
         assert len(ids) == WRITES
         assert client.get("/api").json()["total"] == total_before + WRITES

@@ -20,10 +20,9 @@ def test_encode_entry_is_the_api_object() -> None:
     assert orjson.loads(encoded) == {"id": 7, "text": 'say "hi" 📓', "created": "2026-01-02T03:04:05.678Z"}
 
 
-def test_the_tail_completes_an_entry_after_its_id() -> None:
-    tail = encode_tail(text="x", created=NOW)
-
-    assert b'{"id":42' + tail == encode_entry(Entry(id=42, text="x", created=NOW))
+def test_the_tail_is_the_entry_after_its_id() -> None:
+    # The add script prepends `{"id":<id>`: the tail must start with the comma and close the object.
+    assert encode_tail(text='x"', created=NOW) == b',"text":"x\\"","created":"2026-01-02T03:04:05.678Z"}'
 
 
 def test_created_is_rendered_in_utc() -> None:
@@ -58,6 +57,15 @@ def test_render_an_empty_page() -> None:
     assert body == {"items": [], "page": 1, "page_size": 10, "total": 0, "next": None}
 
 
+def test_a_page_serves_the_stored_bytes_as_they_are() -> None:
+    stored = (b'{"id":2,"text":"b","created":"c"}', b'{"id":1,"text":"a","created":"c"}')
+
+    assert render_page(Page(items=stored, number=1, size=2, total=3)) == (
+        b'{"items":[{"id":2,"text":"b","created":"c"},{"id":1,"text":"a","created":"c"}],'
+        b'"page":1,"page_size":2,"total":3,"next":"/api?page=2"}'
+    )
+
+
 @pytest.mark.parametrize(
     ("text", "valid"),
     [
@@ -74,6 +82,15 @@ def test_render_an_empty_page() -> None:
 )
 def test_text_pattern(text: str, valid: bool) -> None:
     assert (re.search(TEXT_PATTERN, text) is not None) is valid
+
+
+@pytest.mark.timeout(20)
+@pytest.mark.parametrize("text", ["x" * 200_000 + "\x00", " " * 200_000, "a\t" * 100_000 + "\x07"])
+def test_the_text_pattern_refuses_long_text_in_one_pass(text: str) -> None:
+    # A pattern that can split a run of allowed characters in many ways backtracks quadratically
+    # before refusing a late control character: 4,000 characters took 0.14 s, 200,000 about six
+    # minutes. The OpenAPI document publishes the pattern, so clients run it too, on any length.
+    assert re.search(TEXT_PATTERN, text) is None
 
 
 def test_new_entry_is_strict_and_closed() -> None:

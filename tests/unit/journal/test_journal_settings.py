@@ -78,6 +78,25 @@ def test_the_password_comes_from_its_file(config_dir: Path, monkeypatch: pytest.
         pytest.param(
             "REDIS_WRITE_URL", "http://x", "JOURNAL_REDIS_WRITE_URL: Value error, expected", id="url"
         ),
+        pytest.param(
+            "REDIS_WRITE_URL",
+            "redis://h:99999/0",
+            "JOURNAL_REDIS_WRITE_URL: Value error, the port must be an integer from 1 to 65535",
+            id="url-port",
+        ),
+        pytest.param(
+            "REDIS_READ_URL",
+            "redis://h/abc",
+            "JOURNAL_REDIS_READ_URL: Value error, the database must be an integer",
+            id="url-db",
+        ),
+        pytest.param("REPLICA_ACKS", "-1", "JOURNAL_REPLICA_ACKS:", id="acks-negative"),
+        pytest.param(
+            "REPLICA_ACK_TIMEOUT_S",
+            "2",
+            r"JOURNAL_REPLICA_ACK_TIMEOUT_S \(2\) must be shorter than JOURNAL_REDIS_TIMEOUT_S \(2\)",
+            id="ack-timeout-too-long",
+        ),
     ],
 )
 def test_invalid_settings_name_the_setting(
@@ -85,7 +104,7 @@ def test_invalid_settings_name_the_setting(
 ) -> None:
     monkeypatch.setenv(f"JOURNAL_{name}", value)
 
-    with pytest.raises(SettingsError, match=message.replace("(", r"\(")):
+    with pytest.raises(SettingsError, match=message if "\\(" in message else message.replace("(", r"\(")):
         load_config()
 
 
@@ -128,3 +147,28 @@ def test_redact_url(url: str, shown: str) -> None:
 
 def test_config_is_frozen() -> None:
     assert Config.__dataclass_params__.frozen  # type: ignore[attr-defined]
+
+
+def test_a_ca_file_that_is_not_a_bundle_names_the_setting(
+    config_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (config_dir / "ca.pem").write_text("not a certificate")
+    monkeypatch.setenv("JOURNAL_REDIS_CA_FILE", str(config_dir / "ca.pem"))
+
+    with pytest.raises(SettingsError, match=r"JOURNAL_REDIS_CA_FILE: cannot load .*ca.pem"):
+        load_config()
+
+
+def test_a_missing_ca_file_names_the_setting(config_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JOURNAL_REDIS_CA_FILE", str(config_dir / "absent.pem"))
+
+    with pytest.raises(SettingsError, match=r"JOURNAL_REDIS_CA_FILE: cannot load .*No such file"):
+        load_config()
+
+
+def test_an_acl_user_without_a_password_is_refused(config_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # AUTH needs the password: a user name alone would silently log in as `default`.
+    monkeypatch.setenv("JOURNAL_REDIS_WRITE_URL", "redis://journal@redis-write:6379/0")
+
+    with pytest.raises(SettingsError, match="JOURNAL_REDIS_WRITE_URL: the user 'journal' needs a password"):
+        load_config()

@@ -1,35 +1,43 @@
-"""The store's pure parts: script identity and the key layout."""
+"""The store's client-facing sentences and its idempotency fingerprints."""
 
 from __future__ import annotations
 
-import hashlib
-
+from journal.scripts import PAGE
 from journal.store import (
-    ADD,
-    DELETE,
-    KEYS,
-    PAGE,
+    ADD_RETRY,
+    DELETE_RETRY,
+    Idempotency,
     ReadsUnavailableError,
     StoreUnavailableError,
+    WriteFateUnknownError,
     WritesUnavailableError,
 )
 
 
-def test_scripts_are_named_by_the_sha1_redis_uses() -> None:
-    assert PAGE.sha == hashlib.sha1(PAGE.source.encode()).hexdigest()
-    assert len({ADD.sha, DELETE.sha, PAGE.sha}) == 3
-
-
-def test_only_the_page_script_runs_on_replicas() -> None:
-    assert PAGE.source.startswith("#!lua flags=no-writes")
-    assert not ADD.source.startswith("#!")
-
-
-def test_all_keys_share_one_prefix() -> None:
-    assert all(key.startswith("journal:") for key in KEYS)
-
-
 def test_outage_messages_are_fixed_sentences() -> None:
+    # Clients and the UI show these; they must stay stable and never carry a host or a password.
     assert str(WritesUnavailableError()) == "storage unavailable: writes are temporarily refused"
     assert str(ReadsUnavailableError()) == "storage unavailable: reads are temporarily refused"
-    assert isinstance(WritesUnavailableError(), StoreUnavailableError)
+
+
+def test_an_unknown_fate_tells_the_client_how_to_settle_it() -> None:
+    add, delete = str(WriteFateUnknownError(ADD_RETRY)), str(WriteFateUnknownError(DELETE_RETRY))
+
+    assert add.startswith("storage unavailable: the write was not confirmed by a replica in time")
+    assert "may or may not have been stored" in add
+    assert add.endswith("retrying with the same Idempotency-Key settles it")
+    assert delete.endswith("retrying the DELETE settles it (404: it was deleted)")
+    assert isinstance(WriteFateUnknownError(ADD_RETRY), StoreUnavailableError)  # answered 503
+
+
+def test_the_fingerprint_tells_other_text_apart() -> None:
+    first = Idempotency.of("k", "hello", 300)
+
+    assert Idempotency.of("k", "hello", 60).fingerprint == first.fingerprint
+    assert Idempotency.of("k", "hello!", 300).fingerprint != first.fingerprint
+    assert len(first.fingerprint) == 64  # the scripts cut the stored value at this length
+
+
+def test_only_the_page_script_may_run_on_a_replica() -> None:
+    # Without the flag Redis refuses EVALSHA on a read-only replica: every read would fall back.
+    assert PAGE.source.startswith("#!lua flags=no-writes\n")
