@@ -89,6 +89,7 @@ class _Protocol(asyncio.Protocol):
         self.waiting: collections.deque[tuple[asyncio.Future[Any], float]] = collections.deque()
         self.transport: asyncio.Transport | None = None
         self.closed = False
+        self.answered = False  # any reply yet: a server that hangs up before one may speak TLS
         self.error: RedisError | None = None  # why it closed, first cause only
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -104,6 +105,7 @@ class _Protocol(asyncio.Protocol):
                 return
             if reply is False:
                 return
+            self.answered = True
             if self.waiting:
                 future, _ = self.waiting.popleft()
                 if not future.done():  # the caller may have been cancelled
@@ -114,7 +116,15 @@ class _Protocol(asyncio.Protocol):
                 self.fail(ConnectionFailedError(f"redis at {self.address} sent a reply nobody asked for"))
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self.fail(ConnectionFailedError(f"connection to redis at {self.address} lost"))
+        if self.answered or self.address.tls is not None:
+            self.fail(ConnectionFailedError(f"connection to redis at {self.address} lost"))
+        else:
+            self.fail(
+                ConnectionFailedError(
+                    f"redis at {self.address} closed the connection before answering"
+                    " (a TLS port needs a rediss:// URL)"
+                )
+            )
 
     def fail(self, error: RedisError) -> None:
         self.closed = True

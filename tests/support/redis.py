@@ -23,6 +23,7 @@ import redis
 
 from kbp.ports import free_ports
 from support.processes import signal_group, stop_group
+from support.tlscerts import TlsFiles
 
 POLL_S = 0.02
 START_TIMEOUT_S = 20.0
@@ -42,6 +43,7 @@ class ServerSpec:
     directory: Path
     password: str
     replica_of: int | None = None  # the primary's port, on loopback
+    tls: TlsFiles | None = None  # serve TLS only, on `port`
 
 
 @dataclass
@@ -62,8 +64,14 @@ class RedisServer:
         return self.spec.directory / "redis.log"
 
     def client(self, *, timeout_s: float = 5.0) -> redis.Redis:
+        tls = self.spec.tls
         return redis.Redis(
-            host="127.0.0.1", port=self.spec.port, password=self.spec.password, socket_timeout=timeout_s
+            host="127.0.0.1",
+            port=self.spec.port,
+            password=self.spec.password,
+            socket_timeout=timeout_s,
+            ssl=tls is not None,
+            ssl_ca_certs=str(tls.ca) if tls is not None else None,
         )
 
     def is_running(self) -> bool:
@@ -88,6 +96,15 @@ def config_text(spec: ServerSpec) -> str:
     ]
     if spec.replica_of is not None:
         lines.append(f"replicaof 127.0.0.1 {spec.replica_of}")
+    if spec.tls is not None:
+        lines[1] = "port 0"  # no plain-text port at all
+        lines += [
+            f"tls-port {spec.port}",
+            f'tls-cert-file "{spec.tls.cert}"',
+            f'tls-key-file "{spec.tls.key}"',
+            f'tls-ca-cert-file "{spec.tls.ca}"',
+            "tls-auth-clients no",
+        ]
     return "\n".join(lines) + "\n"
 
 

@@ -176,3 +176,17 @@ async def test_a_stray_reply_closes_the_connection_instead_of_crashing(
         await connection.close()
 
     assert not [record for record in caplog.records if record.name == "asyncio"]
+
+
+async def test_an_acl_user_logs_in_as_itself(fresh_redis_pair: RedisPair) -> None:
+    fresh_redis_pair.primary.client().acl_setuser(
+        "journal", enabled=True, passwords=["+journal-pw-7"], keys=["journal:*"], commands=["+@all"]
+    )
+    connection = Connection(
+        Address("127.0.0.1", fresh_redis_pair.primary.port, 0, 2.0, "journal-pw-7", "journal")
+    )
+
+    assert await connection.call("ACL", "WHOAMI") == b"journal"
+    with pytest.raises(ReplyError, match="NOPERM"):  # the user's own rights apply, not default's
+        await connection.call("SET", "other:key", "x")
+    await connection.close()
