@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import pwd
 import shutil
 import subprocess
 import sys
@@ -77,7 +76,6 @@ def stack_options(state_dir: Path, nginx_workers: int) -> StackOptions:
         ports=Ports(nginx=nginx, api=(api_1, api_2), redis_primary=primary, redis_replica=replica),
         python=sys.executable,
         nginx_workers=nginx_workers,
-        nginx_user=pwd.getpwuid(0).pw_name if os.geteuid() == 0 else None,
     )
 
 

@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -68,8 +67,6 @@ def _options(
     page_size: int,
     web_dir: Path | None,
 ) -> StackOptions:
-    import pwd
-
     from kbp.localrun.options import StackOptions, derive_ports
 
     return StackOptions(
@@ -78,8 +75,6 @@ def _options(
         ports=derive_ports(port, api_processes=api_processes, redis_primary=redis_port),
         python=sys.executable,
         page_size=page_size,
-        # Root's workers would drop to `nobody`, who cannot read the 0700 state dir.
-        nginx_user=pwd.getpwuid(0).pw_name if os.geteuid() == 0 else None,
     )
 
 

@@ -100,6 +100,30 @@ class StatePaths:
 
 
 @dataclass(frozen=True)
+class Workers:
+    """NGINX's workers when the stack runs as root: an unprivileged user and group, and a directory
+    of their own (a fresh one under /tmp, 0711) holding what they read and write: a copy of the UI,
+    the static files and NGINX's temp paths. The state dir may sit below directories they cannot
+    enter (a 0700 home, a mktemp dir), and its secrets stay closed to them."""
+
+    user: str
+    group: str
+    directory: Path
+
+    @property
+    def web(self) -> Path:
+        return self.directory / "web"
+
+    @property
+    def static(self) -> Path:
+        return self.directory / "static"
+
+    @property
+    def temp(self) -> Path:
+        return self.directory / "temp"
+
+
+@dataclass(frozen=True)
 class StackOptions:
     """Everything that decides the generated configs. Paths are absolute."""
 
@@ -111,8 +135,8 @@ class StackOptions:
     max_body_bytes: int = 16 * 1024
     # One worker: on 2 cores the API processes and Redis need the other one (see bench/journal.py).
     nginx_workers: int = 1
-    # Workers run as this user; only set when the master runs as root (state dirs are 0700).
-    nginx_user: str | None = None
+    # Set when the stack runs as root: NGINX's workers then run unprivileged (see Workers).
+    workers: Workers | None = None
     redis_autorestart: bool = True
     log_level: str = "info"
     # The chart's files/: the Redis launch script, redis.conf and NGINX's fileserver locations.
@@ -121,6 +145,19 @@ class StackOptions:
     @property
     def paths(self) -> StatePaths:
         return StatePaths(self.state_dir)
+
+    @property
+    def served_web_dir(self) -> Path:
+        """NGINX's `root`: the UI itself, or the copy unprivileged workers can read."""
+        return self.workers.web if self.workers else self.web_dir
+
+    @property
+    def static_dir(self) -> Path:
+        return self.workers.static if self.workers else self.paths.static
+
+    @property
+    def nginx_temp(self) -> Path:
+        return self.workers.temp if self.workers else self.paths.nginx / "temp"
 
     @property
     def url(self) -> str:

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import errno
+import grp
 import json
 import os
+import pwd
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from kbp.localrun import nginxconf, passwords, programs, readiness, redisconf, supervising
 from kbp.localrun.errors import MissingBinaryError, NotReadyError, NotRunningError, PortBusyError
-from kbp.localrun.options import Ports, StackOptions, StatePaths, validate
+from kbp.localrun.options import Ports, StackOptions, StatePaths, Workers, validate
 
 REQUIRED_BINARIES = ("redis-server", "nginx")
 # Longer than the slowest program's stopwaitsecs, so supervisord finishes its own orderly stop.
@@ -60,6 +63,8 @@ def write_state(options: StackOptions) -> str:
     for directory in (paths.root, paths.logs, paths.run, paths.config, paths.static, paths.nginx / "temp"):
         directory.mkdir(parents=True, exist_ok=True)
     paths.root.chmod(0o700)
+    if options.workers:
+        _prepare_workers(options, options.workers)
     password = passwords.ensure_password(paths)
     for role in (redisconf.PRIMARY, redisconf.REPLICA):
         paths.redis_dir(role).mkdir(parents=True, exist_ok=True)
@@ -68,6 +73,26 @@ def write_state(options: StackOptions) -> str:
     paths.supervisord_conf.write_text(conf)
     paths.options_file.write_text(json.dumps(options_to_dict(options), indent=2) + "\n")
     return password
+
+
+def unprivileged_workers() -> Workers:
+    """NGINX's workers as `nobody`, with a fresh directory of their own (for a stack run as root)."""
+    nobody = pwd.getpwnam("nobody")
+    directory = Path(tempfile.mkdtemp(prefix="kbp-nginx-"))
+    directory.chmod(0o711)
+    return Workers(nobody.pw_name, grp.getgrgid(nobody.pw_gid).gr_name, directory)
+
+
+def _prepare_workers(options: StackOptions, workers: Workers) -> None:
+    """Copy the UI where the workers can read it; NGINX's master creates the temp paths for them."""
+    shutil.rmtree(workers.web, ignore_errors=True)
+    shutil.copytree(options.web_dir, workers.web)
+    workers.static.mkdir(exist_ok=True)
+    workers.temp.mkdir(mode=0o711, exist_ok=True)
+    for tree in (workers.web, workers.static):
+        tree.chmod(0o755)
+        for item in tree.rglob("*"):
+            item.chmod(0o755 if item.is_dir() else 0o644)
 
 
 def up(
@@ -84,6 +109,9 @@ def up(
     started = time.monotonic()
     check_binaries()
     check_ports(options)
+    _remove_workers_dir(options.paths)  # a stack that died without `down` left its own
+    if options.workers is None and os.geteuid() == 0:
+        options = replace(options, workers=unprivileged_workers())
     password = write_state(options)
     process = supervising.launch(options.paths, foreground=foreground)
     try:
@@ -130,13 +158,21 @@ def down(paths: StatePaths, *, timeout_s: float = DOWN_TIMEOUT_S) -> bool:
         pid = supervising.supervisord_pid(paths)
         supervising.shutdown(paths)
     except NotRunningError:
+        _remove_workers_dir(paths)
         return False
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline and is_alive(pid):
         time.sleep(readiness.POLL_S)
     if is_alive(pid):
         raise NotReadyError(f"supervisord (pid {pid}) still running after {timeout_s:.0f}s")
+    _remove_workers_dir(paths)
     return True
+
+
+def _remove_workers_dir(paths: StatePaths) -> None:
+    workers = load_options(paths).workers if paths.options_file.exists() else None
+    if workers is not None:
+        shutil.rmtree(workers.directory, ignore_errors=True)
 
 
 def is_alive(pid: int) -> bool:
@@ -168,11 +204,21 @@ def options_to_dict(options: StackOptions) -> dict[str, object]:
         "page_size": options.page_size,
         "max_body_bytes": options.max_body_bytes,
         "nginx_workers": options.nginx_workers,
-        "nginx_user": options.nginx_user,
+        "workers": None
+        if options.workers is None
+        else {
+            "user": options.workers.user,
+            "group": options.workers.group,
+            "directory": str(options.workers.directory),
+        },
         "redis_autorestart": options.redis_autorestart,
         "log_level": options.log_level,
         "chart_files": str(options.chart_files),
     }
+
+
+def _workers(data: dict[str, str]) -> Workers:
+    return Workers(user=data["user"], group=data["group"], directory=Path(data["directory"]))
 
 
 def load_options(paths: StatePaths) -> StackOptions:
@@ -187,6 +233,7 @@ def load_options(paths: StatePaths) -> StackOptions:
             "state_dir": Path(data["state_dir"]),
             "web_dir": Path(data["web_dir"]),
             "chart_files": Path(data["chart_files"]),
+            "workers": None if data.get("workers") is None else _workers(data["workers"]),
         },
         ports=Ports(
             nginx=ports["nginx"],

@@ -6,8 +6,6 @@ always stopped. A missing server binary fails the session; nothing here is skipp
 
 from __future__ import annotations
 
-import os
-import pwd
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,7 +29,6 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack
         web_dir=WEB_DIR,
         ports=Ports(nginx=nginx, api=(api_1, api_2), redis_primary=primary, redis_replica=replica),
         python=sys.executable,
-        nginx_user=pwd.getpwuid(0).pw_name if os.geteuid() == 0 else None,
         # The failover test kills the primary and must see it stay down until it restarts it.
         redis_autorestart=False,
     )

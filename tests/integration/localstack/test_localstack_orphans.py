@@ -30,7 +30,6 @@ def test_killing_supervisord_stops_every_program(tmp_path: Path) -> None:
         web_dir=WEB_DIR,
         ports=Ports(nginx=nginx, api=(api,), redis_primary=primary, redis_replica=replica),
         python=sys.executable,
-        nginx_user="root" if os.geteuid() == 0 else None,
     )
     try:
         stack.up(options, timeout_s=90)

@@ -7,7 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from kbp.localrun.nginxconf import client_max_body_bytes, nginx_conf
-from kbp.localrun.options import StackOptions, derive_ports
+from kbp.localrun.options import StackOptions, Workers, derive_ports
 
 OPTIONS = StackOptions(
     state_dir=Path("/srv/state"), web_dir=Path("/srv/web"), ports=derive_ports(8080), python="python"
@@ -60,9 +60,14 @@ def test_body_limit_sits_above_the_apis_and_answers_json() -> None:
     assert "default_type application/json;" in CONF
 
 
-def test_user_directive_only_when_asked() -> None:
+def test_unprivileged_workers_serve_the_copy_of_the_ui_they_can_read() -> None:
     assert "\nuser " not in CONF
-    assert nginx_conf(replace(OPTIONS, nginx_user="root")).count("user root;") == 1
+    assert f'root "{OPTIONS.web_dir}";' in CONF
+    workers = Workers("nobody", "nogroup", Path("/tmp/kbp-nginx-x"))
+    conf = nginx_conf(replace(OPTIONS, workers=workers))
+    assert conf.count("user nobody nogroup;") == 1
+    assert 'root "/tmp/kbp-nginx-x/web";' in conf
+    assert 'client_body_temp_path "/tmp/kbp-nginx-x/temp/body";' in conf
 
 
 def test_worker_count_is_an_option() -> None:
