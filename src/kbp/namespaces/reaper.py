@@ -80,8 +80,10 @@ def reap(
         if verdict.action is Action.DELETE:
             due.append(verdict)
             continue
-        outcome = _warn(client, verdict, now(), options, metrics) if verdict.action is Action.WARN else None
-        outcome = outcome or _left(verdict, metrics)
+        if verdict.action is Action.WARN:
+            outcome = _warn(client, verdict, now(), options, metrics)
+        else:
+            outcome = _left(verdict, metrics)
         errors += outcome.result == "failed"
         _log(log, outcome, options)
         if verdict.reason not in QUIET_REASONS:

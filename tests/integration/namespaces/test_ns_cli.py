@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
+
+import httpx
 
 from kbp import kube, metadata
 from kbp.namespaces import ttl
+from kbp.ports import free_ports
 from support.controlplane import ControlPlane
 from support.namespaces import PAST, MakeNamespace
 
@@ -161,3 +166,42 @@ def test_reap_rejects_bad_flags(cluster: ControlPlane) -> None:
         result = kbp(cluster, "reap", *args)
         assert result.returncode == 2, args
         assert result.stderr.startswith("error:"), result.stderr
+
+
+def test_a_once_pass_writes_its_counters_to_a_metrics_file(
+    cluster: ControlPlane, prefix: str, make_namespace: MakeNamespace, tmp_path: Path
+) -> None:
+    make_namespace("metrics", expires=PAST)
+    target = tmp_path / "reaper.prom"
+    result = kbp(cluster, "reap", "--protect-regex", f"(?!{prefix}).*", "--metrics-file", str(target))
+    assert result.returncode == 0, result.stderr
+    text = target.read_text()
+    assert "kbp_reaper_passes_total 1.0" in text
+    assert 'kbp_reaper_namespaces_skipped_total{reason="dry-run"} 1.0' in text  # a dry-run warning
+
+
+def test_the_loop_serves_metrics_and_stops_on_sigterm(cluster: ControlPlane, tmp_path: Path) -> None:
+    (port,) = free_ports(1)
+    args = ["reap", "--interval", "1h", "--metrics-port", str(port), "--kubeconfig", str(cluster.kubeconfig)]
+    with (tmp_path / "reap.log").open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "kbp", *args], stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    try:
+
+        def scraped() -> str | None:
+            assert process.poll() is None, (tmp_path / "reap.log").read_text()
+            try:
+                body = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=2).text
+            except httpx.TransportError:
+                return None
+            return body if "kbp_reaper_passes_total 1.0" in body else None
+
+        body = kube.wait_for(scraped, timeout=30, what="the reaper's /metrics after one pass")
+        assert "kbp_reaper_namespaces_seen_total" in body
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=20) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
