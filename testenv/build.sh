@@ -2,15 +2,19 @@
 # Build the local control plane (kube-apiserver, kube-controller-manager, kube-scheduler,
 # kubectl, etcd) plus kwok, helm 4 and actionlint from this one module (they are go.mod `tool`s,
 # so MVS picks one version of every shared dependency and each package compiles once) into a
-# cache directory outside the repo, with the Gateway API CRDs beside them. Prints that directory
-# as the last line of stdout.
+# cache directory outside the repo, with the Gateway API CRDs beside them, and helmfile from its
+# own module (helmfile/go.mod: its replace directives cannot share this graph). Prints that
+# directory as the last line of stdout.
 #
 #   bash testenv/build.sh            # build if the cache is missing, else print it at once
 #   REGEN=1 bash testenv/build.sh    # rewrite go.mod's replace block for K8S_VERSION, then tidy
 #   go get -tool helm.sh/helm/v4/cmd/helm@v4.X.Y   # bump helm (same for kwok and actionlint)
 #   GATEWAY_API=v1.6.3                             # the Gateway API release whose CRDs ship beside
+#   (cd helmfile && go get github.com/helmfile/helmfile@vX.Y.Z)  # bump helmfile; copy its replaces
 #
-# The cache key hashes go.mod, go.sum and every input below that changes the binaries.
+# The cache key hashes go.mod, go.sum and every input below that changes the binaries. helmfile
+# has a key of its own (helmfile/go.mod, helmfile/go.sum), stamped beside it as helmfile.key, so
+# bumping it rebuilds only helmfile, in place, and never the control plane.
 set -euo pipefail
 
 K8S=${K8S_VERSION:-1.37.2}
@@ -74,7 +78,32 @@ complete() {
   [ -s "$OUT/kwok-stages.yaml" ] && [ -s "$OUT/gateway-api-crds.yaml" ]
 }
 
-if complete; then touch "$OUT"; echo "$OUT"; exit 0; fi  # touch: prune() below keeps builds in use
+HELMFILE=$(sed -n 's|^[[:space:]]*github.com/helmfile/helmfile \(v[^ ]*\).*|\1|p' helmfile/go.mod | head -1)
+[ -n "$HELMFILE" ] || { log "helmfile/go.mod lacks github.com/helmfile/helmfile"; exit 1; }
+HF_KEY=$( (cat helmfile/go.mod helmfile/go.sum; echo "$HELMFILE|$CGO_ENABLED|$(go env GOVERSION GOOS GOARCH)") |
+  sha256sum | cut -c1-16)
+
+# Build helmfile into $1 (a new directory or a complete cache dir): binary first, key last, each
+# by rename, so a killed build leaves a stale key (rebuilt next time), never a wrong binary.
+build_helmfile() {
+  local tmp
+  log "building helmfile $HELMFILE into $1"
+  tmp=$(mktemp -d "$1/.helmfile-XXXXXX")
+  (cd helmfile && GOFLAGS=-mod=readonly go build -trimpath -buildvcs=false \
+    -ldflags "-s -w -X go.szostok.io/version.version=$HELMFILE" -o "$tmp/" tool)
+  echo "$HF_KEY" >"$tmp/helmfile.key"
+  mv "$tmp/helmfile" "$1/helmfile"
+  mv "$tmp/helmfile.key" "$1/helmfile.key"
+  rm -rf "$tmp"
+}
+helmfile_ok() { [ -x "$1/helmfile" ] && [ "$(cat "$1/helmfile.key" 2>/dev/null)" = "$HF_KEY" ]; }
+
+if complete; then  # touch: prune() below keeps builds in use
+  helmfile_ok "$OUT" || build_helmfile "$OUT"
+  touch "$OUT"
+  echo "$OUT"
+  exit 0
+fi
 
 # One build at a time: a second caller (another shell, a test session) waits for the first
 # and then finds the cache complete, instead of compiling the same packages beside it.
@@ -109,6 +138,8 @@ for f in "$gdir"/config/crd/standard/gateway.networking.k8s.io_*.yaml; do
   cat "$f"
   printf '\n---\n'
 done >"$TMP/gateway-api-crds.yaml"
+
+build_helmfile "$TMP"
 
 rm -rf "$OUT"
 mv "$TMP" "$OUT"

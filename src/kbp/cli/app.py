@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from kbp.cli import cluster, image, lint, local, namespaces, reap, users
+from kbp.cli import cluster, cluster_services, image, lint, local, namespaces, reap, users
 
 app = typer.Typer(
     name="kbp",
@@ -20,3 +20,4 @@ app.add_typer(image.app, name="image")
 app.add_typer(namespaces.app, name="ns")
 reap.register(app)
 app.add_typer(users.app, name="user")
+app.add_typer(cluster_services.app, name="cluster-services")
