@@ -89,8 +89,8 @@ build_helmfile() {
   local tmp
   log "building helmfile $HELMFILE into $1"
   tmp=$(mktemp -d "$1/.helmfile-XXXXXX")
-  (cd helmfile && GOFLAGS=-mod=readonly go build -trimpath -buildvcs=false \
-    -ldflags "-s -w -X go.szostok.io/version.version=$HELMFILE" -o "$tmp/" tool)
+  # No -X for the version: helmfile reads it from the module's build info (`helmfile --version`).
+  (cd helmfile && GOFLAGS=-mod=readonly go build -trimpath -buildvcs=false -ldflags "-s -w" -o "$tmp/" tool)
   echo "$HF_KEY" >"$tmp/helmfile.key"
   mv "$tmp/helmfile" "$1/helmfile"
   mv "$tmp/helmfile.key" "$1/helmfile.key"

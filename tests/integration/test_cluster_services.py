@@ -46,7 +46,8 @@ class Services:
 
     def env(self) -> dict[str, str]:
         env = self.cluster.env()
-        return {**env, "PATH": f"{self.cluster.bin_dir}{os.pathsep}{env['PATH']}"}
+        # COLUMNS: Rich fits tables to it; wide enough that no cell is cut.
+        return {**env, "PATH": f"{self.cluster.bin_dir}{os.pathsep}{env['PATH']}", "COLUMNS": "250"}
 
     def kbp(self, *args: str, file: Path | None = None) -> subprocess.CompletedProcess[str]:
         argv = [sys.executable, "-m", "kbp", "cluster-services", *args]
@@ -61,7 +62,7 @@ class Services:
 
 def _serve(directory: Path) -> tuple[ThreadingHTTPServer, str]:
     class Quiet(SimpleHTTPRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 -- the stdlib's name
+        def log_message(self, format: str, *args: Any) -> None:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(directory)))
@@ -86,6 +87,7 @@ environments:
     values: [environments/dev.yaml]
   changed:
     values: [environments/changed.yaml]
+---
 repositories:
   - name: testrepo
     url: {url}
@@ -133,6 +135,7 @@ def services(cluster: ControlPlane, tmp_path_factory: pytest.TempPathFactory) ->
         for name, ns in (("notes", s.ns_app), ("app", s.ns_app), ("crds", s.ns_crds)):
             cluster.run("helm", "uninstall", name, "-n", ns, "--ignore-not-found", check=False)
         server.shutdown()
+        server.server_close()
 
 
 @pytest.fixture(scope="module")
@@ -160,13 +163,15 @@ def test_apply_installs_in_needs_order_at_the_pinned_versions(
     assert "3 release(s) installed or upgraded" in applied.stderr
 
 
-def test_a_second_apply_changes_nothing(services: Services, applied: subprocess.CompletedProcess[str]) -> None:
-    before = {n: r["revision"] for n, r in services.releases().items()}
+def test_a_second_apply_changes_nothing(
+    services: Services, applied: subprocess.CompletedProcess[str]
+) -> None:
+    before = {n: int(r["revision"]) for n, r in services.releases().items()}
     again = services.kbp("apply", "-e", "dev", "-o", "json")
     assert again.returncode == 0, again.stderr
     assert {i["action"] for i in json.loads(again.stdout)["items"]} == {"unchanged"}
     assert "nothing to change" in again.stderr
-    assert {n: r["revision"] for n, r in services.releases().items()} == before
+    assert {n: int(r["revision"]) for n, r in services.releases().items()} == before
 
 
 def test_diff_shows_a_changed_value_and_hides_secret_values(
@@ -179,18 +184,20 @@ def test_diff_shows_a_changed_value_and_hides_secret_values(
     assert '-  greeting: "hello"' in changed.stdout or "-  greeting: hello" in changed.stdout
     assert "bonjour" in changed.stdout
     assert "+  token: (redacted, changed)" in changed.stdout
-    plans = {i["name"]: i for i in json.loads(services.kbp("diff", "-e", "changed", "-o", "json").stdout)["items"]}
+    plans = {
+        i["name"]: i for i in json.loads(services.kbp("diff", "-e", "changed", "-o", "json").stdout)["items"]
+    }
     assert plans["app"]["action"] == "upgrade"
     assert plans["crds"]["action"] == plans["notes"]["action"] == "unchanged"
     # diff changed nothing.
-    assert services.releases()["app"]["revision"] == 1
+    assert int(services.releases()["app"]["revision"]) == 1
 
 
 def test_apply_dry_run_changes_nothing(services: Services, applied: subprocess.CompletedProcess[str]) -> None:
     result = services.kbp("apply", "-e", "changed", "--dry-run")
     assert result.returncode == 0, result.stderr
     assert "1 release(s) would change (dry run)" in result.stderr
-    assert services.releases()["app"]["revision"] == 1
+    assert int(services.releases()["app"]["revision"]) == 1
 
 
 def test_status_flags_a_release_upgraded_by_hand_and_apply_restores_the_pin(
@@ -200,12 +207,24 @@ def test_status_flags_a_release_upgraded_by_hand_and_apply_restores_the_pin(
     assert ok.returncode == 0, ok.stderr
     assert {i["state"] for i in json.loads(ok.stdout)["items"]} == {"in-sync"}
     services.cluster.run(
-        "helm", "upgrade", "app", "testrepo/svc-app", "--version", "0.2.0", "-n", services.ns_app, "--reuse-values"
+        "helm",
+        "upgrade",
+        "app",
+        "testrepo/svc-app",
+        "--version",
+        "0.2.0",
+        "-n",
+        services.ns_app,
+        "--reuse-values",
     )
     drifted = services.kbp("status", "-e", "dev", "-o", "json")
     assert drifted.returncode == 1
     rows = {i["name"]: i for i in json.loads(drifted.stdout)["items"]}
-    assert (rows["app"]["state"], rows["app"]["deployed"], rows["app"]["pinned"]) == ("drifted", "0.2.0", "0.1.0")
+    assert (rows["app"]["state"], rows["app"]["deployed"], rows["app"]["pinned"]) == (
+        "drifted",
+        "0.2.0",
+        "0.1.0",
+    )
     assert rows["crds"]["state"] == rows["notes"]["state"] == "in-sync"
     assert f"{services.ns_app}/app" in drifted.stderr
     table = services.kbp("status", "-e", "dev")
@@ -231,3 +250,28 @@ def test_an_unpinned_release_is_refused_before_anything_runs(
     assert 'release "extra"' in result.stderr
     assert "pin an exact chart version" in result.stderr
     assert services.releases() == before
+
+
+REAL = Path(__file__).parents[2] / "deploy" / "cluster-services"
+
+
+@pytest.mark.parametrize(
+    ("environment", "issuer", "absent"),
+    [("dev", "name: selfsigned", "letsencrypt"), ("prod", "name: letsencrypt", "name: selfsigned")],
+)
+def test_the_real_file_renders_its_local_charts_per_environment(
+    cluster: ControlPlane, environment: str, issuer: str, absent: str
+) -> None:
+    """helmfile itself reads the real file: environments, values templates and local charts (the
+    remote charts are out of reach here, so only the local releases are rendered)."""
+    argv = [str(cluster.bin_dir / "helmfile"), "--file", str(REAL / "helmfile.yaml"), "-e", environment]
+    argv += ["--helm-binary", str(cluster.bin_dir / "helm"), "--skip-deps", "-l", "name=cluster-issuers"]
+    argv += ["-l", "name=edge", "template", "--skip-tests"]
+    out = subprocess.run(argv, env=cluster.env(), capture_output=True, text=True, timeout=120, check=False)
+    assert out.returncode == 0, out.stderr
+    assert issuer in out.stdout
+    assert absent not in out.stdout
+    assert f'cert-manager.io/cluster-issuer: "{issuer.split(": ")[1]}"' in out.stdout
+    if environment == "prod":
+        assert 'email: "platform@example.org"' in out.stdout
+        assert "gatewayHTTPRoute:" in out.stdout

@@ -69,12 +69,20 @@ def _plan(services: Services, t: Target) -> list[ReleasePlan]:
         return planning.plan(services, t)
 
 
-def _show_plan(plans: list[ReleasePlan], fmt: Format, *, kind: str) -> None:
-    items = [{**p.as_item(), "changed": len(p.objects) or None} for p in plans]
+def _show_plan(plans: list[ReleasePlan], fmt: Format, *, diffs: bool) -> None:
+    """The plan as a table (with each object's diff when `diffs`), or as a JSON List."""
+    kind = "ClusterServicePlan"
     if fmt is Format.json:
         emit([p.as_item() for p in plans], kind=kind, columns=PLAN_COLUMNS, fmt=fmt)
         return
-    emit(items, kind=kind, columns=PLAN_COLUMNS, fmt=fmt)
+    emit(
+        [{**p.as_item(), "changed": len(p.objects) or None} for p in plans],
+        kind=kind,
+        columns=PLAN_COLUMNS,
+        fmt=fmt,
+    )
+    if not diffs:
+        return
     for p in plans:
         for obj in p.objects if p.changes else ():
             typer.echo(f"\n{p.release.key}: {obj.key} {obj.change}\n{obj.diff}")
@@ -119,7 +127,7 @@ def diff(
     with _errors():
         services, t = _setup(file, environment, kubeconfig, context)
         plans = _plan(services, t)
-    _show_plan(plans, output, kind="ClusterServicePlan")
+    _show_plan(plans, output, diffs=True)
     if any(p.changes for p in plans):
         raise typer.Exit(1)
 
@@ -149,7 +157,7 @@ def apply(
         if todo and not dry_run:
             with progress(f"helmfile sync {', '.join(todo)}"):
                 planning.apply(services, t, plans)
-    _show_plan(plans, output, kind="ClusterServicePlan")
+    _show_plan(plans, output, diffs=dry_run)
     _summary(len(todo), dry_run=dry_run, say=note)
 
 

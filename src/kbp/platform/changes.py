@@ -29,7 +29,7 @@ class Action(StrEnum):
 
 @dataclass(frozen=True)
 class ObjectChange:
-    key: str  # Kind/namespace/name (namespace empty when the chart leaves it out)
+    key: str  # Kind/name, or Kind/name (namespace) when the chart sets one
     change: str  # added, removed, changed
     diff: str  # unified diff of the YAML, Secret values redacted
 
@@ -63,7 +63,8 @@ def split_manifest(text: str) -> dict[str, dict[str, Any]]:
     for doc in yaml.safe_load_all(text or ""):
         if isinstance(doc, dict) and doc.get("kind"):
             meta = doc.get("metadata") or {}
-            objects[f"{doc['kind']}/{meta.get('namespace', '')}/{meta.get('name', '')}"] = doc
+            namespace = f" ({meta['namespace']})" if meta.get("namespace") else ""
+            objects[f"{doc['kind']}/{meta.get('name', '')}{namespace}"] = doc
     return objects
 
 
@@ -78,7 +79,11 @@ def diff_objects(
             continue
         before_r, after_r = _redacted(before, None), _redacted(after, before)
         lines = difflib.unified_diff(
-            _dump(before_r).splitlines(), _dump(after_r).splitlines(), key, key, lineterm="", n=3
+            _dump(before_r).splitlines(),
+            _dump(after_r).splitlines(),
+            f"{key} deployed",
+            f"{key} desired",
+            lineterm="",
         )
         change = "added" if before is None else "removed" if after is None else "changed"
         changes.append(ObjectChange(key=key, change=change, diff="\n".join(lines)))

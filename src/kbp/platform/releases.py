@@ -92,9 +92,9 @@ def parse(text: str, *, source: str = "helmfile.yaml") -> ServicesFile:
         docs = [d for d in yaml.safe_load_all(text) if d is not None]
     except yaml.YAMLError as exc:
         raise PinError(f"{source}: not YAML ({exc}); write plain YAML, templating in values files") from exc
-    if len(docs) != 1 or not isinstance(docs[0], Mapping):
-        raise PinError(f"{source}: expected one YAML mapping with `releases:`, found {len(docs)} documents")
-    doc: Mapping[str, Any] = docs[0]
+    if not docs or not all(isinstance(d, Mapping) for d in docs):
+        raise PinError(f"{source}: expected YAML mappings with `releases:` (parts split by ---)")
+    doc = _merged(docs, source)
     repositories = {str(r.get("name")) for r in _list(doc, "repositories", source) if isinstance(r, Mapping)}
     environments = tuple(str(e) for e in (doc.get("environments") or {})) or (DEFAULT_ENVIRONMENT,)
     entries = _list(doc, "releases", source)
@@ -133,6 +133,17 @@ def install_order(releases: Sequence[Release], source: str = "helmfile.yaml") ->
         done[ready[0].key] = ready[0]
         pending.remove(ready[0])
     return tuple(done.values())
+
+
+def _merged(parts: Sequence[Mapping[str, Any]], source: str) -> dict[str, Any]:
+    """helmfile's parts as one mapping: helmfile v1 wants `environments` in a part of its own."""
+    doc: dict[str, Any] = {}
+    for part in parts:
+        for key, value in part.items():
+            if key in doc:
+                raise PinError(f"{source}: `{key}` appears in two parts; keep each key in one")
+            doc[key] = value
+    return doc
 
 
 def _list(doc: Mapping[str, Any], key: str, source: str) -> list[Any]:

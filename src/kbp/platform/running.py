@@ -87,10 +87,18 @@ def enabled_releases(t: Target, file: Path, environment: str) -> set[str]:
 
 
 def deployed_releases(t: Target) -> dict[str, Deployed]:
-    """Every release in every namespace, whatever its status."""
-    return parse_helm_list(
-        _run([str(t.helm), "list", "--all-namespaces", "--all", "--output", "json", *t.cluster_flags()], t)
-    )
+    """Every release in every namespace: deployed, failed, or stuck pending."""
+    argv = [
+        str(t.helm),
+        "list",
+        "--all-namespaces",
+        "--deployed",
+        "--failed",
+        "--pending",
+        "--output",
+        "json",
+    ]
+    return parse_helm_list(_run([*argv, *t.cluster_flags()], t))
 
 
 def deployed_manifest(t: Target, d: Deployed) -> str:

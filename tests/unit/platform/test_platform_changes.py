@@ -62,7 +62,7 @@ def test_secret_values_never_show_only_that_they_changed() -> None:
         desired_manifest=manifest(token="s3cr3t-new"),
     )
     [obj] = plan.objects
-    assert obj.key == "Secret//app-token"
+    assert obj.key == "Secret/app-token"
     assert "s3cr3t" not in obj.diff
     assert "-  token: (redacted)" in obj.diff
     assert "+  token: (redacted, changed)" in obj.diff
@@ -100,4 +100,4 @@ def test_removed_objects_are_listed() -> None:
     plan = changes.plan_release(
         PIN, enabled=True, deployed=LIVE, deployed_manifest=manifest(), desired_manifest=only_cm
     )
-    assert [(o.key, o.change) for o in plan.objects] == [("Secret//app-token", "removed")]
+    assert [(o.key, o.change) for o in plan.objects] == [("Secret/app-token", "removed")]

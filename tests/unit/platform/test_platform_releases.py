@@ -74,7 +74,8 @@ def test_install_order_follows_needs_then_file_order() -> None:
         pytest.param(_file(_release("a"), _release("a")), "declared twice", id="duplicate"),
         pytest.param(_file(_release("a"), repos=""), "no declared repository", id="unknown-repo"),
         pytest.param("releases: {a: 1}", "must be a list", id="releases-not-list"),
-        pytest.param("a: 1\n---\nb: 2", "one YAML mapping", id="two-documents"),
+        pytest.param("releases: []\n---\nreleases: []", "appears in two parts", id="key-in-two-parts"),
+        pytest.param("- a\n- b", "expected YAML mappings", id="not-a-mapping"),
         pytest.param("releases: [\n", "not YAML", id="not-yaml"),
         pytest.param(_file("  - {name: '{{ .Values.n }}', namespace: ns, chart: r/x, version: 1.0.0}"),
                      "literal", id="templated-name"),
@@ -83,6 +84,13 @@ def test_install_order_follows_needs_then_file_order() -> None:
 def test_malformed_files_are_refused(text: str, message: str) -> None:
     with pytest.raises(PinError, match=message):
         releases.parse(text)
+
+
+def test_environments_may_sit_in_a_part_of_their_own() -> None:
+    text = "environments: {dev: {}, prod: {}}\n---\n" + _file(_release("a"))
+    services = releases.parse(text)
+    assert services.environments == ("dev", "prod")
+    assert [r.name for r in services.releases] == ["a"]
 
 
 def test_environments_default_to_helmfiles_default() -> None:
@@ -134,7 +142,7 @@ def test_the_real_file_covers_gateway_certificates_monitoring_and_logs_in_order(
 
 
 def test_the_real_repositories_are_the_projects_own() -> None:
-    doc = yaml.safe_load((REAL / "helmfile.yaml").read_text())
+    [_, doc] = yaml.safe_load_all((REAL / "helmfile.yaml").read_text())
     urls = {r["name"]: (r["url"], bool(r.get("oci"))) for r in doc["repositories"]}
     assert urls == {
         "envoyproxy": ("docker.io/envoyproxy", True),
