@@ -149,3 +149,11 @@ def test_the_rendered_chart_is_lint_clean(cluster: ControlPlane) -> None:
         assert result.returncode == 0, result.stdout + result.stderr
         assert "0 findings" in result.stdout + result.stderr
     assert "concurrencyPolicy: Forbid" in rendered
+
+
+def test_the_chart_lints_strict_and_its_schema_refuses_bad_values(cluster: ControlPlane) -> None:
+    cluster.run("helm", "lint", "--strict", str(CHART))
+    for bad in ("warnBefore=1 hour", "maxDeletions=-1", "image.tag=latest", "apply=maybe"):
+        result = cluster.run("helm", "template", RELEASE, str(CHART), "--set", bad, check=False)
+        assert result.returncode != 0, bad
+        assert "values don't meet the specifications of the schema" in result.stderr, result.stderr
