@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from support.controlplane import ControlPlane
 
@@ -275,3 +276,14 @@ def test_the_real_file_renders_its_local_charts_per_environment(
     if environment == "prod":
         assert 'email: "platform@example.org"' in out.stdout
         assert "gatewayHTTPRoute:" in out.stdout
+
+
+def test_the_context_flag_reaches_helm_and_helmfile(
+    services: Services, applied: subprocess.CompletedProcess[str]
+) -> None:
+    kubeconfig = yaml.safe_load(services.cluster.kubeconfig.read_text())
+    ok = services.kbp("status", "-e", "dev", "--context", kubeconfig["current-context"])
+    assert ok.returncode == 0, ok.stderr
+    wrong = services.kbp("status", "-e", "dev", "--context", "no-such-context")
+    assert wrong.returncode == 1
+    assert "no-such-context" in wrong.stderr

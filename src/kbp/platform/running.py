@@ -87,17 +87,10 @@ def enabled_releases(t: Target, file: Path, environment: str) -> set[str]:
 
 
 def deployed_releases(t: Target) -> dict[str, Deployed]:
-    """Every release in every namespace: deployed, failed, or stuck pending."""
-    argv = [
-        str(t.helm),
-        "list",
-        "--all-namespaces",
-        "--deployed",
-        "--failed",
-        "--pending",
-        "--output",
-        "json",
-    ]
+    """Every release in every namespace: deployed, failed, or stuck pending (`--max 0`: no
+    limit; helm stops at 256 by default)."""
+    states = ["--deployed", "--failed", "--pending"]
+    argv = [str(t.helm), "list", "--all-namespaces", *states, "--max", "0", "--output", "json"]
     return parse_helm_list(_run([*argv, *t.cluster_flags()], t))
 
 
