@@ -69,12 +69,11 @@ def format_instant(instant: datetime) -> str:
 
 
 def format_duration(delta: timedelta) -> str:
-    """A short human duration, largest two units up to days (`547d` reads better than `78w1d`):
-    `3d4h`, `25m`, `0s`; negative reads `-2h5m`."""
+    """A short human duration, largest two units: `3d4h`, `25m`, `0s`; negative reads `-2h5m`."""
     seconds = int(delta.total_seconds())
     sign, seconds = ("-", -seconds) if seconds < 0 else ("", seconds)
     parts: list[str] = []
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+    for unit, size in (("w", 604800), ("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
         if seconds >= size or (unit == "s" and not parts):
             parts.append(f"{seconds // size}{unit}")
             seconds %= size
