@@ -285,3 +285,24 @@ def test_without_a_ca_in_the_admin_kubeconfig_the_published_one_is_used(
     assert creds.ca_pem.strip() == cluster.ca.read_bytes().strip()
     with kube.connect(out) as user:
         assert kube.whoami(user)["username"] == name
+
+
+def test_user_add_adopts_the_owners_kbp_namespace_and_keeps_its_ttl(
+    cluster: ControlPlane, tmp_path: Path, api: kube.KubeClient
+) -> None:
+    name = unique("heidi")
+    ns = f"dev-{name}"
+    create = ["ns", "create", ns, "--owner", name, "--team", "payments", "--purpose", "spike", "--ttl", "7d"]
+    kbp(cluster, *create)
+    heidi = onboard(cluster, tmp_path, name)
+    assert heidi.namespace == ns
+    labels = kube.get(api, "v1", "Namespace", ns)["metadata"]["labels"]
+    assert labels[metadata.USER] == name  # adopted: `user remove --delete-namespace` finds it
+
+    kbp(cluster, "ns", "extend", ns, "--ttl", "14d")
+    extended = kube.get(api, "v1", "Namespace", ns)["metadata"]["annotations"]
+    again = _add_again(cluster, heidi)
+    assert again["changed"] == []
+    assert kube.get(api, "v1", "Namespace", ns)["metadata"]["annotations"] == extended  # not reset to forever
+    assert metadata.EXPIRES in extended
+    kbp(cluster, "user", "remove", name, "--delete-namespace")
