@@ -6,14 +6,18 @@ one fresh process per run, and times the wall clock of each:
 - `add (new user)`: key, CSR, approval, signature, namespace, quota, LimitRange, RoleBinding, the
   wait until RBAC grants access, kubeconfig;
 - `add (again)`: the idempotent re-run that finds everything in place and changes nothing;
-- `kbp --help`: the floor every kbp command pays (interpreter start, Typer), as the baseline.
+- `kbp --help`: the floor every kbp command pays (interpreter start, Typer), as the baseline;
+- `imports only`: the interpreter loading what `user add` needs (lightkube, cryptography, Typer), no call,
+  so the difference to `add (again)` is the API calls and the first-call set-up (TLS, resource models).
 
 Prints min / median / max per case, the ratio of each median to the baseline, and whether the bar holds
 (median of the new-user runs). Rounds interleave the cases, so a burst of load elsewhere hits them all.
 
     .venv/bin/python bench/users.py [--rounds 10] [--strict]
 
-With --strict the exit status is 1 when the bar is missed.
+With --strict the exit status is 1 when the bar is missed. Most of a run is the interpreter importing
+lightkube, httpx2 and cryptography: with PYTHONDONTWRITEBYTECODE set and no `__pycache__` in the venv,
+every run compiles them again (`python -m compileall .venv/lib` once, or `uv sync --compile-bytecode`).
 """
 
 from __future__ import annotations
@@ -57,7 +61,13 @@ def main() -> int:
 
 def rounds(count: int, directory: Path, env: dict[str, str]) -> dict[str, list[float]]:
     kbp = [sys.executable, "-m", "kbp"]
-    times: dict[str, list[float]] = {"kbp --help": [], "add (new user)": [], "add (again)": []}
+    times: dict[str, list[float]] = {
+        "kbp --help": [],
+        "imports only": [],
+        "add (new user)": [],
+        "add (again)": [],
+    }
+    imports = [sys.executable, "-c", "import kbp.cli.app, kbp.users.flow"]
     timed([*kbp, "user", "list"], env)  # warm the page cache and the server's caches once
     for i in range(count):
         add = [
@@ -71,6 +81,7 @@ def rounds(count: int, directory: Path, env: dict[str, str]) -> dict[str, list[f
             str(directory / f"bench-{i}.kubeconfig"),
         ]
         times["kbp --help"].append(timed([*kbp, "--help"], env))
+        times["imports only"].append(timed(imports, env))
         times["add (new user)"].append(timed(add, env))
         times["add (again)"].append(timed(add, env))
     return times
@@ -79,7 +90,10 @@ def rounds(count: int, directory: Path, env: dict[str, str]) -> dict[str, list[f
 def report(times: dict[str, list[float]], count: int, *, strict: bool) -> int:
     base = statistics.median(times["kbp --help"])
     load = os.getloadavg()[0]
-    print(f"kbp user add, {count} rounds, {os.cpu_count()} CPUs, load average {load:.1f}")
+    import lightkube  # noqa: PLC0415 -- only to see whether its bytecode is cached
+
+    cached = any(Path(lightkube.__file__).parent.glob("__pycache__/*.pyc"))
+    print(f"kbp user add, {count} rounds, {os.cpu_count()} CPUs, load {load:.1f}, bytecode cached: {cached}")
     print(f"{'case':<16} {'min s':>7} {'median s':>9} {'max s':>7} {'x --help':>9}")
     for case, values in times.items():
         median = statistics.median(values)
