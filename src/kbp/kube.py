@@ -242,8 +242,10 @@ def patch(
     change: Mapping[str, Any],
     *,
     namespace: str | None = None,
+    strategic: bool = False,
 ) -> dict[str, Any]:
-    """A JSON merge patch (RFC 7386): keys set to None are removed."""
+    """A JSON merge patch (RFC 7386): keys set to None are removed. `strategic` makes it a
+    strategic-merge patch: lists such as a pod's volumes merge by their key instead of being replaced."""
     with translated():
         return _as_dict(
             _api(client).patch(
@@ -251,7 +253,7 @@ def patch(
                 name,
                 dict(change),
                 namespace=namespace,
-                patch_type=PatchType.MERGE,
+                patch_type=PatchType.STRATEGIC if strategic else PatchType.MERGE,
             )
         )
 

@@ -80,10 +80,27 @@ def leftovers(layout: Layout, names: Sequence[str] = START_ORDER) -> list[str]:
     return [h.name for h in handles if h is not None and processes.alive(h)]
 
 
+# Stages beyond kwok's defaults, for tests: tests/fixtures/kwok/*.yaml.
+TEST_STAGES = Path(__file__).parents[1] / "fixtures" / "kwok"
+NEVER_READY_TAG = "v0.0.0-never.ready-00000000"  # pods with an image of this tag never become ready
+
+
+def with_test_stages(bins: Path, into: Path) -> Path:
+    """A directory of links to `bins` whose kwok-stages.yaml is the defaults plus TEST_STAGES."""
+    into.mkdir(parents=True, exist_ok=True)
+    for entry in bins.iterdir():
+        if entry.name != "kwok-stages.yaml" and not (into / entry.name).exists():
+            (into / entry.name).symlink_to(entry)
+    defaults = (bins / "kwok-stages.yaml").read_text().rstrip().removesuffix("---")
+    extra = [p.read_text() for p in sorted(TEST_STAGES.glob("*.yaml"))]
+    (into / "kwok-stages.yaml").write_text("\n---\n".join([defaults, *extra]))
+    return into
+
+
 @contextmanager
 def running(state: Path, tools_home: Path) -> Iterator[ControlPlane]:
     """Build (or reuse) the binaries, start a cluster in `state`, and stop it on the way out."""
-    bins = binaries.resolve()
+    bins = with_test_stages(binaries.resolve(), tools_home / "bin")
     layout = Layout.at(state)
     try:
         cluster = launcher.up(bins, layout)

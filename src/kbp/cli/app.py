@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from kbp.cli import cluster, cluster_services, image, lint, local, namespaces, reap, users
+from kbp.cli import cluster, cluster_services, config, deploy, image, lint, local, namespaces, reap, users
 
 app = typer.Typer(
     name="kbp",
@@ -21,3 +21,5 @@ app.add_typer(namespaces.app, name="ns")
 reap.register(app)
 app.add_typer(users.app, name="user")
 app.add_typer(cluster_services.app, name="cluster-services")
+app.add_typer(config.app, name="config")
+app.command("deploy")(deploy.deploy)

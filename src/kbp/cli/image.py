@@ -16,13 +16,13 @@ app = typer.Typer(help="Image tags for releases.", no_args_is_help=True)
 @app.command()
 def tag(
     repo: Annotated[
-        Path, typer.Option("--repo", "-C", help="A path inside the git checkout [default: .].")
+        Path, typer.Option("--repo", "-C", help="A path inside the git checkout (default: .).")
     ] = Path("."),
     allow_dirty: Annotated[
         bool,
         typer.Option(
             "--allow-dirty",
-            help="Tag uncommitted changes as v<semver>-dirty.<tree hash>-<sha> [default: refuse].",
+            help="Tag uncommitted changes as v<semver>-dirty.<tree hash>-<sha> (default: refuse).",
         ),
     ] = False,
     output: Output = Format.table,

@@ -1,0 +1,163 @@
+"""`kbp deploy`: `helm upgrade --install` of the journal chart with one environment's values, the
+immutable image tag and the live configuration, then a wait for every workload of the release.
+
+The live configuration (version and settings, read from the cluster) goes to helm as values, so an
+upgrade renders the ConfigMap that is already live and keeps what `kbp config set` did.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import subprocess
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ENVIRONMENTS = ("dev", "prod")
+HELM_TIMEOUT_S = 300
+
+
+class DeployError(Exception):
+    """helm failed, or the inputs are wrong; the message says which and how to fix it."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    release: str
+    namespace: str
+    chart: Path
+    env: str
+    tag: str
+    extra_values: tuple[Path, ...] = ()
+    kubeconfig: Path | None = None
+    context: str | None = None
+    config: Mapping[str, Any] | None = None  # {"version": N, "settings": {...}} read from the cluster
+
+    @property
+    def env_values(self) -> Path:
+        return self.chart / f"values-{self.env}.yaml"
+
+
+def overrides(plan: Plan) -> dict[str, Any]:
+    """The values kbp sets on top of the environment's: the tag, and the live configuration."""
+    values: dict[str, Any] = {"image": {"api": {"tag": plan.tag}, "fileserver": {"tag": plan.tag}}}
+    if plan.config is not None:
+        values["config"] = {"version": plan.config["version"], "settings": dict(plan.config["settings"])}
+    return values
+
+
+def _cluster_flags(plan: Plan) -> list[str]:
+    flags = ["--namespace", plan.namespace]
+    if plan.kubeconfig:
+        flags += ["--kubeconfig", str(plan.kubeconfig)]
+    if plan.context:
+        flags += ["--kube-context", plan.context]
+    return flags
+
+
+def upgrade_command(helm: str, plan: Plan, overrides_file: Path, *, dry_run: bool = False) -> list[str]:
+    cmd = [helm, "upgrade", "--install", plan.release, str(plan.chart), *_cluster_flags(plan)]
+    for values in (plan.env_values, *plan.extra_values, overrides_file):
+        cmd += ["--values", str(values)]
+    if dry_run:
+        cmd += ["--dry-run=server", "--output", "json"]
+    return cmd
+
+
+@contextmanager
+def overrides_file(plan: Plan) -> Iterator[Path]:
+    """The overrides as a values file readable by its owner only, removed afterwards."""
+    with tempfile.TemporaryDirectory(prefix="kbp-deploy-") as scratch:
+        path = Path(scratch) / "kbp-values.yaml"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            json.dump(overrides(plan), out)
+        yield path
+
+
+def run_helm(cmd: Sequence[str]) -> str:
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=HELM_TIMEOUT_S, check=False)
+    except (OSError, subprocess.TimeoutExpired) as err:
+        raise DeployError(f"helm {cmd[1]} failed: {err}") from None
+    if proc.returncode != 0:
+        raise DeployError(
+            f"helm {' '.join(cmd[1:3])} failed (exit {proc.returncode}): {proc.stderr.strip()[:2000]}"
+        )
+    return proc.stdout
+
+
+def current_manifest(helm: str, plan: Plan) -> str:
+    """The manifest of the deployed release, or "" when there is none yet."""
+    cmd = [helm, "get", "manifest", plan.release, *_cluster_flags(plan)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=HELM_TIMEOUT_S, check=False)
+    return proc.stdout if proc.returncode == 0 else ""
+
+
+def release_values(helm: str, plan: Plan) -> dict[str, Any]:
+    """The deployed release's computed values, or {} when there is none."""
+    cmd = [helm, "get", "values", plan.release, "--all", "--output", "json", *_cluster_flags(plan)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=HELM_TIMEOUT_S, check=False)
+    if proc.returncode != 0:
+        return {}
+    loaded = json.loads(proc.stdout or "{}")
+    return loaded if isinstance(loaded, dict) else {}
+
+
+@dataclass(frozen=True)
+class Diff:
+    added: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    changed: Mapping[str, str] = field(default_factory=dict)  # object -> unified diff
+
+
+def _objects(manifest: str) -> dict[str, str]:
+    """`Kind/name` -> that object's YAML, with Secret values masked."""
+    found: dict[str, str] = {}
+    for doc in yaml.safe_load_all(manifest):
+        if not isinstance(doc, dict) or "kind" not in doc:
+            continue
+        if doc["kind"] == "Secret":
+            for key in ("data", "stringData"):
+                doc[key] = dict.fromkeys(doc.get(key) or {}, "(hidden)")
+        found[f"{doc['kind']}/{doc['metadata']['name']}"] = yaml.safe_dump(doc, sort_keys=True)
+    return found
+
+
+def diff(before: str, after: str) -> Diff:
+    """What an upgrade from manifest `before` to `after` changes, object by object."""
+    old, new = _objects(before), _objects(after)
+    changed = {
+        ref: "".join(
+            difflib.unified_diff(
+                old[ref].splitlines(keepends=True), new[ref].splitlines(keepends=True), ref, ref, n=2
+            )
+        )
+        for ref in sorted(old.keys() & new.keys())
+        if old[ref] != new[ref]
+    }
+    return Diff(tuple(sorted(new.keys() - old.keys())), tuple(sorted(old.keys() - new.keys())), changed)
+
+
+def dry_run_manifest(output: str) -> str:
+    """The manifest in `helm upgrade --dry-run=server --output json`'s release document."""
+    try:
+        doc = json.loads(output)
+    except json.JSONDecodeError as err:
+        raise DeployError(f"helm --dry-run printed no JSON release: {err}") from None
+    return str(doc.get("manifest") or "")
+
+
+def url(values: Mapping[str, Any]) -> str | None:
+    """Where the release answers, from its computed values (exposure.kind and host)."""
+    exposure = values.get("exposure") or {}
+    if exposure.get("kind") in (None, "none") or not exposure.get("host"):
+        return None
+    return f"https://{exposure['host']}/"
