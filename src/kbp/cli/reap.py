@@ -83,21 +83,20 @@ def reap(
 ) -> None:
     """Warn, then delete, expired namespaces kbp labelled; never protected ones (default, kube-*, its own)."""
     from kbp import kube  # noqa: PLC0415 -- lightkube is slow to import
-    from kbp.namespaces import ttl  # noqa: PLC0415
     from kbp.namespaces.metrics import ReaperMetrics  # noqa: PLC0415
     from kbp.namespaces.policy import Policy  # noqa: PLC0415
     from kbp.namespaces.reaper import Options  # noqa: PLC0415
 
     if once and interval is not None:
         raise fail("give --once or --interval, not both", 2)
-    try:
-        every = ttl.parse_duration(interval) if interval is not None else None
-        warn = ttl.parse_duration(warn_before)
-        pattern = re.compile(protect_regex) if protect_regex else None
-    except (ttl.LifetimeError, re.error) as exc:
-        raise fail(f"bad option: {exc}", 2) from exc
+    every = _duration("--interval", interval) if interval is not None else None
+    warn = _duration("--warn-before", warn_before)
     if every is not None and not every:
         raise fail("--interval must be longer than 0s", 2)
+    try:
+        pattern = re.compile(protect_regex) if protect_regex else None
+    except re.error as exc:
+        raise fail(f'--protect-regex "{protect_regex}" is not a regular expression: {exc}', 2) from exc
     with client(kubeconfig, context, namespace) as api:
         try:
             own = namespace or kube.context_namespace(kubeconfig, context=context)
@@ -129,6 +128,15 @@ def reap(
             metrics_file=metrics_file,
             output=output,
         )
+
+
+def _duration(flag: str, value: str) -> timedelta:
+    from kbp.namespaces import ttl  # noqa: PLC0415
+
+    try:
+        return ttl.parse_duration(value)
+    except ttl.LifetimeError as exc:
+        raise fail(f"{flag} {exc}", 2) from exc
 
 
 def _pass(
