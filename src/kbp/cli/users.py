@@ -74,15 +74,15 @@ def add(
 
     Running it again changes nothing, unless the certificate is near its end: then it is renewed.
     """
-    from kbp.users import flow  # noqa: PLC0415 -- keeps `--help` fast
+    from kbp.users import flow, inputs  # noqa: PLC0415 -- keeps `--help` fast
 
     with _errors():
-        spec = _spec(
+        spec = inputs.user_spec(
             name, team=team, groups=groups, quota=quota, namespace=namespace, cert_ttl=cert_ttl, ttl=ttl
         )
         options = flow.AddOptions(
             out=out or Path(f"{name}.kubeconfig"),
-            renew_before=_duration("--renew-before", renew_before) if renew_before else None,
+            renew_before=inputs.duration("--renew-before", renew_before) if renew_before else None,
             approve=not no_approve,
             timeout_s=timeout,
         )
@@ -108,11 +108,11 @@ def renew(
     output: Output = Format.table,
 ) -> None:
     """Issue NAME a new certificate now (team, groups and quota as recorded) and rewrite the kubeconfig."""
-    from kbp.users import flow, names  # noqa: PLC0415
+    from kbp.users import flow, inputs, names  # noqa: PLC0415
 
     with _errors():
         names.check_user(name)
-        _cert_ttl(cert_ttl)
+        inputs.certificate_ttl(cert_ttl)
         options = flow.AddOptions(
             out=out or Path(f"{name}.kubeconfig"), force_renew=True, approve=not no_approve, timeout_s=timeout
         )
@@ -120,7 +120,7 @@ def renew(
 
         def run(api: Any, target: Any) -> AddResult:
             record = flow.find_record(api, name, namespace)
-            spec = _spec(
+            spec = inputs.user_spec(
                 name,
                 team=record.team,
                 groups=",".join(record.groups),
@@ -191,10 +191,10 @@ def list_(
 ) -> None:
     """Every onboarded user with team, namespace, groups and certificate expiry, soonest first."""
     from kbp.output import emit  # noqa: PLC0415
-    from kbp.users import flow, records  # noqa: PLC0415
+    from kbp.users import flow, inputs, records  # noqa: PLC0415
 
     with _errors():
-        window = _duration("--expiring-within", expiring_within)
+        window = inputs.duration("--expiring-within", expiring_within)
         with client(kubeconfig, context, field_manager=FIELD_MANAGER) as api:
             found = flow.list_users(api)
     now = dt.datetime.now(dt.UTC)
@@ -215,58 +215,6 @@ def list_(
         ],
         fmt=output,
     )
-
-
-def _spec(
-    name: str,
-    *,
-    team: str,
-    groups: str,
-    quota: str,
-    namespace: str | None,
-    cert_ttl: str,
-    ttl: str = "forever",
-) -> Any:
-    """The user as given on the command line, checked before any API call (InvalidUserError: exit 2)."""
-    from kbp.namespaces.ttl import LifetimeError, parse_ttl  # noqa: PLC0415
-    from kbp.users import InvalidUserError, names, plans, quotas  # noqa: PLC0415
-
-    try:
-        quotas.profile(quota)
-    except KeyError as exc:
-        raise InvalidUserError(exc.args[0]) from None
-    try:
-        parse_ttl(ttl)
-    except LifetimeError as exc:
-        raise InvalidUserError(f"--ttl {exc}") from None
-    return plans.UserSpec(
-        name=names.check_user(name),
-        team=names.check_team(team),
-        groups=names.check_groups(names.split_groups(groups)),
-        namespace=names.check_namespace(namespace or names.default_namespace(name)),
-        quota=quota,
-        cert_ttl=_cert_ttl(cert_ttl),
-        namespace_ttl=ttl,
-    )
-
-
-def _cert_ttl(text: str) -> dt.timedelta:
-    from kbp.users import InvalidUserError, plans  # noqa: PLC0415
-
-    ttl = _duration("--cert-ttl", text)
-    if ttl < plans.MIN_CERT_TTL:
-        raise InvalidUserError(f'--cert-ttl "{text}": too short (the API requires at least 10m)')
-    return ttl
-
-
-def _duration(flag: str, text: str) -> dt.timedelta:
-    from kbp.namespaces.ttl import LifetimeError, parse_duration  # noqa: PLC0415
-    from kbp.users import InvalidUserError  # noqa: PLC0415
-
-    try:
-        return parse_duration(text)
-    except LifetimeError as exc:
-        raise InvalidUserError(f"{flag} {exc}") from None
 
 
 def _hooks() -> dict[str, Any]:
