@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from kbp import kube, metadata
+from kbp.cluster import kubeconfigs, pki
 from kbp.users import keys, kubeconfig, plans
 from support.controlplane import ControlPlane
 from support.onboarding import TIMEOUT, Onboarded, kbp, onboard, unique
@@ -306,3 +307,69 @@ def test_user_add_adopts_the_owners_kbp_namespace_and_keeps_its_ttl(
     assert kube.get(api, "v1", "Namespace", ns)["metadata"]["annotations"] == extended  # not reset to forever
     assert metadata.EXPIRES in extended
     kbp(cluster, "user", "remove", name, "--delete-namespace")
+
+
+def _limited_admin(cluster: ControlPlane, api: kube.KubeClient, directory: Path) -> Path:
+    """A kubeconfig for someone who may run the CSR part of onboarding but not create namespaces."""
+    who = unique("onboarder")
+    rules = [
+        {
+            "apiGroups": ["certificates.k8s.io"],
+            "resources": ["certificatesigningrequests"],
+            "verbs": ["create", "get", "list", "delete"],
+        },
+        {
+            "apiGroups": ["certificates.k8s.io"],
+            "resources": ["certificatesigningrequests/approval"],
+            "verbs": ["update"],
+        },
+        {
+            "apiGroups": ["certificates.k8s.io"],
+            "resources": ["signers"],
+            "resourceNames": ["kubernetes.io/kube-apiserver-client"],
+            "verbs": ["approve"],
+        },
+        {"apiGroups": [""], "resources": ["namespaces", "resourcequotas", "limitranges"], "verbs": ["get"]},
+        {"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["rolebindings"], "verbs": ["get"]},
+    ]
+    kube.apply(api, {"apiVersion": RBAC, "kind": "ClusterRole", "metadata": {"name": who}, "rules": rules})
+    kube.apply(
+        api,
+        {
+            "apiVersion": RBAC,
+            "kind": "ClusterRoleBinding",
+            "metadata": {"name": who},
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": who},
+            "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": who}],
+        },
+    )
+    ca = pki.KeyPair(cluster.ca.read_bytes(), cluster.layout.key("ca").read_bytes())
+    pair = pki.issue(ca, pki.Identity(who))
+    doc = kubeconfigs.embedded(cluster.server, cluster.ca.read_bytes(), pair.cert_pem, pair.key_pem, who)
+    return kubeconfigs.write(directory / f"{who}.kubeconfig", doc)
+
+
+def test_a_failure_after_the_certificate_is_issued_rolls_back_and_writes_nothing(
+    cluster: ControlPlane, tmp_path: Path, api: kube.KubeClient
+) -> None:
+    limited = _limited_admin(cluster, api, tmp_path)
+    name = unique("ivan")
+    out = tmp_path / f"{name}.kubeconfig"
+    result = kbp(
+        cluster,
+        "user",
+        "add",
+        name,
+        "--team",
+        "payments",
+        "--out",
+        str(out),
+        "--kubeconfig",
+        str(limited),
+        check=False,
+    )
+    assert result.returncode == 1
+    assert 'cannot patch resource "namespaces"' in result.stderr  # server-side apply is a PATCH
+    assert not out.exists()
+    assert _csrs(api, name) == []  # the signed request was deleted again
+    assert kube.find(api, "v1", "Namespace", f"dev-{name}") is None
