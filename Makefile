@@ -30,7 +30,7 @@ system-deps:
 
 venv:
 	@python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet --disable-pip-version-check uv
-	@$(UV) sync --frozen --all-extras --all-groups --quiet
+	@$(UV) sync --frozen --all-extras --all-groups --quiet --compile-bytecode
 
 controlplane:
 	bash testenv/build.sh

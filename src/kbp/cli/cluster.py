@@ -15,7 +15,7 @@ app = typer.Typer(help="Run a real local Kubernetes control plane.", no_args_is_
 StateDir = Annotated[
     Path | None,
     typer.Option(
-        "--state-dir", help="Cluster state directory [default: $KBP_STATE/cluster, or .kbp/cluster]."
+        "--state-dir", help="Cluster state directory (default: $KBP_STATE/cluster, or .kbp/cluster)."
     ),
 ]
 
@@ -29,7 +29,7 @@ def up(
     state_dir: StateDir = None,
     bin_dir: Annotated[
         Path | None,
-        typer.Option(help="Prebuilt binaries [default: $KBP_TESTENV_BIN, else build with testenv/build.sh]."),
+        typer.Option(help="Prebuilt binaries (default: $KBP_TESTENV_BIN, else build with testenv/build.sh)."),
     ] = None,
     nodes: Annotated[int, typer.Option(min=1, help="Number of kwok fake nodes.")] = 3,
     timeout: Annotated[float, typer.Option(help="Seconds to wait for readiness.")] = 60.0,

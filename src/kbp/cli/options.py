@@ -17,12 +17,12 @@ Kubeconfig = Annotated[
     typer.Option(
         "--kubeconfig",
         envvar="KUBECONFIG",
-        help="Kubeconfig file [default: $KUBECONFIG, else ~/.kube/config, else the pod's ServiceAccount].",
+        help="Kubeconfig file (default: $KUBECONFIG, else ~/.kube/config, else the pod's ServiceAccount).",
     ),
 ]
-Context = Annotated[str | None, typer.Option("--context", help="Kubeconfig context [default: current].")]
+Context = Annotated[str | None, typer.Option("--context", help="Kubeconfig context (default: current).")]
 Namespace = Annotated[
-    str | None, typer.Option("--namespace", "-n", help="Namespace [default: the context's].")
+    str | None, typer.Option("--namespace", "-n", help="Namespace (default: the context's).")
 ]
 Output = Annotated[Format, typer.Option("--output", "-o", help="table for people, json for scripts.")]
 

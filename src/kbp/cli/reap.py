@@ -36,7 +36,7 @@ COLUMNS = [
 def reap(
     *,
     apply: Annotated[
-        bool, typer.Option("--apply", help="Really warn and delete [default: dry run].")
+        bool, typer.Option("--apply", help="Really warn and delete (default: dry run).")
     ] = False,
     once: Annotated[
         bool, typer.Option("--once", help="One pass, then exit (the default; for a CronJob).")
