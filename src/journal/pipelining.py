@@ -15,6 +15,7 @@ Errors:
     RedisError
      ├── ConnectionFailedError  cannot connect, connection lost, or no reply within the timeout
      │    └── ReplyLostError    the command was sent, but its reply never came: its effect is unknown
+     │                          (`timed_out`, or the server closed the socket)
      └── ReplyError             Redis answered with an error (NOSCRIPT, READONLY, LOADING, NOAUTH, ...)
 """
 
@@ -45,6 +46,12 @@ class ConnectionFailedError(RedisError):
 
 
 class ReplyLostError(ConnectionFailedError):
+    def __init__(self, message: str, *, timed_out: bool) -> None:
+        super().__init__(message)
+        self.timed_out = timed_out  # else the server closed the socket (restart, CLIENT KILL)
+
+
+class _TimedOutError(ConnectionFailedError):
     pass
 
 
@@ -78,11 +85,12 @@ class Address:
 class _Protocol(asyncio.Protocol):
     """Feeds replies to the futures waiting for them, oldest first.
 
-    A reply nobody waits for goes to `on_push` (a subscriber's messages); without one it is a
-    protocol error, and the connection fails rather than hand a caller someone else's reply.
+    `on_push` sees every reply first and takes the ones that are messages (a subscriber's); a
+    reply nobody waits for is a protocol error, and the connection fails rather than hand a later
+    caller someone else's reply.
     """
 
-    def __init__(self, address: Address, on_push: Callable[[Any], None] | None = None) -> None:
+    def __init__(self, address: Address, on_push: Callable[[Any], bool] | None = None) -> None:
         self.address = address
         self.on_push = on_push
         self.reader = hiredis.Reader(replyError=ReplyError)
@@ -106,12 +114,12 @@ class _Protocol(asyncio.Protocol):
             if reply is False:
                 return
             self.answered = True
+            if self.on_push is not None and self.on_push(reply):
+                continue
             if self.waiting:
                 future, _ = self.waiting.popleft()
                 if not future.done():  # the caller may have been cancelled
                     future.set_result(reply)
-            elif self.on_push is not None:
-                self.on_push(reply)
             else:
                 self.fail(ConnectionFailedError(f"redis at {self.address} sent a reply nobody asked for"))
 
@@ -154,7 +162,7 @@ class Connection:
     socket, in order (what `WAIT` relies on: it covers the writes sent before it on its socket).
     """
 
-    def __init__(self, address: Address, *, on_push: Callable[[Any], None] | None = None) -> None:
+    def __init__(self, address: Address, *, on_push: Callable[[Any], bool] | None = None) -> None:
         self.address = address
         self.generation = 0
         self._on_push = on_push
@@ -187,7 +195,7 @@ class Connection:
         try:
             replies = [await future for future in futures]
         except ConnectionFailedError as err:
-            raise ReplyLostError(str(err)) from None
+            raise ReplyLostError(str(err), timed_out=isinstance(err, _TimedOutError)) from None
         for reply in replies:
             if isinstance(reply, ReplyError):
                 raise reply
@@ -276,6 +284,6 @@ class Connection:
         oldest_s = protocol.waiting[0][1]
         overdue_at = oldest_s + self.address.timeout_s
         if loop.time() >= overdue_at:
-            protocol.fail(ConnectionFailedError(f"redis at {self.address} did not answer in time"))
+            protocol.fail(_TimedOutError(f"redis at {self.address} did not answer in time"))
         else:
             self._watchdog = loop.call_later(overdue_at - loop.time(), self._check_overdue)

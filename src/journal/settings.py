@@ -23,6 +23,7 @@ from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from journal.redisurls import parse_redis_url
+from journal.sentinels import parse_sentinel_addresses
 
 ENV_PREFIX = "JOURNAL_"
 DEFAULT_CONFIG_DIR = Path("/etc/journal")
@@ -52,6 +53,8 @@ class Settings(BaseSettings):
     replica_acks: int = Field(default=1, ge=0, le=16)
     replica_ack_timeout_s: float = Field(default=1.0, gt=0, le=60)
     redis_ca_file: Path | None = None
+    sentinel_addresses: str = ""
+    sentinel_master: str = Field(default="journal", pattern=r"^[A-Za-z0-9._-]{1,64}$")
     log_level: LogLevel = "info"
 
     @field_validator("log_level", mode="before")
@@ -63,6 +66,12 @@ class Settings(BaseSettings):
     @classmethod
     def _redis_url(cls, value: str) -> str:
         parse_redis_url(value)
+        return value
+
+    @field_validator("sentinel_addresses")
+    @classmethod
+    def _sentinels(cls, value: str) -> str:
+        parse_sentinel_addresses(value)
         return value
 
     @model_validator(mode="after")
@@ -128,6 +137,8 @@ class Config:
     replica_acks: int = 1
     replica_ack_timeout_s: float = 1.0
     redis_ca_file: Path | None = None
+    sentinel_addresses: tuple[tuple[str, int], ...] = ()
+    sentinel_master: str = "journal"
     redis_password: str | None = field(default=None, repr=False)
 
     def redacted(self) -> dict[str, Any]:
@@ -145,6 +156,8 @@ class Config:
             "replica_acks": self.replica_acks,
             "replica_ack_timeout_s": self.replica_ack_timeout_s,
             "redis_ca_file": str(self.redis_ca_file) if self.redis_ca_file else None,
+            "sentinel_addresses": [f"{host}:{port}" for host, port in self.sentinel_addresses],
+            "sentinel_master": self.sentinel_master,
             "log_level": self.log_level,
             "redis_auth": self.redis_password is not None,
         }
@@ -216,6 +229,8 @@ def load_config(**overrides: Any) -> Config:
         replica_acks=settings.replica_acks,
         replica_ack_timeout_s=settings.replica_ack_timeout_s,
         redis_ca_file=check_ca_file(settings.redis_ca_file),
+        sentinel_addresses=parse_sentinel_addresses(settings.sentinel_addresses),
+        sentinel_master=settings.sentinel_master,
         redis_password=password,
     )
 

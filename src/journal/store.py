@@ -325,12 +325,20 @@ class Store:
         raise ReadsUnavailableError
 
     async def _attempt(self, operation: str, read: Read[T], *, endpoint: str) -> Snapshot[T] | None:
-        connection = self._replica if endpoint == "read" else self._primary
-        try:
-            return await read(connection)
-        except RedisError as err:
-            self._observer.redis_error(endpoint=endpoint, operation=operation, error=err)
-            return None
+        """One read; read again at once if the server closed the socket under it (a read is safe to
+        repeat, and Sentinel closes every client's socket on the servers it reconfigures)."""
+        for attempt in (1, 2):
+            connection = self._replica if endpoint == "read" else self._primary
+            try:
+                return await read(connection)
+            except ReplyLostError as err:
+                self._observer.redis_error(endpoint=endpoint, operation=operation, error=err)
+                if err.timed_out or attempt == 2:
+                    return None
+            except RedisError as err:
+                self._observer.redis_error(endpoint=endpoint, operation=operation, error=err)
+                return None
+        return None
 
     def _saw_write(self, version: int) -> None:
         self._last_version = max(self._last_version, version)
