@@ -21,6 +21,8 @@ NOT_IN_CONFIGMAP = {
     "redis_read_url",
     "redis_password_file",
     "redis_ca_file",
+    "sentinel_addresses",  # the topology, like the URLs: set by the chart's Sentinel mode
+    "sentinel_master",
 }
 BOUNDS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")
 
