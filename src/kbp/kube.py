@@ -328,6 +328,24 @@ def whoami(client: KubeClient) -> dict[str, Any]:
     return user
 
 
+def can_i(
+    client: KubeClient, *, verb: str, resource: str, group: str = "", namespace: str | None = None
+) -> bool:
+    """Whether the caller may do this now (SelfSubjectAccessReview: every authenticated user may ask)."""
+    attributes = {"verb": verb, "resource": resource, "group": group}
+    if namespace is not None:
+        attributes["namespace"] = namespace
+    review = create(
+        client,
+        {
+            "apiVersion": "authorization.k8s.io/v1",
+            "kind": "SelfSubjectAccessReview",
+            "spec": {"resourceAttributes": attributes},
+        },
+    )
+    return bool(review.get("status", {}).get("allowed"))
+
+
 def can(
     client: KubeClient,
     *,

@@ -4,7 +4,19 @@ from __future__ import annotations
 
 import typer
 
-from kbp.cli import cluster, cluster_services, config, deploy, image, lint, local, namespaces, reap, users
+from kbp.cli import (
+    cluster,
+    cluster_services,
+    config,
+    deploy,
+    dev,
+    image,
+    lint,
+    local,
+    namespaces,
+    reap,
+    users,
+)
 
 app = typer.Typer(
     name="kbp",
@@ -23,3 +35,4 @@ app.add_typer(users.app, name="user")
 app.add_typer(cluster_services.app, name="cluster-services")
 app.add_typer(config.app, name="config")
 app.command("deploy")(deploy.deploy)
+app.add_typer(dev.app, name="dev")
