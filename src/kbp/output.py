@@ -8,7 +8,10 @@ import sys
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 class Format(StrEnum):
@@ -33,15 +36,14 @@ def emit(
     if fmt is Format.json:
         sys.stdout.write(json.dumps(as_list(items, kind), indent=2, default=str) + "\n")
         return
-    from rich.console import Console  # noqa: PLC0415 -- keeps `--help` fast
-    from rich.table import Table  # noqa: PLC0415
+    from rich.table import Table  # noqa: PLC0415 -- keeps `--help` fast
 
     table = Table(title=title, box=None, header_style="bold", pad_edge=False)
     for header, _ in columns:
         table.add_column(header.upper())
     for item in items:
         table.add_row(*(_cell(item.get(key)) for _, key in columns))
-    Console(soft_wrap=True).print(table)
+    console().print(table)
 
 
 def emit_one(item: Mapping[str, Any], *, fmt: Format) -> None:
@@ -52,6 +54,14 @@ def emit_one(item: Mapping[str, Any], *, fmt: Format) -> None:
     width = max((len(k) for k in item), default=0)
     for key, value in item.items():
         sys.stdout.write(f"{key + ':':<{width + 1}} {_cell(value)}\n")
+
+
+def console() -> Console:
+    """stdout for tables: the terminal's width, or unbounded when piped (Rich would cut to 80 columns,
+    and `kbp ... | grep` must see whole rows, as with kubectl)."""
+    from rich.console import Console  # noqa: PLC0415
+
+    return Console(soft_wrap=True, width=None if sys.stdout.isatty() else 10_000)
 
 
 def _cell(value: Any) -> str:

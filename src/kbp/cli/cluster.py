@@ -68,10 +68,10 @@ def down(state_dir: StateDir = None) -> None:
 @app.command()
 def status(state_dir: StateDir = None) -> None:
     """Show each component's pid, port and whether it runs; exit 1 unless all do."""
-    from rich.console import Console  # noqa: PLC0415
     from rich.table import Table  # noqa: PLC0415
 
     from kbp.cluster import launcher  # noqa: PLC0415
+    from kbp.output import console  # noqa: PLC0415
 
     layout = _layout(state_dir)
     rows = launcher.status(layout)
@@ -81,6 +81,6 @@ def status(state_dir: StateDir = None) -> None:
     for row in rows:
         alive = "[green]yes[/]" if row.alive else "[red]no[/]"
         table.add_row(row.name, str(row.pid or "-"), str(row.port or "-"), alive)
-    Console().print(table)
+    console().print(table)
     if not all(row.alive for row in rows):
         raise typer.Exit(1)

@@ -191,8 +191,9 @@ def status(
 
 
 def _print_table(rows: list[dict[str, str | int | None]]) -> None:
-    from rich.console import Console
     from rich.table import Table
+
+    from kbp.output import console
 
     table = Table("process", "pid", "state", "port", "uptime")
     for row in rows:
@@ -201,7 +202,7 @@ def _print_table(rows: list[dict[str, str | int | None]]) -> None:
             str(row["name"]), str(row["pid"] or "-"), str(row["state"]), str(row["port"] or "-"),
             f"{uptime // 3600}h{uptime // 60 % 60:02d}m{uptime % 60:02d}s" if uptime else "-",
         )  # fmt: skip
-    Console().print(table)
+    console().print(table)
 
 
 def logs(
