@@ -82,6 +82,7 @@ def deploy(
             kubeconfig=kubeconfig,
             context=context,
             config=config,
+            chart_keys=deploying.setting_keys([chart_dir / "values.yaml"]),
         )
         if dry_run:
             _show_diff(helm, plan)
@@ -112,9 +113,9 @@ def _show_diff(helm: str, plan: Plan) -> None:
     from kbp.release import deploy as deploying  # noqa: PLC0415
 
     before = deploying.current_manifest(helm, plan)
-    with deploying.overrides_file(plan) as file:
+    with deploying.values_files(plan) as files:
         after = deploying.dry_run_manifest(
-            deploying.run_helm(deploying.upgrade_command(helm, plan, file, dry_run=True))
+            deploying.run_helm(deploying.upgrade_command(helm, plan, files, dry_run=True))
         )
     change = deploying.diff(before, after)
     for ref in change.added:
@@ -133,8 +134,8 @@ def _run(helm: str, plan: Plan, api: KubeClient, timeout: float, output: Format)
     from kbp.release import deploy as deploying  # noqa: PLC0415
 
     previous = deploying.release_values(helm, plan)
-    with deploying.overrides_file(plan) as file:
-        deploying.run_helm(deploying.upgrade_command(helm, plan, file))
+    with deploying.values_files(plan) as files:
+        deploying.run_helm(deploying.upgrade_command(helm, plan, files))
     labels = {configs.INSTANCE: plan.release}
     with progress(f"waiting for release {plan.release} in {plan.namespace}"):
         outcome = rollout.wait(api, plan.namespace, labels, timeout_s=timeout)

@@ -39,6 +39,7 @@ class Plan:
     kubeconfig: Path | None = None
     context: str | None = None
     config: Mapping[str, Any] | None = None  # {"version": N, "settings": {...}} read from the cluster
+    chart_keys: frozenset[str] = frozenset()  # config.settings keys in the chart's values.yaml
 
     @property
     def env_values(self) -> Path:
@@ -46,11 +47,28 @@ class Plan:
 
 
 def overrides(plan: Plan) -> dict[str, Any]:
-    """The values kbp sets on top of the environment's: the tag, and the live configuration."""
+    """The values kbp sets on top of the environment's: the tag, and the live configuration.
+
+    The live settings replace the chart's entirely: a key its values.yaml sets that the live ConfigMap
+    lacks (a setting new to the chart) is nulled, which Helm's merge takes as "remove", so the upgrade
+    renders the live ConfigMap byte for byte and never tries to change an immutable one.
+    """
     values: dict[str, Any] = {"image": {"api": {"tag": plan.tag}, "fileserver": {"tag": plan.tag}}}
     if plan.config is not None:
-        values["config"] = {"version": plan.config["version"], "settings": dict(plan.config["settings"])}
+        live = dict(plan.config["settings"])
+        settings = {**dict.fromkeys(plan.chart_keys - live.keys()), **live}
+        values["config"] = {"version": plan.config["version"], "settings": settings}
     return values
+
+
+def setting_keys(paths: Sequence[Path]) -> frozenset[str]:
+    """The config.settings keys these values files set."""
+    keys: set[str] = set()
+    for path in paths:
+        doc = _load(path)
+        settings = (doc.get("config") or {}).get("settings") if isinstance(doc, dict) else None
+        keys |= set(settings or {})
+    return frozenset(keys)
 
 
 def _cluster_flags(plan: Plan) -> list[str]:
@@ -62,24 +80,55 @@ def _cluster_flags(plan: Plan) -> list[str]:
     return flags
 
 
-def upgrade_command(helm: str, plan: Plan, overrides_file: Path, *, dry_run: bool = False) -> list[str]:
+def upgrade_command(helm: str, plan: Plan, values: Sequence[Path], *, dry_run: bool = False) -> list[str]:
     cmd = [helm, "upgrade", "--install", plan.release, str(plan.chart), *_cluster_flags(plan)]
-    for values in (plan.env_values, *plan.extra_values, overrides_file):
-        cmd += ["--values", str(values)]
+    for path in values:
+        cmd += ["--values", str(path)]
     if dry_run:
         cmd += ["--dry-run=server", "--output", "json"]
     return cmd
 
 
+def without_settings(doc: Any) -> Any:
+    """A values document minus config.settings and config.version, which the live cluster decides."""
+    if not isinstance(doc, dict) or not isinstance(doc.get("config"), dict):
+        return doc
+    config = {k: v for k, v in doc["config"].items() if k not in ("settings", "version")}
+    rest = {k: v for k, v in doc.items() if k != "config"}
+    return {**rest, "config": config} if config else rest
+
+
+def _write_private(path: Path, doc: Any) -> Path:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        json.dump(doc, out)
+    return path
+
+
 @contextmanager
-def overrides_file(plan: Plan) -> Iterator[Path]:
-    """The overrides as a values file readable by its owner only, removed afterwards."""
+def values_files(plan: Plan) -> Iterator[list[Path]]:
+    """The values files for helm, in order: the environment's, the extra ones, kbp's overrides.
+
+    Once a release has a live configuration, the environment's and extra files go through
+    `without_settings` (copies, readable by their owner only, removed afterwards): a setting they hold
+    that the live version lacks could not be removed by a null there, as it can from the chart's
+    values.yaml, and would change the immutable live ConfigMap.
+    """
     with tempfile.TemporaryDirectory(prefix="kbp-deploy-") as scratch:
-        path = Path(scratch) / "kbp-values.yaml"
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump(overrides(plan), out)
-        yield path
+        files = [plan.env_values, *plan.extra_values]
+        if plan.config is not None:
+            files = [
+                _write_private(Path(scratch) / f"{i}-{path.name}", without_settings(_load(path)))
+                for i, path in enumerate(files)
+            ]
+        yield [*files, _write_private(Path(scratch) / "kbp-values.json", overrides(plan))]
+
+
+def _load(path: Path) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as err:
+        raise DeployError(f"{path}: {err}") from err
 
 
 def run_helm(cmd: Sequence[str]) -> str:

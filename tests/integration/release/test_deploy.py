@@ -116,7 +116,7 @@ def test_dry_run_shows_the_change_and_makes_none(deployed: Deployed) -> None:
     assert "no change" in same.stdout
 
 
-def test_config_set_rolls_the_api_onto_v2_and_deploy_keeps_it(deployed: Deployed) -> None:
+def test_config_set_rolls_the_api_onto_v2_and_deploy_keeps_it(deployed: Deployed, tmp_path: Path) -> None:
     before = set(deployed.replicasets())
     result = deployed.kbp("config", "set", "entries=20", "log_level=warning")
     assert result.stdout.strip() == "journal-config-v2"
@@ -140,8 +140,11 @@ def test_config_set_rolls_the_api_onto_v2_and_deploy_keeps_it(deployed: Deployed
     assert mounted == {"journal-config-v2"}
 
     # The next deploy reads the live version and renders it: the chart does not undo `config set`.
+    # Settings in values files (here one the live version lacks) do not touch the live, immutable version.
     rolled = set(deployed.replicasets())
-    deployed.kbp("deploy", "--env", "dev", "--tag", TAG)
+    extra = tmp_path / "extra.yaml"
+    extra.write_text("config:\n  settings:\n    replica_acks: 0\n    entries: 99\n")
+    deployed.kbp("deploy", "--env", "dev", "--tag", TAG, "-f", str(extra))
     assert deployed.live_configmap() == "journal-config-v2"
     assert set(deployed.replicasets()) == rolled
     show = json.loads(deployed.kbp("config", "show", "-o", "json").stdout)

@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
-from kbp.release.deploy import Plan, diff, overrides, upgrade_command, url
+from kbp.release.deploy import (
+    Plan,
+    diff,
+    overrides,
+    setting_keys,
+    upgrade_command,
+    url,
+    values_files,
+    without_settings,
+)
 
 CHART = Path("/src/charts/journal")
 
@@ -21,16 +31,16 @@ def plan(**kw: object) -> Plan:
 
 
 def test_the_environment_values_come_first_and_kbp_overrides_last() -> None:
-    cmd = upgrade_command("helm", plan(extra_values=(Path("digests.yaml"),)), Path("/tmp/kbp.yaml"))
+    cmd = upgrade_command("helm", plan(), [Path("values-dev.yaml"), Path("digests.yaml"), Path("kbp.json")])
     assert cmd[:5] == ["helm", "upgrade", "--install", "journal", str(CHART)]
     values = [cmd[i + 1] for i, arg in enumerate(cmd) if arg == "--values"]
-    assert values == [str(CHART / "values-dev.yaml"), "digests.yaml", "/tmp/kbp.yaml"]
+    assert values == ["values-dev.yaml", "digests.yaml", "kbp.json"]
     assert cmd[cmd.index("--namespace") + 1] == "dev"
     assert "--dry-run=server" not in cmd
 
 
 def test_dry_run_asks_the_server_and_prints_json() -> None:
-    cmd = upgrade_command("helm", plan(kubeconfig=Path("/k"), context="c"), Path("/o"), dry_run=True)
+    cmd = upgrade_command("helm", plan(kubeconfig=Path("/k"), context="c"), [Path("/o")], dry_run=True)
     assert "--dry-run=server" in cmd
     assert cmd[cmd.index("--output") + 1] == "json"
     assert cmd[cmd.index("--kubeconfig") + 1] == "/k"
@@ -44,6 +54,47 @@ def test_overrides_carry_the_tag_and_the_live_configuration() -> None:
         "config": {"version": 3, "settings": {"entries": 20}},
     }
     assert "config" not in overrides(plan()), "a first install takes the chart's configuration"
+
+
+def test_settings_the_values_files_add_beyond_the_live_ones_are_removed() -> None:
+    live = {"version": 3, "settings": {"entries": 20}}
+    settings = overrides(plan(config=live, chart_keys=frozenset({"entries", "replica_acks"})))["config"][
+        "settings"
+    ]
+    assert settings == {"entries": 20, "replica_acks": None}, "null removes a key in Helm's values merge"
+
+
+def test_values_files_lose_settings_and_version_once_the_cluster_decides_them() -> None:
+    doc = {"config": {"version": 4, "settings": {"entries": 3}, "other": 1}, "image": {"api": {}}}
+    assert without_settings(doc) == {"image": {"api": {}}, "config": {"other": 1}}
+    assert without_settings({"config": {"settings": {}}}) == {}
+    assert without_settings({"image": {}}) == {"image": {}}
+
+
+def test_values_files_order_and_filtering(tmp_path: Path) -> None:
+    chart = tmp_path / "chart"
+    chart.mkdir()
+    (chart / "values-dev.yaml").write_text("config:\n  settings:\n    log_level: debug\napi: {replicas: 2}\n")
+    extra = tmp_path / "digests.yaml"
+    extra.write_text("image: {api: {digest: ''}}\n")
+    first = plan(chart=chart, extra_values=(extra,))
+    with values_files(first) as files:
+        assert files[:2] == [chart / "values-dev.yaml", extra], "a first install passes the files as they are"
+    later = plan(chart=chart, extra_values=(extra,), config={"version": 2, "settings": {"entries": 5}})
+    with values_files(later) as files:
+        docs = [json.loads(f.read_text()) for f in files]
+        assert [oct(f.stat().st_mode & 0o777) for f in files] == ["0o600"] * 3
+    assert docs[0] == {"api": {"replicas": 2}}
+    assert docs[1] == {"image": {"api": {"digest": ""}}}
+    assert docs[2]["config"] == {"version": 2, "settings": {"entries": 5}}
+
+
+def test_setting_keys_reads_config_settings_of_every_values_file(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text("config:\n  settings:\n    entries: 3\n")
+    (tmp_path / "b.yaml").write_text("image: {}\n")
+    (tmp_path / "c.yaml").write_text("config:\n  settings:\n    log_level: debug\n")
+    files = [tmp_path / n for n in ("a.yaml", "b.yaml", "c.yaml")]
+    assert setting_keys(files) == {"entries", "log_level"}
 
 
 BEFORE = """
