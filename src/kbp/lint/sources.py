@@ -31,9 +31,15 @@ class Collected:
     notices: list[str] = field(default_factory=list)
 
 
+# BuildKit reads `<Dockerfile>.dockerignore` beside a Dockerfile: an ignore list, not a Dockerfile.
+_NOT_DOCKERFILES = (".dockerignore", ".containerignore")
+
+
 def is_dockerfile(name: str) -> bool:
     base = os.path.basename(name)
     lower = base.lower()
+    if lower.endswith(_NOT_DOCKERFILES):
+        return False
     return (
         lower in {"dockerfile", "containerfile"}
         or lower.startswith(("dockerfile.", "containerfile."))

@@ -179,3 +179,19 @@ def test_a_bad_list_item_is_reported_at_the_item() -> None:
     _manifests, errors = loader.load(text, "l.yaml")
     assert [(e.line, e.column) for e in errors] == [(6, 3)]
     assert "expected a mapping" in errors[0].message
+
+
+@pytest.mark.parametrize(
+    ("name", "dockerfile"),
+    [
+        pytest.param("Dockerfile", True, id="plain"),
+        pytest.param("images/api/Dockerfile.prod", True, id="suffixed"),
+        pytest.param("api.Dockerfile", True, id="prefixed"),
+        pytest.param("Containerfile", True, id="podman"),
+        pytest.param("Dockerfile.dockerignore", False, id="buildkit-ignore-file"),
+        pytest.param("api.Containerfile.containerignore", False, id="podman-ignore-file"),
+        pytest.param("dockerfile-notes.md", False, id="unrelated"),
+    ],
+)
+def test_which_files_are_dockerfiles(name: str, dockerfile: bool) -> None:
+    assert sources.is_dockerfile(name) is dockerfile
