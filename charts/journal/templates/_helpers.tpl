@@ -64,6 +64,18 @@ helm.sh/chart: {{ include "journal.chart" .ctx }}
 {{- printf "%s-0.%s.%s.svc" (include "journal.redisName" .) (include "journal.redisHeadless" .) .Release.Namespace }}
 {{- end }}
 
+{{/* Every Redis pod's sentinel, host:port,...: the primary's pod, then each replica's. */}}
+{{- define "journal.sentinelAddresses" -}}
+{{- $name := include "journal.redisName" . }}
+{{- $domain := printf "%s.%s.svc" (include "journal.redisHeadless" .) .Release.Namespace }}
+{{- $port := int .Values.redis.sentinel.port }}
+{{- $addresses := list (printf "%s-0.%s:%d" $name $domain $port) }}
+{{- range $i := until (int .Values.redis.replicas) }}
+{{- $addresses = append $addresses (printf "%s-replica-%d.%s:%d" $name $i $domain $port) }}
+{{- end }}
+{{- join "," $addresses }}
+{{- end }}
+
 {{- define "journal.passwordSecretName" -}}
 {{- default (printf "%s-redis-passwd" (include "journal.fullname" .)) .Values.redis.auth.existingSecret }}
 {{- end }}
@@ -126,6 +138,9 @@ topologySpreadConstraints:
 {{- end }}
 {{- if and (eq .Values.redis.antiAffinity "hard") (lt (int .Values.redis.replicas) 2) }}
 {{- $errors = append $errors "redis.antiAffinity=hard is for two or more pods: --set redis.replicas=2 or redis.antiAffinity=soft" }}
+{{- end }}
+{{- if and .Values.redis.sentinel.enabled (lt (int .Values.redis.replicas) 2) }}
+{{- $errors = append $errors (printf "redis.sentinel.enabled needs 3 Redis pods or more for a quorum of 2 (have %d): --set redis.replicas=2" (add1 (int .Values.redis.replicas))) }}
 {{- end }}
 {{- if and (ne .Values.exposure.kind "none") (empty .Values.exposure.host) }}
 {{- $errors = append $errors (printf "exposure.kind=%s needs a host: --set exposure.host=journal.example.com" .Values.exposure.kind) }}

@@ -38,6 +38,11 @@ def test_helm_lint_is_clean(helm: Helm, values: tuple[Path, ...]) -> None:
         pytest.param("config.settings.entries=0", "/config/settings/entries", id="setting-out-of-range"),
         pytest.param("config.settings.colour=blue", "/config/settings", id="unknown-setting"),
         pytest.param("api.replicas=1", "/api/replicas", id="one-api-replica"),
+        pytest.param(
+            "redis.sentinel.downAfterMilliseconds=0",
+            "/redis/sentinel/downAfterMilliseconds",
+            id="sentinel-0ms",
+        ),
     ],
 )
 def test_the_schema_refuses_bad_values_naming_the_key(helm: Helm, assignment: str, key: str) -> None:
@@ -221,17 +226,89 @@ def test_every_object_carries_the_standard_labels(helm: Helm) -> None:
             assert key in labels, f"{names([obj])}: no {key}"
 
 
-@pytest.mark.parametrize("values", [pytest.param((DEV,), id="dev"), pytest.param((PROD,), id="prod")])
-def test_kbp_lint_of_the_rendered_chart_is_clean(values: tuple[Path, ...]) -> None:
+KBP_LINT_CASES = [
+    pytest.param((DEV,), (), id="dev"),
+    pytest.param((PROD,), (), id="prod"),
+    pytest.param((PROD,), ("redis.sentinel.enabled=true",), id="prod-sentinel"),
+]
+
+
+@pytest.mark.parametrize(("values", "sets"), KBP_LINT_CASES)
+def test_kbp_lint_of_the_rendered_chart_is_clean(values: tuple[Path, ...], sets: tuple[str, ...]) -> None:
     out, err = io.StringIO(), io.StringIO()
     request = Request(
         chart=CHART,
         values=values,
-        sets=("image.api.tag=v0.1.0-abcdef1", "image.fileserver.tag=v0.1.0-abcdef1"),
+        sets=("image.api.tag=v0.1.0-abcdef1", "image.fileserver.tag=v0.1.0-abcdef1", *sets),
         release="journal",
     )
     code = run(request, Streams(io.BytesIO(), out, err))
     assert code == 0, out.getvalue() + err.getvalue()
     # Below the threshold: Valkey's own tag is not in our release format, and says so as info.
     for line in out.getvalue().splitlines():
-        assert ": info image-tag-format: container 'redis'" in line, line
+        assert any(f": info image-tag-format: container '{c}'" in line for c in ("redis", "sentinel")), line
+
+
+@pytest.mark.parametrize("values", ENVIRONMENTS)
+def test_helm_lint_is_clean_in_sentinel_mode(helm: Helm, values: tuple[Path, ...]) -> None:
+    args = ["lint", "--strict", str(CHART), "--set", "redis.sentinel.enabled=true"]
+    for file in values:
+        args += ["--values", str(file)]
+    result = helm.run(*args, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_sentinel_mode_needs_three_redis_pods(helm: Helm) -> None:
+    sets = ("--set", "redis.sentinel.enabled=true", "--set", "redis.replicas=1")
+    result = helm.run("template", "j", str(CHART), *sets, check=False)
+    assert result.returncode != 0
+    assert "redis.sentinel.enabled needs 3 Redis pods or more" in result.stderr
+    assert "--set redis.replicas=2" in result.stderr
+
+
+def test_sentinel_mode_off_by_default_renders_no_sentinel(helm: Helm) -> None:
+    objects = helm.template()
+    for _, spec in pod_specs(objects):
+        assert [c["name"] for c in spec["containers"] if c["name"] == "sentinel"] == []
+    headless = one(objects, "Service", "journal-redis-headless")
+    assert [p["name"] for p in headless["spec"]["ports"]] == ["redis"]
+    api = one(objects, "Deployment", "journal-api")["spec"]["template"]["spec"]["containers"][0]
+    assert "JOURNAL_SENTINEL_ADDRESSES" not in {e["name"] for e in api["env"]}
+
+
+def test_sentinel_mode_puts_a_sentinel_in_every_redis_pod_and_tells_the_api(helm: Helm) -> None:
+    objects = helm.template(values=[PROD], sets=["redis.sentinel.enabled=true"])
+    domain = "journal-redis-headless.journal.svc"
+    expected = [f"journal-redis-0.{domain}:26379"] + [
+        f"journal-redis-replica-{i}.{domain}:26379" for i in range(2)
+    ]
+    pods = 0
+    for name in ("journal-redis", "journal-redis-replica"):
+        sts = one(objects, "StatefulSet", name)
+        pods += sts["spec"]["replicas"]
+        containers = {c["name"]: c for c in sts["spec"]["template"]["spec"]["containers"]}
+        sentinel = containers["sentinel"]
+        assert sentinel["command"] == ["sh", "/opt/journal-redis/sentinel.sh"]
+        assert sentinel["ports"] == [{"name": "sentinel", "containerPort": 26379}]
+        assert set(sentinel["resources"]) == {"requests", "limits"}
+        for probe in ("startupProbe", "livenessProbe", "readinessProbe"):
+            assert sentinel[probe]["exec"]["command"] == ["sh", "/opt/journal-redis/probe.sh", "sentinel"]
+        for container in containers.values():
+            env = {e["name"]: e.get("value") for e in container["env"]}
+            assert env["SENTINEL_ADDRESSES"].split(",") == expected
+            assert env["REDIS_ANNOUNCE_HOST"] == f"$(POD_NAME).{domain}"
+        # Sentinel rewrites its config, which holds auth-pass: a memory volume, not the image.
+        mount = next(m for m in sentinel["volumeMounts"] if m["name"] == "sentinel")
+        volume = next(v for v in sts["spec"]["template"]["spec"]["volumes"] if v["name"] == "sentinel")
+        assert mount["mountPath"] == "/run/sentinel"
+        assert volume["emptyDir"]["medium"] == "Memory"
+    assert pods == 3
+    api = one(objects, "Deployment", "journal-api")["spec"]["template"]["spec"]["containers"][0]
+    env = {e["name"]: e.get("value") for e in api["env"]}
+    assert env["JOURNAL_SENTINEL_ADDRESSES"].split(",") == expected
+    headless = one(objects, "Service", "journal-redis-headless")
+    assert {"name": "sentinel", "port": 26379, "targetPort": "sentinel"} in headless["spec"]["ports"]
+    policy = one(objects, "NetworkPolicy", "journal-redis")
+    assert {"port": "sentinel"} in policy["spec"]["ingress"][0]["ports"]
+    files = one(objects, "ConfigMap", "journal-redis")["data"]
+    assert {"sentinel.sh", "sentinels.sh"} <= set(files)

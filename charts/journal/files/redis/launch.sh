@@ -8,6 +8,10 @@
 # REDIS_CONF           the shared redis.conf                 REDIS_DATA_DIR      the persistent volume
 # REDIS_RUN_DIR        where the auth include goes (tmpfs)   REDIS_BIND          listen addresses
 # REDIS_ROLE           primary or replica
+# With Sentinel (SENTINEL_ADDRESSES set, host:port,...): the node asks the sentinels who the
+# primary is and follows it, so a restarted old primary rejoins as a replica instead of making a
+# second primary; without an answer it takes REDIS_ROLE. REDIS_ANNOUNCE_HOST is this node's stable
+# name: it tells the node it is the primary the sentinels name, and what it announces to them.
 set -euf  # -f: no globbing, so the default bind address `*` stays a word
 
 : "${REDIS_PASSWORD_FILE:?}" "${REDIS_PRIMARY_HOST:?}" "${REDIS_CONF:?}" "${REDIS_DATA_DIR:?}" "${REDIS_RUN_DIR:?}"
@@ -29,11 +33,38 @@ auth=$REDIS_RUN_DIR/auth.conf
 # requirepass and masterauth on every node, so any one can be promoted later.
 printf 'requirepass "%s"\nmasterauth "%s"\n' "$quoted" "$quoted" >"$auth"
 
+role=$REDIS_ROLE
+primary_host=$REDIS_PRIMARY_HOST
+primary_port=$REDIS_PRIMARY_PORT
+set --
+if [ -n "${SENTINEL_ADDRESSES:-}" ]; then
+  self_host=${REDIS_ANNOUNCE_HOST:-127.0.0.1}
+  if found=$(sh "$(dirname "$0")/sentinels.sh"); then
+    primary_host=${found% *}
+    primary_port=${found##* }
+    if [ "$primary_host" = "$self_host" ] && [ "$primary_port" = "$REDIS_PORT" ]; then
+      role=primary
+    else
+      role=replica
+    fi
+    echo "launch.sh: the sentinels name $found as the primary: starting as $role" >&2
+  else
+    echo "launch.sh: no sentinel answered: starting as $role" >&2
+  fi
+  if [ -n "${REDIS_ANNOUNCE_HOST:-}" ]; then
+    set -- --replica-announce-ip "$REDIS_ANNOUNCE_HOST"
+  fi
+fi
+
+# A copy the server may rewrite: Sentinel's failover ends with CONFIG REWRITE, which must never
+# touch the shared file (the ConfigMap, or the checkout in `kbp local up`).
+conf=$REDIS_RUN_DIR/redis.conf
+cp "$REDIS_CONF" "$conf"
 server=$(command -v valkey-server || command -v redis-server)
-if [ "$REDIS_ROLE" = primary ]; then
-  set -- --port "$REDIS_PORT"
+if [ "$role" = primary ]; then
+  set -- --port "$REDIS_PORT" "$@"
 else
-  set -- --port "$REDIS_PORT" --replicaof "$REDIS_PRIMARY_HOST" "$REDIS_PRIMARY_PORT"
+  set -- --port "$REDIS_PORT" --replicaof "$primary_host" "$primary_port" "$@"
 fi
 # shellcheck disable=SC2086 # REDIS_BIND is a list of addresses
-exec "$server" "$REDIS_CONF" --bind $REDIS_BIND --dir "$REDIS_DATA_DIR" "$@" --include "$auth"
+exec "$server" "$conf" --bind $REDIS_BIND --dir "$REDIS_DATA_DIR" "$@" --include "$auth"

@@ -90,6 +90,9 @@ spec:
               value: /run/redis
             - name: REDIS_PASSWORD_FILE
               value: /etc/redis-passwd/passwd
+            {{- if $.Values.redis.sentinel.enabled }}
+            {{- include "journal.sentinelEnv" $ | nindent 12 }}
+            {{- end }}
           ports:
             - name: redis
               containerPort: {{ $.Values.redis.port }}
@@ -123,6 +126,59 @@ spec:
               readOnly: true
             - name: run
               mountPath: /run/redis
+        {{- if $.Values.redis.sentinel.enabled }}
+        # Watches the primary with the sentinels of the other Redis pods and promotes a replica
+        # when it stays down for downAfterMilliseconds (files/redis/sentinel.sh).
+        - name: sentinel
+          image: {{ include "journal.image" $.Values.image.redis }}
+          imagePullPolicy: {{ $.Values.imagePullPolicy }}
+          command: [sh, /opt/journal-redis/sentinel.sh]
+          env:
+            - name: REDIS_PRIMARY_HOST
+              value: {{ include "journal.redisPrimaryHost" $ }}
+            - name: REDIS_PRIMARY_PORT
+              value: {{ $.Values.redis.port | quote }}
+            - name: REDIS_PASSWORD_FILE
+              value: /etc/redis-passwd/passwd
+            - name: SENTINEL_DIR
+              value: /run/sentinel
+            - name: SENTINEL_DOWN_AFTER_MS
+              value: {{ $.Values.redis.sentinel.downAfterMilliseconds | quote }}
+            - name: SENTINEL_FAILOVER_TIMEOUT_MS
+              value: {{ $.Values.redis.sentinel.failoverTimeoutMilliseconds | quote }}
+            {{- include "journal.sentinelEnv" $ | nindent 12 }}
+          ports:
+            - name: sentinel
+              containerPort: {{ $.Values.redis.sentinel.port }}
+          startupProbe:
+            exec: {command: [sh, /opt/journal-redis/probe.sh, sentinel]}
+            periodSeconds: 2
+            failureThreshold: 30
+          livenessProbe:
+            exec: {command: [sh, /opt/journal-redis/probe.sh, sentinel]}
+            periodSeconds: 10
+            timeoutSeconds: 3
+            failureThreshold: 3
+          readinessProbe:
+            exec: {command: [sh, /opt/journal-redis/probe.sh, sentinel]}
+            periodSeconds: 5
+            timeoutSeconds: 3
+            failureThreshold: 2
+          resources:
+            {{- toYaml $.Values.redis.sentinel.resources | nindent 12 }}
+          securityContext:
+            {{- include "journal.containerSecurity" $ | nindent 12 }}
+          volumeMounts:
+            - name: scripts
+              mountPath: /opt/journal-redis
+              readOnly: true
+            - name: redis-passwd
+              mountPath: /etc/redis-passwd
+              readOnly: true
+            # Sentinel rewrites its config (it holds auth-pass): memory only, 0600.
+            - name: sentinel
+              mountPath: /run/sentinel
+        {{- end }}
       volumes:
         - name: scripts
           configMap:
@@ -133,6 +189,12 @@ spec:
           emptyDir:
             medium: Memory
             sizeLimit: 1Mi
+        {{- if $.Values.redis.sentinel.enabled }}
+        - name: sentinel
+          emptyDir:
+            medium: Memory
+            sizeLimit: 1Mi
+        {{- end }}
   volumeClaimTemplates:
     - metadata:
         name: data
@@ -146,4 +208,20 @@ spec:
         resources:
           requests:
             storage: {{ $.Values.redis.persistence.size }}
+{{- end }}
+
+{{/* What launch.sh and sentinel.sh share in Sentinel mode: this pod's stable DNS name and every sentinel. */}}
+{{- define "journal.sentinelEnv" -}}
+- name: POD_NAME
+  valueFrom:
+    fieldRef:
+      fieldPath: metadata.name
+- name: REDIS_ANNOUNCE_HOST
+  value: {{ printf "$(POD_NAME).%s.%s.svc" (include "journal.redisHeadless" .) .Release.Namespace | quote }}
+- name: SENTINEL_ANNOUNCE_HOST
+  value: "$(REDIS_ANNOUNCE_HOST)"
+- name: SENTINEL_PORT
+  value: {{ .Values.redis.sentinel.port | quote }}
+- name: SENTINEL_ADDRESSES
+  value: {{ include "journal.sentinelAddresses" . | quote }}
 {{- end }}
