@@ -10,11 +10,11 @@ from dataclasses import dataclass
 
 import httpx
 import pytest
+import redis
 
 from kbp.localrun import passwords, supervising
 from kbp.localrun.options import StackOptions
 from kbp.localrun.redisconf import PRIMARY, REPLICA
-from kbp.localrun.redisprobe import RedisProbe
 
 POLL_S = 0.05
 
@@ -51,9 +51,9 @@ class LocalStack:
     def client(self, **kwargs: object) -> httpx.Client:
         return httpx.Client(base_url=self.url, timeout=10.0, **kwargs)  # type: ignore[arg-type]
 
-    def redis(self, role: str) -> RedisProbe:
+    def redis(self, role: str) -> redis.Redis:
         port = self.options.ports.redis_primary if role == PRIMARY else self.options.ports.redis_replica
-        return RedisProbe(port, self.password, timeout_s=2.0)
+        return redis.Redis(host="127.0.0.1", port=port, password=self.password, socket_timeout=2.0)
 
     def states(self) -> dict[str, supervising.ProcessState]:
         return {state.name: state for state in supervising.process_states(self.options.paths)}
@@ -70,6 +70,6 @@ class LocalStack:
             with self.redis(PRIMARY) as primary, self.redis(REPLICA) as replica:
                 offset = primary.info("replication")["master_repl_offset"]
                 info = replica.info("replication")
-                return info.get("master_link_status") == "up" and info["slave_repl_offset"] == offset
+                return bool(info.get("master_link_status") == "up" and info["slave_repl_offset"] == offset)
 
         wait_until(synced, what="the replica to catch up")

@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import redis
 
 from kbp.localrun.errors import NotReadyError
 from kbp.localrun.options import StackOptions
 from kbp.localrun.programs import NGINX, api_name
 from kbp.localrun.redisconf import PRIMARY, REPLICA
-from kbp.localrun.redisprobe import RedisProbe, RedisReplyError
 from kbp.localrun.supervising import FAILED_STATES, process_states
 
 POLL_S = 0.1
@@ -27,15 +27,19 @@ class Check:
 
 
 def check_redis(port: int, password: str, *, role: str) -> Check:
+    client = redis.Redis(
+        host="127.0.0.1", port=port, password=password, socket_timeout=0.5, socket_connect_timeout=0.5
+    )
     try:
-        with RedisProbe(port, password, timeout_s=0.5) as probe:
-            if probe.call("PING") != "PONG":
-                return Check(role, ok=False, detail="no PONG")
-            if role == REPLICA:
-                link = probe.info("replication").get("master_link_status", "absent")
-                return Check(role, ok=link == "up", detail=f"master link {link}")
-    except (OSError, RedisReplyError) as err:
+        if not client.ping():
+            return Check(role, ok=False, detail="no PONG")
+        if role == REPLICA:
+            link = client.info("replication").get("master_link_status", "absent")
+            return Check(role, ok=link == "up", detail=f"master link {link}")
+    except (OSError, redis.RedisError) as err:
         return Check(role, ok=False, detail=str(err)[:120])
+    finally:
+        client.close()
     return Check(role, ok=True)
 
 
