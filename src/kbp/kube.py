@@ -332,18 +332,8 @@ def can_i(
     client: KubeClient, *, verb: str, resource: str, group: str = "", namespace: str | None = None
 ) -> bool:
     """Whether the caller may do this now (SelfSubjectAccessReview: every authenticated user may ask)."""
-    attributes = {"verb": verb, "resource": resource, "group": group}
-    if namespace is not None:
-        attributes["namespace"] = namespace
-    review = create(
-        client,
-        {
-            "apiVersion": "authorization.k8s.io/v1",
-            "kind": "SelfSubjectAccessReview",
-            "spec": {"resourceAttributes": attributes},
-        },
-    )
-    return bool(review.get("status", {}).get("allowed"))
+    spec = {"resourceAttributes": _attributes(verb, resource, group, namespace)}
+    return _allowed(client, "SelfSubjectAccessReview", spec)
 
 
 def can(
@@ -357,15 +347,18 @@ def can(
     namespace: str | None = None,
 ) -> bool:
     """Whether the API server's authorizer allows `user` this action now (SubjectAccessReview)."""
+    attributes = _attributes(verb, resource, group, namespace)
+    spec = {"user": user, "groups": list(groups), "resourceAttributes": attributes}
+    return _allowed(client, "SubjectAccessReview", spec)
+
+
+def _attributes(verb: str, resource: str, group: str, namespace: str | None) -> dict[str, str]:
     attributes = {"verb": verb, "resource": resource, "group": group}
     if namespace is not None:
         attributes["namespace"] = namespace
-    review = create(
-        client,
-        {
-            "apiVersion": "authorization.k8s.io/v1",
-            "kind": "SubjectAccessReview",
-            "spec": {"user": user, "groups": list(groups), "resourceAttributes": attributes},
-        },
-    )
+    return attributes
+
+
+def _allowed(client: KubeClient, kind: str, spec: Mapping[str, Any]) -> bool:
+    review = create(client, {"apiVersion": "authorization.k8s.io/v1", "kind": kind, "spec": dict(spec)})
     return bool(review.get("status", {}).get("allowed"))

@@ -63,12 +63,7 @@ def up(
 
     try:
         api = client(kubeconfig, context)
-        developer = devenv.who(api)
-        ns = devenv.namespace_for(
-            developer,
-            explicit=namespace,
-            context_namespace=kube.context_namespace(kubeconfig, context=context),
-        )
+        developer, ns = _developer_namespace(api, kubeconfig, context, namespace)
         state = devenv.ensure_namespace(
             api, ns, developer=developer, team=devenv.team_of(developer, team), ttl=ttl
         )
@@ -121,8 +116,7 @@ def down(
     namespace: Namespace = None,
     release: Release = "journal",
     delete_namespace: Annotated[
-        bool,
-        typer.Option("--delete-namespace", help="Also delete the namespace (if kbp made it and you may)."),
+        bool, typer.Option("--delete-namespace", help="Also delete the namespace, if kbp made it for you.")
     ] = False,
 ) -> None:
     """Remove your copy (`helm uninstall`); keep the namespace unless asked."""
@@ -135,12 +129,7 @@ def down(
 
     try:
         api = client(kubeconfig, context)
-        developer = devenv.who(api)
-        ns = devenv.namespace_for(
-            developer,
-            explicit=namespace,
-            context_namespace=kube.context_namespace(kubeconfig, context=context),
-        )
+        developer, ns = _developer_namespace(api, kubeconfig, context, namespace)
         helm = find_helm()
         flags = ["--namespace", ns, *(["--kubeconfig", str(kubeconfig)] if kubeconfig else [])]
         flags += ["--kube-context", context] if context else []
@@ -169,16 +158,11 @@ def status(
     """Each workload of your copy: ready/desired and images. Exit 1 unless all are ready."""
     from kbp import kube
     from kbp.output import emit
-    from kbp.platform import devenv
     from kbp.release import configs, rollout
 
     try:
         api = client(kubeconfig, context)
-        ns = devenv.namespace_for(
-            devenv.who(api),
-            explicit=namespace,
-            context_namespace=kube.context_namespace(kubeconfig, context=context),
-        )
+        _, ns = _developer_namespace(api, kubeconfig, context, namespace)
         workloads = rollout.observe(api, ns, {configs.INSTANCE: release})
     except kube.KubeError as err:
         raise fail(str(err)) from err
