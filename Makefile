@@ -39,7 +39,7 @@ cluster: setup controlplane
 	$(PY) -m kbp cluster up
 
 bench: setup
-	$(PY) bench/journal.py
+	$(PY) -m bench.journal
 
 clean:
 	rm -rf .venv .kbp .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,60 @@
+// The book's sample API as a user would write it, for bench/journal.py to compare against: a plain
+// `http` server and node-redis 3's callback API, every entry in one JSON string under `journal-key`.
+// Written from issue 14's description. Usage: node server.js PORT REDIS_PORT, with REDIS_PASSWORD in
+// the environment; SAMPLE_QUIET=1 drops the per-request console.log (the bench runs both).
+'use strict';
+const http = require('http');
+const redis = require('redis');
+
+const [port, redisPort] = process.argv.slice(2).map(Number);
+const quiet = process.env.SAMPLE_QUIET === '1';
+const client = redis.createClient({host: '127.0.0.1', port: redisPort, password: process.env.REDIS_PASSWORD});
+const key = 'journal-key';
+
+function fail(response, err) {
+  response.writeHead(500, {'Content-Type': 'text/plain'});
+  response.end(String(err));
+}
+
+const server = http.createServer((request, response) => {
+  if (!quiet) {
+    console.log(request.url);
+  }
+  if (!request.url.startsWith('/api')) {
+    response.writeHead(404);
+    response.end();
+    return;
+  }
+  client.get(key, (err, value) => {
+    if (err) {
+      fail(response, err);
+      return;
+    }
+    const entries = JSON.parse(value || '[]');
+    if (request.method === 'GET') {
+      response.writeHead(200, {'Content-Type': 'application/json'});
+      response.end(JSON.stringify(entries));
+      return;
+    }
+    if (request.method !== 'POST') {
+      response.writeHead(405);
+      response.end();
+      return;
+    }
+    let body = '';
+    request.on('data', (chunk) => { body += chunk; });
+    request.on('end', () => {
+      entries.push(JSON.parse(body));
+      client.set(key, JSON.stringify(entries), (setErr) => {
+        if (setErr) {
+          fail(response, setErr);
+          return;
+        }
+        response.writeHead(200);
+        response.end();
+      });
+    });
+  });
+});
+
+client.on('ready', () => server.listen(port, '127.0.0.1'));
