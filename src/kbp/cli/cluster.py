@@ -8,7 +8,9 @@ from typing import Annotated
 
 import typer
 
+from kbp.cli.options import Output
 from kbp.cluster.layout import Layout
+from kbp.output import Format
 
 app = typer.Typer(help="Run a real local Kubernetes control plane.", no_args_is_help=True)
 
@@ -66,21 +68,15 @@ def down(state_dir: StateDir = None) -> None:
 
 
 @app.command()
-def status(state_dir: StateDir = None) -> None:
+def status(state_dir: StateDir = None, output: Output = Format.table) -> None:
     """Show each component's pid, port and whether it runs; exit 1 unless all do."""
-    from rich.table import Table  # noqa: PLC0415
-
     from kbp.cluster import launcher  # noqa: PLC0415
-    from kbp.output import console  # noqa: PLC0415
+    from kbp.output import emit  # noqa: PLC0415
 
     layout = _layout(state_dir)
     rows = launcher.status(layout)
-    table = Table(title=f"cluster in {layout.root}")
-    for column in ("component", "pid", "port", "alive"):
-        table.add_column(column)
-    for row in rows:
-        alive = "[green]yes[/]" if row.alive else "[red]no[/]"
-        table.add_row(row.name, str(row.pid or "-"), str(row.port or "-"), alive)
-    console().print(table)
+    items = [{"component": r.name, "pid": r.pid, "port": r.port, "alive": r.alive} for r in rows]
+    columns = [("component", "component"), ("pid", "pid"), ("port", "port"), ("alive", "alive")]
+    emit(items, kind="Component", columns=columns, fmt=output, title=f"cluster in {layout.root}")
     if not all(row.alive for row in rows):
         raise typer.Exit(1)
