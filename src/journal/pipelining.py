@@ -24,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import ssl
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -155,6 +155,17 @@ class _Protocol(asyncio.Protocol):
         return futures
 
 
+async def _replies(futures: list[asyncio.Future[Any]]) -> list[Any]:
+    try:
+        replies = [await future for future in futures]
+    except ConnectionFailedError as err:
+        raise ReplyLostError(str(err), timed_out=isinstance(err, _TimedOutError)) from None
+    for reply in replies:
+        if isinstance(reply, ReplyError):
+            raise reply
+    return replies
+
+
 class Connection:
     """One multiplexed connection, (re)opened on demand; calls time out after `timeout_s`.
 
@@ -184,22 +195,19 @@ class Connection:
 
         Raises the first error reply; ReplyLostError if the socket failed after the write.
         """
+        generation, pending = await self.send(commands)
+        return generation, await pending
+
+    async def send(self, commands: Sequence[Sequence[Arg]]) -> tuple[int, Awaitable[list[Any]]]:
+        """Write commands now (opening the socket if needed); await the second value for the replies."""
         protocol = self._protocol
         if protocol is None or protocol.closed:
             protocol = await self._open()
-        generation = self.generation
         loop = asyncio.get_running_loop()
         futures = protocol.send(commands, loop.time())
         if self._watchdog is None:
             self._watchdog = loop.call_later(self.address.timeout_s, self._check_overdue)
-        try:
-            replies = [await future for future in futures]
-        except ConnectionFailedError as err:
-            raise ReplyLostError(str(err), timed_out=isinstance(err, _TimedOutError)) from None
-        for reply in replies:
-            if isinstance(reply, ReplyError):
-                raise reply
-        return generation, replies
+        return self.generation, _replies(futures)
 
     async def close(self) -> None:
         if self._watchdog is not None:

@@ -18,6 +18,7 @@ Reads go to the replica and fall back to the primary (`Store` docstring). Errors
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -132,6 +133,7 @@ class Snapshot(Generic[T]):
 
 
 Read = Callable[[Connection], Awaitable[Snapshot[T]]]
+Confirmation = asyncio.Future[tuple[int, list[Any]]]  # a WAIT's socket generation and reply
 Rediscover = Callable[[], Awaitable[None]]
 
 
@@ -147,9 +149,9 @@ class Store:
     replica and writes raise WritesUnavailableError.
 
     Writes use a connection of their own, because `WAIT` holds up every later command on its socket;
-    concurrent writes share one `WAIT` sent after all of them (`Coalescer`). A READONLY reply means
-    the primary was demoted: `rediscover` (Sentinel) is asked for the new one and the write, which
-    was refused and so not stored, is sent there once more.
+    concurrent writes share one `WAIT` sent right behind their scripts (`Coalescer`). A READONLY reply
+    means the primary was demoted: `rediscover` (Sentinel) is asked for the new one and the write,
+    which was refused and so not stored, is sent there once more.
     """
 
     def __init__(
@@ -215,7 +217,7 @@ class Store:
         for attempt in (1, 2):
             writes = self._writes
             try:
-                generation, reply = await script.run_counted(writes, keys, *args)
+                generation, reply, confirmation = await self._run(writes, script, keys, args)
             except ReplyLostError as err:
                 self._observer.redis_error(endpoint="write", operation=operation, error=err)
                 raise WriteFateUnknownError(retry) from None
@@ -228,28 +230,56 @@ class Store:
             except RedisError as err:
                 self._observer.redis_error(endpoint="write", operation=operation, error=err)
                 raise WritesUnavailableError from None
-            if reply != 0:  # a delete of nothing wrote nothing
-                await self._confirm(writes, generation, operation, retry)
+            if reply == 0:  # a delete of nothing wrote nothing
+                if confirmation is not None:
+                    confirmation.cancel()
+            elif self._ack.replicas:
+                await self._confirm(writes, generation, confirmation or self._wait(writes), operation, retry)
             return reply
         raise WritesUnavailableError
 
-    async def _confirm(self, writes: Connection, generation: int, operation: str, retry: str) -> None:
-        """Until `replicas` replicas have everything sent on this socket so far, or raise."""
-        wanted = self._ack.replicas
-        if wanted == 0:
-            return
-        timeout_ms = max(1, round(self._ack.timeout_s * 1000))
+    async def _run(
+        self, writes: Connection, script: Script, keys: tuple[str, ...], args: tuple[Arg, ...]
+    ) -> tuple[int, Any, Confirmation | None]:
+        """The script's reply and, when acknowledging, the shared WAIT sent right behind it.
+
+        Not waiting for the reply before joining the WAIT saves a round-trip per write; a script
+        the server does not know yet (NOSCRIPT) is sent in full, and its WAIT joined after it.
+        """
+        generation, pending = await writes.send([("EVALSHA", script.sha, len(keys), *keys, *args)])
+        confirmation = self._wait(writes) if self._ack.replicas else None
         try:
-            waited, (confirmed,) = await self._waits.run(
-                writes, lambda: writes.call_counted([("WAIT", wanted, timeout_ms)])
-            )
+            (reply,) = await pending
+        except BaseException as err:
+            if confirmation is not None:
+                confirmation.cancel()
+            if not (isinstance(err, ReplyError) and str(err).startswith("NOSCRIPT")):
+                raise
+            generation, reply = await script.run_counted(writes, keys, *args)
+            return generation, reply, None
+        return generation, reply, confirmation
+
+    def _wait(self, writes: Connection) -> Confirmation:
+        """Join (or start) the next WAIT on `writes`: it covers everything sent on it before now."""
+        timeout_ms = max(1, round(self._ack.timeout_s * 1000))
+        call = self._waits.run(
+            writes, lambda: writes.call_counted([("WAIT", self._ack.replicas, timeout_ms)])
+        )
+        return asyncio.ensure_future(call)
+
+    async def _confirm(
+        self, writes: Connection, generation: int, confirmation: Confirmation, operation: str, retry: str
+    ) -> None:
+        """Until `replicas` replicas have the write, or raise WriteFateUnknownError."""
+        try:
+            waited, (confirmed,) = await confirmation
         except RedisError as err:
             self._observer.redis_error(endpoint="write", operation="wait", error=err)
             confirmed = 0
         else:
             if waited != generation:  # another socket: its WAIT says nothing about our write
                 confirmed = 0
-        if int(confirmed) < wanted:
+        if int(confirmed) < self._ack.replicas:
             self._observer.unconfirmed_write(operation=operation)
             raise WriteFateUnknownError(retry)
 
