@@ -66,13 +66,19 @@ def _options(
     api_processes: int,
     page_size: int,
     web_dir: Path | None,
+    sentinel: bool = False,
 ) -> StackOptions:
-    from kbp.localrun.options import StackOptions, derive_ports
+    from kbp.localrun.options import SENTINEL_QUORUM, StackOptions, derive_ports
 
     return StackOptions(
         state_dir=state_dir.resolve(),
         web_dir=(web_dir or _default_web_dir()).resolve(),
-        ports=derive_ports(port, api_processes=api_processes, redis_primary=redis_port),
+        ports=derive_ports(
+            port,
+            api_processes=api_processes,
+            redis_primary=redis_port,
+            sentinels=SENTINEL_QUORUM + 1 if sentinel else 0,
+        ),
         python=sys.executable,
         page_size=page_size,
     )
@@ -93,18 +99,26 @@ def up(
     web_dir: Annotated[
         Path | None, typer.Option(help="Static UI directory (default: the checkout's web/).")
     ] = None,
+    sentinel: Annotated[
+        bool,
+        typer.Option(
+            help="Automatic failover: three Redis Sentinels (ports after the replica's) promote the "
+            "replica when the primary dies, and the APIs follow them (default off)."
+        ),
+    ] = False,
     foreground: Annotated[
         bool, typer.Option(help="Stay attached; Ctrl-C or SIGTERM stops the stack.")
     ] = False,
     timeout: Annotated[float, typer.Option(help="Seconds to wait for readiness (default 60).")] = 60.0,
 ) -> None:
-    """Start Redis primary + replica, the API processes and NGINX; wait until ready; print the URL."""
+    """Start Redis primary + replica (and three sentinels), the API processes and NGINX; wait until
+    ready; print the URL."""
     from kbp.localrun import stack
     from kbp.localrun.errors import BadOptionsError, LocalRunError
 
     options = _options(
         state_dir=state_dir, port=port, redis_port=redis_port, api_processes=api_processes,
-        page_size=page_size, web_dir=web_dir,
+        page_size=page_size, web_dir=web_dir, sentinel=sentinel,
     )  # fmt: skip
     try:
         with _spinner("starting the local stack") as update:

@@ -12,6 +12,8 @@ DEFAULT_PORT = 8080
 DEFAULT_STATE_DIR = Path(".kbp/local")
 # AF_UNIX paths are capped at 108 bytes on Linux; keep a margin for the socket file name.
 MAX_SOCKET_PATH = 100
+# Sentinels that must agree the primary is down; one more can be lost and a failover still runs.
+SENTINEL_QUORUM = 2
 
 
 @dataclass(frozen=True)
@@ -22,16 +24,35 @@ class Ports:
     api: tuple[int, ...]
     redis_primary: int
     redis_replica: int
+    # Sentinel mode: a second replica (so a promoted replica still has one to acknowledge
+    # writes) and one port per sentinel; both empty without Sentinel.
+    more_replicas: tuple[int, ...] = ()
+    sentinels: tuple[int, ...] = ()
 
     def all(self) -> tuple[int, ...]:
-        return (self.nginx, *self.api, self.redis_primary, self.redis_replica)
+        return (self.nginx, *self.api, *self.redis_nodes(), *self.sentinels)
+
+    def redis_nodes(self) -> tuple[int, ...]:
+        """Every Redis node's port: the first primary, then the replicas."""
+        return (self.redis_primary, self.redis_replica, *self.more_replicas)
 
 
-def derive_ports(nginx: int, *, api_processes: int = 2, redis_primary: int | None = None) -> Ports:
-    """Lay the other ports out after NGINX's: APIs next, then the Redis pair (or after `redis_primary`)."""
+def derive_ports(
+    nginx: int, *, api_processes: int = 2, redis_primary: int | None = None, sentinels: int = 0
+) -> Ports:
+    """Lay the other ports out after NGINX's: APIs next, then the Redis pair (or after `redis_primary`);
+    with sentinels, a second replica and then the sentinels."""
     api = tuple(nginx + 1 + i for i in range(api_processes))
     primary = redis_primary if redis_primary is not None else nginx + 1 + api_processes
-    return Ports(nginx=nginx, api=api, redis_primary=primary, redis_replica=primary + 1)
+    more = (primary + 2,) if sentinels else ()
+    return Ports(
+        nginx=nginx,
+        api=api,
+        redis_primary=primary,
+        redis_replica=primary + 1,
+        more_replicas=more,
+        sentinels=tuple(primary + 2 + len(more) + i for i in range(sentinels)),
+    )
 
 
 @dataclass(frozen=True)
@@ -94,6 +115,10 @@ class StatePaths:
     def redis_run(self, role: str) -> Path:
         """Where launch.sh writes the node's auth include (0700)."""
         return self.run / role
+
+    def sentinel_dir(self, name: str) -> Path:
+        """Where a sentinel keeps the config it rewrites (0600, it holds auth-pass)."""
+        return self.run / name
 
     def log(self, program: str) -> Path:
         return self.logs / f"{program}.log"
@@ -174,6 +199,11 @@ def validate(options: StackOptions) -> None:
             raise BadOptionsError(f"port {port} is out of range (expected 1-65535)")
     if not options.ports.api:
         raise BadOptionsError("api processes: need at least 1")
+    if options.ports.sentinels and len(options.ports.sentinels) < SENTINEL_QUORUM + 1:
+        raise BadOptionsError(
+            f"sentinels: {len(options.ports.sentinels)} cannot fail over safely "
+            f"(need at least {SENTINEL_QUORUM + 1} for a quorum of {SENTINEL_QUORUM})"
+        )
     if options.page_size < 1:
         raise BadOptionsError(f"page size {options.page_size} must be at least 1")
     if not options.state_dir.is_absolute() or not options.web_dir.is_absolute():

@@ -7,7 +7,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from kbp.localrun.options import StackOptions
-from kbp.localrun.redisconf import PRIMARY, REPLICA, redis_env
+from kbp.localrun.redisconf import (
+    redis_env,
+    redis_nodes,
+    sentinel_addresses,
+    sentinel_env,
+    sentinel_name,
+)
 
 NGINX = "nginx"
 
@@ -34,8 +40,20 @@ def api_name(index: int) -> str:
 
 
 def build_programs(options: StackOptions) -> tuple[Program, ...]:
-    """Redis primary, its replica, N API processes and NGINX, in start order."""
+    """The sentinels (if any), Redis primary, its replica(s), N API processes and NGINX, in start order."""
     paths = options.paths
+    # Sentinels start first and stop last: a node starting asks them who the primary is, and
+    # with the replica stopped first no failover can start while the stack goes down.
+    sentinels = tuple(
+        Program(
+            name=sentinel_name(i),
+            command=("/bin/sh", str(options.chart_files / "redis" / "sentinel.sh")),
+            priority=5,
+            port=port,
+            env=sentinel_env(options, i),
+        )
+        for i, port in enumerate(options.ports.sentinels)
+    )
     redis = tuple(
         Program(
             name=role,
@@ -46,9 +64,7 @@ def build_programs(options: StackOptions) -> tuple[Program, ...]:
             env=redis_env(options, role),
             autorestart=options.redis_autorestart,
         )
-        for i, (role, port) in enumerate(
-            ((PRIMARY, options.ports.redis_primary), (REPLICA, options.ports.redis_replica))
-        )
+        for i, (role, port) in enumerate(redis_nodes(options))
     )
     apis = tuple(
         Program(
@@ -71,13 +87,13 @@ def build_programs(options: StackOptions) -> tuple[Program, ...]:
         # QUIT lets workers finish the requests they hold.
         stopsignal="QUIT",
     )
-    return (*redis, *apis, nginx)
+    return (*sentinels, *redis, *apis, nginx)
 
 
 def api_env(options: StackOptions, port: int) -> dict[str, str]:
     """The API's settings. The password travels as a file path, never as a value."""
     paths = options.paths
-    return {
+    env = {
         "JOURNAL_HOST": "127.0.0.1",
         "JOURNAL_PORT": str(port),
         "JOURNAL_ENTRIES": str(options.page_size),
@@ -89,6 +105,10 @@ def api_env(options: StackOptions, port: int) -> dict[str, str]:
         "JOURNAL_LOG_LEVEL": options.log_level,
         "PYTHONUNBUFFERED": "1",
     }
+    if options.ports.sentinels:
+        # The write URL's port is only the first guess: the API writes where the sentinels say.
+        env["JOURNAL_SENTINEL_ADDRESSES"] = sentinel_addresses(options)
+    return env
 
 
 def supervisord_conf(options: StackOptions, programs: tuple[Program, ...], setpriv: str | None = None) -> str:

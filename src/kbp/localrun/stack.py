@@ -66,7 +66,7 @@ def write_state(options: StackOptions) -> str:
     if options.workers:
         _prepare_workers(options, options.workers)
     password = passwords.ensure_password(paths)
-    for role in (redisconf.PRIMARY, redisconf.REPLICA):
+    for role, _ in redisconf.redis_nodes(options):
         paths.redis_dir(role).mkdir(parents=True, exist_ok=True)
     paths.nginx_conf.write_text(nginxconf.nginx_conf(options))
     conf = programs.supervisord_conf(options, programs.build_programs(options), shutil.which("setpriv"))
@@ -199,6 +199,8 @@ def options_to_dict(options: StackOptions) -> dict[str, object]:
             "api": list(options.ports.api),
             "redis_primary": options.ports.redis_primary,
             "redis_replica": options.ports.redis_replica,
+            "more_replicas": list(options.ports.more_replicas),
+            "sentinels": list(options.ports.sentinels),
         },
         "python": options.python,
         "page_size": options.page_size,
@@ -240,5 +242,7 @@ def load_options(paths: StatePaths) -> StackOptions:
             api=tuple(ports["api"]),
             redis_primary=ports["redis_primary"],
             redis_replica=ports["redis_replica"],
+            more_replicas=tuple(ports.get("more_replicas", ())),
+            sentinels=tuple(ports.get("sentinels", ())),
         ),
     )

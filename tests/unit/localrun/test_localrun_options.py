@@ -31,6 +31,15 @@ def test_derive_ports_honours_an_explicit_redis_port() -> None:
     assert (ports.redis_primary, ports.redis_replica) == (6400, 6401)
 
 
+def test_sentinel_mode_adds_a_second_replica_then_the_sentinels() -> None:
+    ports = derive_ports(8080, sentinels=3)
+    assert ports.redis_nodes() == (8083, 8084, 8085)
+    assert ports.sentinels == (8086, 8087, 8088)
+    assert ports.all() == (8080, 8081, 8082, 8083, 8084, 8085, 8086, 8087, 8088)
+    plain = derive_ports(8080)
+    assert (plain.more_replicas, plain.sentinels) == ((), ())
+
+
 def test_default_options_are_valid() -> None:
     validate(options())
 
@@ -44,6 +53,12 @@ def test_default_options_are_valid() -> None:
         pytest.param({"ports": derive_ports(65534)}, "out of range", id="port-too-high"),
         pytest.param({"ports": Ports(8080, (), 8081, 8082)}, "at least 1", id="no-api"),
         pytest.param({"page_size": 0}, "page size", id="page-size"),
+        pytest.param({"ports": derive_ports(8080, sentinels=2)}, "need at least 3", id="two-sentinels"),
+        pytest.param(
+            {"ports": replace(derive_ports(8080, sentinels=3), sentinels=(8086, 8086, 8084))},
+            "overlap",
+            id="sentinel-port-clash",
+        ),
         pytest.param({"state_dir": Path("relative")}, "absolute", id="relative-state"),
         pytest.param({"state_dir": Path("/" + "d" * 120)}, "too deep", id="socket-path-too-long"),
     ],

@@ -103,3 +103,28 @@ def test_with_setpriv_each_program_gets_its_stop_signal_when_supervisord_dies() 
         assert command.startswith(f"/usr/bin/setpriv --pdeathsig {program.stopsignal} -- ")
     assert "--pdeathsig QUIT -- nginx" in conf.get("program:nginx", "command")  # NGINX drains on QUIT
     assert "setpriv" not in supervisord_conf(OPTIONS, PROGRAMS)  # without it, commands stay as they are
+
+
+SENTINEL_OPTIONS = replace(OPTIONS, ports=derive_ports(8080, sentinels=3))
+
+
+def test_sentinel_mode_starts_three_sentinels_first_from_the_charts_script() -> None:
+    programs = build_programs(SENTINEL_OPTIONS)
+    names = [p.name for p in programs]
+    assert names[:3] == ["sentinel-1", "sentinel-2", "sentinel-3"]
+    # A second replica: after a failover the promoted one still has a replica to acknowledge writes.
+    assert names[3:6] == ["redis-primary", "redis-replica", "redis-replica-2"]
+    assert names[6:] == [p.name for p in PROGRAMS[2:]]
+    # Lower priority starts first and stops last: no failover while the stack goes down.
+    assert max(p.priority for p in programs[:3]) < min(p.priority for p in programs[3:])
+    for program, port in zip(programs[:3], (8086, 8087, 8088), strict=True):
+        assert program.command[-1].endswith("/redis/sentinel.sh")
+        assert program.port == port
+
+
+def test_sentinel_mode_tells_the_apis_where_the_sentinels_are() -> None:
+    apis = [p for p in build_programs(SENTINEL_OPTIONS) if p.name.startswith("api-")]
+    assert [p.env["JOURNAL_SENTINEL_ADDRESSES"] for p in apis] == [
+        "127.0.0.1:8086,127.0.0.1:8087,127.0.0.1:8088"
+    ] * 2
+    assert all("JOURNAL_SENTINEL_ADDRESSES" not in p.env for p in PROGRAMS)

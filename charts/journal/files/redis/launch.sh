@@ -12,6 +12,7 @@
 # primary is and follows it, so a restarted old primary rejoins as a replica instead of making a
 # second primary; without an answer it takes REDIS_ROLE. REDIS_ANNOUNCE_HOST is this node's stable
 # name: it tells the node it is the primary the sentinels name, and what it announces to them.
+# SENTINEL_WAIT_S (5): how long to keep asking when no sentinel answers yet.
 set -euf  # -f: no globbing, so the default bind address `*` stays a word
 
 : "${REDIS_PASSWORD_FILE:?}" "${REDIS_PRIMARY_HOST:?}" "${REDIS_CONF:?}" "${REDIS_DATA_DIR:?}" "${REDIS_RUN_DIR:?}"
@@ -39,7 +40,13 @@ primary_port=$REDIS_PRIMARY_PORT
 set --
 if [ -n "${SENTINEL_ADDRESSES:-}" ]; then
   self_host=${REDIS_ANNOUNCE_HOST:-127.0.0.1}
-  if found=$(sh "$(dirname "$0")/sentinels.sh"); then
+  # Sentinels starting beside this node may need a moment; a stale role would lose writes.
+  found=""
+  tries=0
+  while [ -z "$found" ] && [ "$tries" -lt "${SENTINEL_WAIT_S:-5}" ]; do
+    found=$(sh "$(dirname "$0")/sentinels.sh") || { tries=$((tries + 1)); sleep 1; }
+  done
+  if [ -n "$found" ]; then
     primary_host=${found% *}
     primary_port=${found##* }
     if [ "$primary_host" = "$self_host" ] && [ "$primary_port" = "$REDIS_PORT" ]; then

@@ -4,7 +4,7 @@
 # written fresh into a writable directory at each start, mode 0600: it holds `auth-pass`, read
 # from the password file (never argv, never the environment). It monitors the primary the other
 # sentinels name (after a failover that is no longer the first primary), or, when none answers,
-# REDIS_PRIMARY_HOST. Hostnames are resolved and announced, so pods are tracked by their stable
+# the one its previous config named, or REDIS_PRIMARY_HOST. Hostnames are resolved and announced, so pods are tracked by their stable
 # DNS names, not by pod IPs that change on every restart.
 #
 # SENTINEL_PORT        this sentinel's port (26379)          SENTINEL_DIR   its config dir (writable)
@@ -28,7 +28,16 @@ password=$(head -n 1 "$REDIS_PASSWORD_FILE")
 [ -n "$password" ] || { echo "sentinel.sh: $REDIS_PASSWORD_FILE is empty" >&2; exit 2; }
 quoted=$(printf '%s' "$password" | sed 's/[\\"]/\\&/g')
 
+umask 077
+mkdir -p "$SENTINEL_DIR"
+conf=$SENTINEL_DIR/sentinel.conf
+# Who is the primary: what the other sentinels say; else what this one knew last (its rewritten
+# config, when the directory outlived it); else the first primary.
 primary="$REDIS_PRIMARY_HOST $REDIS_PRIMARY_PORT"
+if [ -f "$conf" ]; then
+  last=$(sed -n "s/^sentinel monitor $SENTINEL_MASTER \([^ ]*\) \([0-9]*\) .*/\1 \2/p" "$conf" | head -n 1)
+  [ -z "$last" ] || primary=$last
+fi
 if [ -n "${SENTINEL_ADDRESSES:-}" ]; then
   self=${SENTINEL_ANNOUNCE_HOST:-127.0.0.1}:$SENTINEL_PORT
   if found=$(SENTINEL_SKIP=$self sh "$here/sentinels.sh"); then
@@ -37,9 +46,6 @@ if [ -n "${SENTINEL_ADDRESSES:-}" ]; then
 fi
 echo "sentinel.sh: monitoring $SENTINEL_MASTER at $primary" >&2
 
-umask 077
-mkdir -p "$SENTINEL_DIR"
-conf=$SENTINEL_DIR/sentinel.conf
 {
   printf 'port %s\n' "$SENTINEL_PORT"
   printf 'bind %s\n' "$SENTINEL_BIND"
