@@ -161,3 +161,43 @@ def test_the_api_server_accepts_the_ingress_variant(
     assert paths == {"/api": "journal-api", "/": "journal-fileserver"}
     assert ingress["spec"]["tls"][0]["hosts"] == ["journal.localtest.me"]
     assert kube.find(installed, "gateway.networking.k8s.io/v1", "HTTPRoute", "journal", NS) is None
+
+
+def test_sentinel_mode_rolls_a_sentinel_into_every_redis_pod(
+    cluster: ControlPlane, installed: kube.KubeClient
+) -> None:
+    helm(
+        cluster,
+        "upgrade",
+        RELEASE,
+        str(CHART),
+        "-f",
+        str(DEV),
+        *TAGS,
+        "--reuse-values",
+        "--set",
+        "redis.sentinel.enabled=true",
+        "--wait",
+        "--timeout",
+        "120s",
+    )
+    pods = [
+        pod
+        for component in ("redis-primary", "redis-replica")
+        for pod in items(installed, "v1", "Pod", **{"app.kubernetes.io/component": component})
+        if not pod["metadata"].get("deletionTimestamp")
+    ]
+    assert len(pods) == 3
+    for pod in pods:
+        statuses = {s["name"]: s["ready"] for s in pod["status"]["containerStatuses"]}
+        assert statuses == {"redis": True, "sentinel": True}, pod["metadata"]["name"]
+    slices = items(
+        installed,
+        "discovery.k8s.io/v1",
+        "EndpointSlice",
+        **{"kubernetes.io/service-name": "journal-redis-headless"},
+    )
+    assert {p["name"] for s in slices for p in s["ports"]} == {"redis", "sentinel"}
+    api = kube.get(installed, "apps/v1", "Deployment", "journal-api", NS)["spec"]["template"]["spec"]
+    env = {e["name"]: e.get("value") for e in api["containers"][0]["env"]}
+    assert env["JOURNAL_SENTINEL_ADDRESSES"].count(f".journal-redis-headless.{NS}.svc:26379") == 3
