@@ -194,6 +194,14 @@ def test_a_killed_primary_is_replaced_and_rejoins_as_a_replica(cluster: Cluster)
     # The failover's CONFIG REWRITE went to the node's own copy, never the shared file.
     assert (cluster.files / "redis.conf").read_text() == shared_conf
 
+    # Every sentinel restarts (a `kbp local down` and `up`): with no peer to ask, each one
+    # monitors the primary its rewritten config named, not the first primary again.
+    for sentinel in sentinels:
+        stop_group(sentinel.process, 10.0)
+    alone = cluster.sentinel(1)
+    wait_until(lambda: primary_named(alone) == cluster.replica_port, "the last primary remembered", alone)
+    assert f"monitoring journal at 127.0.0.1 {cluster.replica_port}" in alone.log.read_text()
+
 
 def test_sentinel_keeps_the_password_out_of_argv_in_a_0600_file(cluster: Cluster) -> None:
     primary = cluster.node("primary")
