@@ -22,6 +22,7 @@ from starlette.types import ASGIApp
 
 from journal import openapi, store
 from journal.access import AccessMiddleware
+from journal.acknowledging import Acknowledgement
 from journal.api import JSON, JournalApi, ListFastPath
 from journal.health import Probes
 from journal.logs import configure_logging
@@ -111,7 +112,7 @@ def create_app(config: Config | None = None, *, clock: Callable[[], datetime] = 
         primary=primary,
         replica=address_for(config.redis_read_url, config),
         observer=StoreEvents(metrics, log),
-        acknowledgement=store.Acknowledgement(config.replica_acks, config.replica_ack_timeout_s),
+        acknowledgement=Acknowledgement(config.replica_acks, config.replica_ack_timeout_s),
         rediscover=follower.rediscover if follower else None,
     )
     api = JournalApi(

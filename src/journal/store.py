@@ -1,7 +1,7 @@
 """The Redis boundary: the journal's data model (`scripts`), acknowledgement and read routing.
 
-Writes go to the primary. With `replica_acks` > 0 (the replicated modes) a write is acknowledged
-only once that many replicas confirmed it (`WAIT`); when they do not within `ack_timeout_s`, or the
+Writes go to the primary. With `Acknowledgement.replicas` > 0 (the replicated modes) a write is
+acknowledged only once that many replicas confirmed it (`acknowledging`); when they do not in time, or the
 reply is lost, the write's fate is unknown and `WriteFateUnknownError` says so. An add with an
 idempotency key stores once: a repeat within the TTL replays the first entry, which is what makes a
 retry after an unknown fate safe and what settles it.
@@ -18,12 +18,12 @@ Reads go to the replica and fall back to the primary (`Store` docstring). Errors
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
+from journal.acknowledging import PRIMARY_ALONE, Acknowledgement, Acknowledger, Confirmation
 from journal.coalescing import Coalescer
 from journal.models import Page
 from journal.pipelining import Address, Arg, Connection, RedisError, ReplyError, ReplyLostError
@@ -111,14 +111,6 @@ class Added:
 
 
 @dataclass(frozen=True)
-class Acknowledgement:
-    """How a write is confirmed: by `replicas` replicas (`WAIT`), 0 meaning the primary alone."""
-
-    replicas: int = 0
-    timeout_s: float = 1.0
-
-
-@dataclass(frozen=True)
 class Availability:
     readable: bool
     writable: bool
@@ -133,7 +125,6 @@ class Snapshot(Generic[T]):
 
 
 Read = Callable[[Connection], Awaitable[Snapshot[T]]]
-Confirmation = asyncio.Future[tuple[int, list[Any]]]  # a WAIT's socket generation and reply
 Rediscover = Callable[[], Awaitable[None]]
 
 
@@ -149,7 +140,7 @@ class Store:
     replica and writes raise WritesUnavailableError.
 
     Writes use a connection of their own, because `WAIT` holds up every later command on its socket;
-    concurrent writes share one `WAIT` sent right behind their scripts (`Coalescer`). A READONLY reply
+    concurrent writes share one `WAIT` sent right behind their scripts (`acknowledging`). A READONLY reply
     means the primary was demoted: `rediscover` (Sentinel) is asked for the new one and the write,
     which was refused and so not stored, is sent there once more.
     """
@@ -160,7 +151,7 @@ class Store:
         primary: Address,
         replica: Address,
         observer: StoreObserver,
-        acknowledgement: Acknowledgement = Acknowledgement(),
+        acknowledgement: Acknowledgement = PRIMARY_ALONE,
         rediscover: Rediscover | None = None,
     ) -> None:
         self.primary = primary
@@ -168,11 +159,10 @@ class Store:
         self._primary = Connection(primary)
         self._replica = Connection(replica)
         self._observer = observer
-        self._ack = acknowledgement
+        self._acks = Acknowledger(acknowledgement)
         self._rediscover = rediscover
         self._last_version = 0
         self._pages: Coalescer[tuple[int, int], Snapshot[Page]] = Coalescer()
-        self._waits: Coalescer[Connection, tuple[int, list[Any]]] = Coalescer()
 
     async def close(self) -> None:
         for connection in (self._writes, self._primary, self._replica):
@@ -217,7 +207,7 @@ class Store:
         for attempt in (1, 2):
             writes = self._writes
             try:
-                generation, reply, confirmation = await self._run(writes, script, keys, args)
+                generation, reply, confirmation = await self._acks.run(writes, script, keys, args)
             except ReplyLostError as err:
                 self._observer.redis_error(endpoint="write", operation=operation, error=err)
                 raise WriteFateUnknownError(retry) from None
@@ -233,53 +223,23 @@ class Store:
             if reply == 0:  # a delete of nothing wrote nothing
                 if confirmation is not None:
                     confirmation.cancel()
-            elif self._ack.replicas:
-                await self._confirm(writes, generation, confirmation or self._wait(writes), operation, retry)
+            elif self._acks.policy.replicas:
+                await self._confirm(
+                    writes, generation, confirmation or self._acks.join(writes), operation, retry
+                )
             return reply
         raise WritesUnavailableError
-
-    async def _run(
-        self, writes: Connection, script: Script, keys: tuple[str, ...], args: tuple[Arg, ...]
-    ) -> tuple[int, Any, Confirmation | None]:
-        """The script's reply and, when acknowledging, the shared WAIT sent right behind it.
-
-        Not waiting for the reply before joining the WAIT saves a round-trip per write; a script
-        the server does not know yet (NOSCRIPT) is sent in full, and its WAIT joined after it.
-        """
-        generation, pending = await writes.send([("EVALSHA", script.sha, len(keys), *keys, *args)])
-        confirmation = self._wait(writes) if self._ack.replicas else None
-        try:
-            (reply,) = await pending
-        except BaseException as err:
-            if confirmation is not None:
-                confirmation.cancel()
-            if not (isinstance(err, ReplyError) and str(err).startswith("NOSCRIPT")):
-                raise
-            generation, reply = await script.run_counted(writes, keys, *args)
-            return generation, reply, None
-        return generation, reply, confirmation
-
-    def _wait(self, writes: Connection) -> Confirmation:
-        """Join (or start) the next WAIT on `writes`: it covers everything sent on it before now."""
-        timeout_ms = max(1, round(self._ack.timeout_s * 1000))
-        call = self._waits.run(
-            writes, lambda: writes.call_counted([("WAIT", self._ack.replicas, timeout_ms)])
-        )
-        return asyncio.ensure_future(call)
 
     async def _confirm(
         self, writes: Connection, generation: int, confirmation: Confirmation, operation: str, retry: str
     ) -> None:
-        """Until `replicas` replicas have the write, or raise WriteFateUnknownError."""
+        """Until enough replicas have the write, or raise WriteFateUnknownError."""
         try:
-            waited, (confirmed,) = await confirmation
+            confirmed = await self._acks.confirmed(generation, confirmation)
         except RedisError as err:
             self._observer.redis_error(endpoint="write", operation="wait", error=err)
-            confirmed = 0
-        else:
-            if waited != generation:  # another socket: its WAIT says nothing about our write
-                confirmed = 0
-        if int(confirmed) < self._ack.replicas:
+            confirmed = False
+        if not confirmed:
             self._observer.unconfirmed_write(operation=operation)
             raise WriteFateUnknownError(retry)
 

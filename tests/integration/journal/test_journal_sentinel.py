@@ -16,8 +16,9 @@ from pathlib import Path
 
 import pytest
 
+from journal.acknowledging import Acknowledgement
 from journal.pipelining import Address
-from journal.store import Acknowledgement, Store
+from journal.store import Store
 from kbp.ports import free_ports
 from support.journal import JournalProcess, journal_env, running_journal
 from support.redis import (
