@@ -21,6 +21,7 @@ from journal.pipelining import Address
 from journal.store import Store
 from kbp.ports import free_ports
 from support.journal import JournalProcess, journal_env, running_journal
+from support.processes import stop_group
 from support.redis import (
     RedisPair,
     RedisServer,
@@ -154,6 +155,21 @@ async def test_a_killed_primary_loses_no_acknowledged_write(
     fresh_redis_pair.primary = restarted = start(old.spec)
     await until(lambda: rejoined(restarted, promoted), what="the old primary to rejoin as a replica")
     assert_every_acknowledged_write_stored_once(load, restarted)
+
+
+async def test_the_api_follows_through_another_sentinel_when_its_own_is_gone(
+    fresh_redis_pair: RedisPair, second_replica: RedisServer, watched: list[Sentinel], journal: JournalProcess
+) -> None:
+    # The API subscribes to the first sentinel it can: take that one away before the failover.
+    stop_group(watched[0].process, 10.0)
+    old = fresh_redis_pair.primary
+    servers = [old, fresh_redis_pair.replica, second_replica]
+    load, killed_at, promoted = await write_through_a_failover(
+        servers, watched[1:], journal, lambda: kill(old)
+    )
+
+    print(f"writes unavailable for {load.record.unavailable_s(killed_at):.2f} s with one sentinel gone")
+    assert_every_acknowledged_write_stored_once(load, promoted)
 
 
 async def test_a_frozen_primary_wakes_demoted_and_loses_no_acknowledged_write(
