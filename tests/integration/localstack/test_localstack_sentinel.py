@@ -15,6 +15,7 @@ import signal
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -33,14 +34,14 @@ WEB_DIR = Path(__file__).resolve().parents[3] / "web"
 FAILOVER_TIMEOUT_S = 60.0
 
 
-@pytest.fixture(scope="module")
-def sentinel_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+@contextmanager
+def started_sentinel_stack(state_dir: Path) -> Iterator[LocalStack]:
     require_binaries("redis-server", "nginx")
     # What --sentinel lays out (NGINX, 2 APIs, 3 Redis nodes, 3 sentinels), on free ports.
     nginx, api_1, api_2, primary, replica, replica_2, *sentinels = free_ports(9)
     ports = Ports(nginx, (api_1, api_2), primary, replica, (replica_2,), tuple(sentinels))
     options = StackOptions(
-        state_dir=tmp_path_factory.mktemp("sentinel-stack"),
+        state_dir=state_dir,
         web_dir=WEB_DIR,
         ports=ports,
         python=sys.executable,
@@ -51,6 +52,12 @@ def sentinel_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalSt
         yield LocalStack(options)
     finally:
         stack.down(options.paths)
+
+
+@pytest.fixture(scope="module")
+def sentinel_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+    with started_sentinel_stack(tmp_path_factory.mktemp("sentinel-stack")) as local:
+        yield local
 
 
 def named_primary(local: LocalStack) -> int | None:
@@ -88,6 +95,38 @@ def test_status_shows_the_sentinels_running_on_their_ports(sentinel_stack: Local
         assert items[f"sentinel-{index + 1}"]["state"] == "RUNNING"
         assert items[f"sentinel-{index + 1}"]["port"] == port
     assert items["redis-replica-2"]["port"] == ports.more_replicas[0]
+
+
+def test_read_your_writes_through_nginx_while_the_read_replica_lags(tmp_path: Path) -> None:
+    """The APIs read from one replica; frozen, it lags every write (the other replica acknowledges
+    them). A client that sends back the Journal-Version of its write sees that write on every read,
+    whichever API process NGINX picks. A stack of its own: the frozen replica must not linger in the
+    failover tests' stack."""
+    with started_sentinel_stack(tmp_path / "state") as local:
+        read_your_writes_through_nginx(local)
+
+
+def read_your_writes_through_nginx(local: LocalStack) -> None:
+    lagging = local.states()["redis-replica"].pid
+    os.kill(lagging, signal.SIGSTOP)
+    try:
+        with local.client() as client:
+            created = client.post("/api", json={"text": "read your writes"})
+            assert created.status_code == 201, created.text
+            version = created.headers["Journal-Version"]
+            for _ in range(6):
+                page = client.get("/api", headers={"Journal-Version": version})
+                assert page.status_code == 200, page.text
+                assert created.json()["id"] in [item["id"] for item in page.json()["items"]]
+    finally:
+        os.kill(lagging, signal.SIGCONT)
+
+    # NGINX spread the reads over both API processes (its access log names the upstream of each).
+    def upstreams() -> set[object]:
+        reads = [e for e in local.access_log() if e["method"] == "GET" and e["uri"] == "/api"]
+        return {e["upstream"] for e in reads[-6:]}
+
+    wait_until(lambda: len(upstreams()) == 2, what="the access log to show both API processes")
 
 
 async def until(condition: Callable[[], bool], *, what: str, timeout_s: float = FAILOVER_TIMEOUT_S) -> None:
