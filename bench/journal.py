@@ -143,15 +143,20 @@ def paced(
     max_connections: int,
     label: str = "GET /api @ half peak",
 ) -> Result:
-    """GET `url` at about half of `peak_rps`: each connection waits PACE_DELAY_MS between requests."""
-    script = directory / "paced.lua"
-    script.write_text(PACED_LUA.format(delay_ms=PACE_DELAY_MS) + REPORT_LUA)
+    """GET `url` at about half of `peak_rps`: each connection waits a few ms between requests.
+
+    The wait is at most PACE_DELAY_MS, and short enough that half of `max_connections` would reach
+    the target if requests took no time (with 10 ms, 32 connections could not pace past ~2,900 req/s).
+    """
     target = peak_rps / 2
+    delay_ms = max(1, min(PACE_DELAY_MS, int(max_connections * 1000 / target / 2)))
+    script = directory / "paced.lua"
+    script.write_text(PACED_LUA.format(delay_ms=delay_ms) + REPORT_LUA)
     # A connection does one request per (delay + latency): size the pool for the target, then correct it
     # with short probes until the rate lands within 10 % (latency grows with load, so one guess is off).
     # Never more connections than the peak run: when the box slows down, more of them would only pile up
     # requests and measure an overload instead of half the peak.
-    connections = min(max_connections, max(1, round(target * (PACE_DELAY_MS + 1) / 1000)))
+    connections = min(max_connections, max(1, round(target * (delay_ms + 1) / 1000)))
     for _ in range(PACE_PROBES):
         probe = measure("probe", url, script, threads=1, connections=connections, duration_s=3)
         if abs(probe.rps - target) <= 0.1 * target:

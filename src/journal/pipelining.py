@@ -90,9 +90,15 @@ class _Protocol(asyncio.Protocol):
     caller someone else's reply.
     """
 
-    def __init__(self, address: Address, on_push: Callable[[Any], bool] | None = None) -> None:
+    def __init__(
+        self,
+        address: Address,
+        on_push: Callable[[Any], bool] | None = None,
+        on_lost: Callable[[], None] | None = None,
+    ) -> None:
         self.address = address
         self.on_push = on_push
+        self.on_lost = on_lost
         self.reader = hiredis.Reader(replyError=ReplyError)
         self.waiting: collections.deque[tuple[asyncio.Future[Any], float]] = collections.deque()
         self.transport: asyncio.Transport | None = None
@@ -135,6 +141,8 @@ class _Protocol(asyncio.Protocol):
             )
 
     def fail(self, error: RedisError) -> None:
+        if not self.closed and self.on_lost is not None:
+            self.on_lost()
         self.closed = True
         error = self.error = self.error or error
         while self.waiting:
@@ -171,12 +179,20 @@ class Connection:
 
     `generation` counts the sockets opened: two replies with the same generation came over one
     socket, in order (what `WAIT` relies on: it covers the writes sent before it on its socket).
+    `on_lost` is called once for each socket that fails or closes.
     """
 
-    def __init__(self, address: Address, *, on_push: Callable[[Any], bool] | None = None) -> None:
+    def __init__(
+        self,
+        address: Address,
+        *,
+        on_push: Callable[[Any], bool] | None = None,
+        on_lost: Callable[[], None] | None = None,
+    ) -> None:
         self.address = address
         self.generation = 0
         self._on_push = on_push
+        self._on_lost = on_lost
         self._protocol: _Protocol | None = None
         self._opening: asyncio.Future[_Protocol] | None = None
         self._watchdog: asyncio.TimerHandle | None = None
@@ -248,7 +264,7 @@ class Connection:
         try:
             async with asyncio.timeout(address.timeout_s):
                 transport, protocol = await loop.create_connection(
-                    lambda: _Protocol(address, self._on_push),
+                    lambda: _Protocol(address, self._on_push, self._on_lost),
                     address.host,
                     address.port,
                     ssl=address.tls,

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Generic, Protocol, TypeVar
 
 from journal.acknowledging import PRIMARY_ALONE, Acknowledgement, Acknowledger, Confirmation
@@ -39,6 +39,7 @@ from journal.scripts import (
     VERSION,
     Script,
 )
+from journal.tracking import TrackedCache
 
 T = TypeVar("T")
 
@@ -122,6 +123,7 @@ class Snapshot(Generic[T]):
 
     version: int
     value: T
+    from_primary: bool = False
 
 
 Read = Callable[[Connection], Awaitable[Snapshot[T]]]
@@ -163,8 +165,11 @@ class Store:
         self._rediscover = rediscover
         self._last_version = 0
         self._pages: Coalescer[tuple[int, int], Snapshot[Page]] = Coalescer()
+        # Pages read from the replica, kept until its tracking connection says they changed.
+        self._cache: TrackedCache[tuple[int, int], Snapshot[Page]] = TrackedCache(replica)
 
     async def close(self) -> None:
+        await self._cache.close()
         for connection in (self._writes, self._primary, self._replica):
             await connection.close()
 
@@ -255,11 +260,21 @@ class Store:
     async def page(self, *, number: int, size: int, at_least: int = 0) -> Snapshot[Page]:
         """Page `number` (from 1) of `size` entries, newest first, with the total count.
 
-        Concurrent reads of the same page share one Redis call issued after they arrived; a
-        caller whose token is newer than that call's answer asks the primary itself.
+        A page kept in memory (`tracking`) is served without a round trip when it is at least as new
+        as the caller's token and this process's own writes. Otherwise concurrent reads of the same
+        page share one Redis call issued after they arrived; a caller whose token is newer than that
+        call's answer asks the primary itself.
         """
         key = (number, size)
+        if self._cache.get(key) is not None:
+            await self._cache.settled()
+            cached = self._cache.get(key)
+            if cached is not None and cached.version >= max(self._last_version, at_least):
+                return cached
+        token = self._cache.token()  # before the read: an invalidation during it discards the answer
         snapshot = await self._pages.run(key, lambda: self._read("page", self._page_read(key), found=_any))
+        if not snapshot.from_primary:
+            self._cache.put(key, snapshot, token)
         if snapshot.version >= at_least:
             return snapshot
         return await self._read("page", self._page_read(key), found=_any, at_least=at_least)
@@ -309,7 +324,7 @@ class Store:
             # The primary is the truth: a lower version means its data was reset (FLUSHALL, a new
             # empty primary), and waiting for the replica to reach our old version would be forever.
             self._last_version = min(self._last_version, primary.version)
-            return primary
+            return replace(primary, from_primary=True)
         if replica is not None:
             return replica  # the primary is down: the replica's view is the best there is
         raise ReadsUnavailableError
