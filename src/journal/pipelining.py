@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import ssl
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -229,6 +230,12 @@ class Connection:
         if self._watchdog is not None:
             self._watchdog.cancel()
             self._watchdog = None
+        # A connect still in flight would otherwise finish after this and leave its socket open.
+        opening, self._opening = self._opening, None
+        if opening is not None and not opening.done():
+            opening.cancel()
+            with contextlib.suppress(asyncio.CancelledError, ConnectionFailedError):
+                await opening
         if self._protocol is not None and self._protocol.transport is not None:
             self._protocol.transport.close()
         self._protocol = None
@@ -277,6 +284,10 @@ class Connection:
                 protocol.fail(ConnectionFailedError(f"redis at {address} did not finish the handshake"))
             reason = "TLS verification failed" if isinstance(err, ssl.SSLError) else type(err).__name__
             raise ConnectionFailedError(f"cannot connect to redis at {address}: {reason}") from None
+        except asyncio.CancelledError:  # closed while connecting: the socket goes too
+            if protocol is not None:
+                protocol.fail(ConnectionFailedError(f"redis at {address}: connection closed"))
+            raise
         self.generation += 1
         return protocol
 

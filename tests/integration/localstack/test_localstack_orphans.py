@@ -40,7 +40,7 @@ def test_killing_supervisord_stops_every_program(tmp_path: Path) -> None:
         os.kill(supervising.supervisord_pid(options.paths), signal.SIGKILL)
 
         for name, pid in pids.items():
-            wait_until(partial(_gone, pid), timeout_s=30, what=f"{name} (pid {pid}) to exit")
+            wait_until(partial(_gone, pid), timeout_s=60, what=f"{name} (pid {pid}) to exit")
         stack.up(options, timeout_s=90)  # every port is free again
         assert {s.state for s in supervising.process_states(options.paths)} == {"RUNNING"}
     finally:
