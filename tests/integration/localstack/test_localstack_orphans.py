@@ -1,4 +1,5 @@
-"""A stack whose supervisord is SIGKILLed leaves no process behind; `kbp up` then starts on the same ports."""
+"""A stack whose supervisord is SIGKILLed leaves no process behind; `kbp local up` then starts
+on the same ports."""
 
 from __future__ import annotations
 
