@@ -18,13 +18,15 @@ READS_REFUSED = {"detail": "storage unavailable: reads are temporarily refused"}
 
 
 def command_calls(server: RedisServer, *commands: str) -> int:
-    stats = server.client().info("commandstats")
+    with server.client() as client:
+        stats = client.info("commandstats")
     return sum(int(stats.get(f"cmdstat_{name}", {}).get("calls", 0)) for name in commands)
 
 
 def reset_stats(pair: RedisPair) -> None:
     for server in (pair.primary, pair.replica):
-        server.client().config_resetstat()
+        with server.client() as client:
+            client.config_resetstat()
 
 
 async def metric(journal: httpx.AsyncClient, sample: str) -> float:
