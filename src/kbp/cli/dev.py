@@ -125,14 +125,13 @@ def down(
     from kbp.lint.helm import find_helm
     from kbp.output import note
     from kbp.platform import devenv
-    from kbp.release.deploy import DeployError, run_helm
+    from kbp.release.deploy import DeployError, cluster_flags, run_helm
 
     try:
         api = client(kubeconfig, context)
         developer, ns = _developer_namespace(api, kubeconfig, context, namespace)
         helm = find_helm()
-        flags = ["--namespace", ns, *(["--kubeconfig", str(kubeconfig)] if kubeconfig else [])]
-        flags += ["--kube-context", context] if context else []
+        flags = cluster_flags(ns, kubeconfig, context)
         listed = json.loads(run_helm([helm, "list", "--output", "json", *flags]) or "[]")
         if any(r.get("name") == release for r in listed):
             run_helm([helm, "uninstall", release, "--wait", *flags])

@@ -71,13 +71,18 @@ def setting_keys(paths: Sequence[Path]) -> frozenset[str]:
     return frozenset(keys)
 
 
-def _cluster_flags(plan: Plan) -> list[str]:
-    flags = ["--namespace", plan.namespace]
-    if plan.kubeconfig:
-        flags += ["--kubeconfig", str(plan.kubeconfig)]
-    if plan.context:
-        flags += ["--kube-context", plan.context]
+def cluster_flags(namespace: str, kubeconfig: Path | None, context: str | None) -> list[str]:
+    """helm's flags for where a release lives: the kubeconfig path and context name, never credentials."""
+    flags = ["--namespace", namespace]
+    if kubeconfig:
+        flags += ["--kubeconfig", str(kubeconfig)]
+    if context:
+        flags += ["--kube-context", context]
     return flags
+
+
+def _cluster_flags(plan: Plan) -> list[str]:
+    return cluster_flags(plan.namespace, plan.kubeconfig, plan.context)
 
 
 def upgrade_command(helm: str, plan: Plan, values: Sequence[Path], *, dry_run: bool = False) -> list[str]:

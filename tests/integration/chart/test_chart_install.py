@@ -19,6 +19,15 @@ RELEASE = "journal"
 TAGS = ("--set", "image.api.tag=v0.1.0-abcdef1", "--set", "image.fileserver.tag=v0.1.0-abcdef1")
 
 
+def upgrade(cluster: ControlPlane, *sets: str, reuse: bool = False) -> None:
+    """helm upgrade of the installed release with the dev values, the tags and `--set` each of `sets`."""
+    flags = [flag for assignment in sets for flag in ("--set", assignment)]
+    flags += ["--reuse-values"] if reuse else []
+    helm(
+        cluster, "upgrade", RELEASE, str(CHART), "-f", str(DEV), *TAGS, *flags, "--wait", "--timeout", "120s"
+    )
+
+
 def helm(cluster: ControlPlane, *args: str) -> str:
     return cluster.run("helm", *args, "--namespace", NS).stdout
 
@@ -122,22 +131,7 @@ def test_upgrades_roll_the_api_for_a_new_config_and_keep_the_password(
     secret_before = kube.get(installed, "v1", "Secret", "journal-redis-passwd", NS)["data"]
     assert len(base64.b64decode(secret_before["passwd"])) >= 32
     sets_before = {r["metadata"]["name"] for r in items(installed, "apps/v1", "ReplicaSet")}
-    helm(
-        cluster,
-        "upgrade",
-        RELEASE,
-        str(CHART),
-        "-f",
-        str(DEV),
-        *TAGS,
-        "--set",
-        "config.version=2",
-        "--set",
-        "config.settings.entries=20",
-        "--wait",
-        "--timeout",
-        "120s",
-    )
+    upgrade(cluster, "config.version=2", "config.settings.entries=20")
     deployment = kube.get(installed, "apps/v1", "Deployment", "journal-api", NS)
     volumes = deployment["spec"]["template"]["spec"]["volumes"]
     assert next(v for v in volumes if v["name"] == "config")["configMap"]["name"] == "journal-config-v2"
@@ -152,23 +146,7 @@ def test_upgrades_roll_the_api_for_a_new_config_and_keep_the_password(
 def test_the_api_server_accepts_the_ingress_variant(
     cluster: ControlPlane, installed: kube.KubeClient
 ) -> None:
-    helm(
-        cluster,
-        "upgrade",
-        RELEASE,
-        str(CHART),
-        "-f",
-        str(DEV),
-        *TAGS,
-        "--reuse-values",
-        "--set",
-        "exposure.kind=ingress",
-        "--set",
-        "exposure.ingress.className=example",
-        "--wait",
-        "--timeout",
-        "120s",
-    )
+    upgrade(cluster, "exposure.kind=ingress", "exposure.ingress.className=example", reuse=True)
     ingress = kube.get(installed, "networking.k8s.io/v1", "Ingress", "journal", NS)
     paths = {p["path"]: p["backend"]["service"]["name"] for p in ingress["spec"]["rules"][0]["http"]["paths"]}
     assert paths == {"/api": "journal-api", "/": "journal-fileserver"}
@@ -179,21 +157,7 @@ def test_the_api_server_accepts_the_ingress_variant(
 def test_sentinel_mode_rolls_a_sentinel_into_every_redis_pod(
     cluster: ControlPlane, installed: kube.KubeClient
 ) -> None:
-    helm(
-        cluster,
-        "upgrade",
-        RELEASE,
-        str(CHART),
-        "-f",
-        str(DEV),
-        *TAGS,
-        "--reuse-values",
-        "--set",
-        "redis.sentinel.enabled=true",
-        "--wait",
-        "--timeout",
-        "120s",
-    )
+    upgrade(cluster, "redis.sentinel.enabled=true", reuse=True)
     pods = [
         pod
         for component in ("redis-primary", "redis-replica")
