@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import time
@@ -33,7 +34,10 @@ def test_the_charts_nginx_config_serves_the_web_ui(helm: Helm, tmp_path: Path) -
     (conf_dir / "default.conf").write_text(server)
     (tmp_path / "logs").mkdir()
     (conf_dir / "nginx.conf").write_text(
-        f"""pid {tmp_path}/nginx.pid;
+        # As root, NGINX's workers would drop to `nobody`, who cannot enter pytest's 0700 tmp dirs
+        # or a checkout below one; the container runs them as one user too (uid 101).
+        ("user root root;\n" if os.geteuid() == 0 else "")
+        + f"""pid {tmp_path}/nginx.pid;
 error_log stderr warn;
 events {{}}
 http {{
