@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from kbp.cli.options import Output
+from kbp.cli.options import Output, fail
 from kbp.cluster.layout import Layout
 from kbp.output import Format
 
@@ -21,14 +21,29 @@ StateDir = Annotated[
     ),
 ]
 
+Name = Annotated[
+    str | None,
+    typer.Option(
+        "--name", help="Run several clusters side by side: state in $KBP_STATE/clusters/NAME."
+    ),
+]
 
-def _layout(state_dir: Path | None) -> Layout:
+
+def _layout(state_dir: Path | None, name: str | None = None) -> Layout:
+    if state_dir and name is not None:
+        raise fail("give --name or --state-dir, not both", 2)
+    if name is not None:
+        try:
+            return Layout.named(name)
+        except ValueError as exc:
+            raise fail(str(exc), 2) from exc
     return Layout.at(state_dir) if state_dir else Layout.default()
 
 
 @app.command()
 def up(
     state_dir: StateDir = None,
+    name: Name = None,
     bin_dir: Annotated[
         Path | None,
         typer.Option(help="Prebuilt binaries (default: $KBP_TESTENV_BIN, else build with testenv/build.sh)."),
@@ -39,7 +54,7 @@ def up(
     """Start the control plane (or reuse the running one) and print how to use it."""
     from kbp.cluster import binaries, launcher  # noqa: PLC0415 -- keeps `kbp --help` fast
 
-    layout = _layout(state_dir)
+    layout = _layout(state_dir, name)
     try:
         bins = binaries.resolve(bin_dir)
         began = time.monotonic()
@@ -54,11 +69,11 @@ def up(
 
 
 @app.command()
-def down(state_dir: StateDir = None) -> None:
+def down(state_dir: StateDir = None, name: Name = None) -> None:
     """Stop every process `up` started (safe to repeat)."""
     from kbp.cluster import launcher  # noqa: PLC0415
 
-    layout = _layout(state_dir)
+    layout = _layout(state_dir, name)
     errors = launcher.down(layout)
     for error in errors:
         typer.echo(error, err=True)
@@ -68,12 +83,12 @@ def down(state_dir: StateDir = None) -> None:
 
 
 @app.command()
-def status(state_dir: StateDir = None, output: Output = Format.table) -> None:
+def status(state_dir: StateDir = None, name: Name = None, output: Output = Format.table) -> None:
     """Show each component's pid, port and whether it runs; exit 1 unless all do."""
     from kbp.cluster import launcher  # noqa: PLC0415
     from kbp.output import emit  # noqa: PLC0415
 
-    layout = _layout(state_dir)
+    layout = _layout(state_dir, name)
     rows = launcher.status(layout)
     items = [{"component": r.name, "pid": r.pid, "port": r.port, "alive": r.alive} for r in rows]
     columns = [("component", "component"), ("pid", "pid"), ("port", "port"), ("alive", "alive")]

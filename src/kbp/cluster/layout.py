@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 STATE_ENV = "KBP_STATE"
 DEFAULT_STATE = ".kbp"
+_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")  # a DNS label, as a cluster name in a fleet
 
 
 @dataclass(frozen=True)
@@ -20,6 +22,13 @@ class Layout:
     def default(cls) -> Layout:
         """`$KBP_STATE/cluster`, with `.kbp` in the working directory when the variable is unset."""
         return cls.at(Path(os.environ.get(STATE_ENV, DEFAULT_STATE)) / "cluster")
+
+    @classmethod
+    def named(cls, name: str) -> Layout:
+        """`$KBP_STATE/clusters/NAME`: one of several clusters side by side (a local fleet)."""
+        if not _NAME.match(name):
+            raise ValueError(f'cluster name "{name}" is not a DNS label (lowercase letters, digits, -)')
+        return cls.at(Path(os.environ.get(STATE_ENV, DEFAULT_STATE)) / "clusters" / name)
 
     @classmethod
     def at(cls, root: Path) -> Layout:
