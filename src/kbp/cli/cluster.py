@@ -23,9 +23,7 @@ StateDir = Annotated[
 
 Name = Annotated[
     str | None,
-    typer.Option(
-        "--name", help="Run several clusters side by side: state in $KBP_STATE/clusters/NAME."
-    ),
+    typer.Option("--name", help="Run several clusters side by side: state in $KBP_STATE/clusters/NAME."),
 ]
 
 

@@ -43,7 +43,9 @@ def test_named_clusters_live_side_by_side_under_the_state_root(
     assert not (tmp_path / "cluster").exists(), "a named cluster never touches the default one"
 
 
-@pytest.mark.parametrize("name", ["Prod", "a_b", "-x", ""], ids=["upper", "underscore", "dash-first", "empty"])
+@pytest.mark.parametrize(
+    "name", ["Prod", "a_b", "-x", ""], ids=["upper", "underscore", "dash-first", "empty"]
+)
 def test_a_cluster_name_must_be_a_dns_label(name: str) -> None:
     result = CliRunner().invoke(app, ["cluster", "status", "--name", name])
     assert result.exit_code == 2
