@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from dataclasses import dataclass
@@ -59,6 +60,25 @@ class Layout:
     def kubeconfig(self) -> Path:
         """The admin kubeconfig handed to people and tests."""
         return self.root / "admin.kubeconfig"
+
+    @property
+    def node_id(self) -> str:
+        """A short id of this state directory: names the real node's netns, cgroup and run dir."""
+        return hashlib.sha256(str(self.root).encode()).hexdigest()[:8]
+
+    @property
+    def node(self) -> Path:
+        """The real node's disk state: containerd's root, kubelet's root, configs, pod logs."""
+        return self.root / "node"
+
+    @property
+    def node_run(self) -> Path:
+        """The real node's sockets and runtime state: short, since a unix socket path has 108 bytes."""
+        return Path("/run/kbp") / self.node_id
+
+    @property
+    def containerd_socket(self) -> Path:
+        return self.node_run / "containerd.sock"
 
     def log(self, component: str) -> Path:
         return self.logs / f"{component}.log"
