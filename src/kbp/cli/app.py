@@ -10,6 +10,7 @@ from kbp.cli import (
     config,
     deploy,
     dev,
+    fleet,
     image,
     lint,
     local,
@@ -36,3 +37,4 @@ app.add_typer(cluster_services.app, name="cluster-services")
 app.add_typer(config.app, name="config")
 app.command("deploy")(deploy.deploy)
 app.add_typer(dev.app, name="dev")
+app.add_typer(fleet.app, name="fleet")

@@ -55,7 +55,7 @@ def deploy(
     from kbp.cli.options import client  # noqa: PLC0415
     from kbp.lint.errors import HelmError  # noqa: PLC0415
     from kbp.lint.helm import find_helm  # noqa: PLC0415
-    from kbp.release import configs, configuring, schemas  # noqa: PLC0415
+    from kbp.release import configs, schemas, upgrading  # noqa: PLC0415
     from kbp.release import deploy as deploying  # noqa: PLC0415
 
     chart_dir = chart or _chart()
@@ -66,24 +66,17 @@ def deploy(
         helm = find_helm()
         ns = namespace or kube.context_namespace(kubeconfig, context=context)
         api = client(kubeconfig, context, ns)
-        target = configuring.Target(api, ns, release)
-        now = configuring.find_live(target)
-        config = None
-        if now is not None:
-            schema = schemas.SettingsSchema.load(chart_dir)
-            config = {"version": now.version.number, "settings": schemas.typed_settings(now.data, schema)}
-        plan = deploying.Plan(
-            release=release,
-            namespace=ns,
+        request = upgrading.Request(
             chart=chart_dir,
             env=env.value,
             tag=image_tag,
+            namespace=ns,
+            release=release,
             extra_values=tuple(values or ()),
             kubeconfig=kubeconfig,
             context=context,
-            config=config,
-            chart_keys=deploying.setting_keys([chart_dir / "values.yaml"]),
         )
+        plan = upgrading.prepare(api, request)
         if dry_run:
             _show_diff(helm, plan)
             return
@@ -110,35 +103,22 @@ def _checkout_tag() -> str:
 
 
 def _show_diff(helm: str, plan: Plan) -> None:
-    from kbp.release import deploy as deploying  # noqa: PLC0415
+    from kbp.release import upgrading  # noqa: PLC0415
 
-    before = deploying.current_manifest(helm, plan)
-    with deploying.values_files(plan) as files:
-        after = deploying.dry_run_manifest(
-            deploying.run_helm(deploying.upgrade_command(helm, plan, files, dry_run=True))
-        )
-    change = deploying.diff(before, after)
-    for ref in change.added:
-        typer.echo(f"+ {ref} (new)")
-    for ref in change.removed:
-        typer.echo(f"- {ref} (removed)")
-    for text in change.changed.values():
+    change = upgrading.changes(helm, plan)
+    for text in upgrading.diff_lines(change):
         typer.echo(text, nl=False)
-    if not (change.added or change.removed or change.changed):
+    if upgrading.is_empty(change):
         typer.echo(f"release {plan.release} in {plan.namespace}: no change")
 
 
 def _run(helm: str, plan: Plan, api: KubeClient, timeout: float, output: Format) -> None:
     from kbp.output import emit, note, progress  # noqa: PLC0415
-    from kbp.release import configs, rollout  # noqa: PLC0415
     from kbp.release import deploy as deploying  # noqa: PLC0415
+    from kbp.release import upgrading  # noqa: PLC0415
 
-    previous = deploying.release_values(helm, plan)
-    with deploying.values_files(plan) as files:
-        deploying.run_helm(deploying.upgrade_command(helm, plan, files))
-    labels = {configs.INSTANCE: plan.release}
-    with progress(f"waiting for release {plan.release} in {plan.namespace}"):
-        outcome = rollout.wait(api, plan.namespace, labels, timeout_s=timeout)
+    with progress(f"upgrading release {plan.release} in {plan.namespace} and waiting for it"):
+        previous, outcome = upgrading.upgrade(helm, plan, api, timeout_s=timeout)
     address = deploying.url(deploying.release_values(helm, plan))
     rows = [
         {

@@ -27,11 +27,20 @@ class Services:
         return cls(file, releases.check_environment(environment), releases)
 
 
-def status(services: Services, t: running.Target) -> list[ReleaseStatus]:
-    """Each release's deployed version against its pin, in install order."""
-    enabled = running.enabled_releases(t, services.file, services.environment)
+def status(services: Services, t: running.Target, *, enabled: set[str] | None = None) -> list[ReleaseStatus]:
+    """Each release's deployed version against its pin, in install order.
+
+    `enabled` (what `enabled_releases` says) depends only on the file and environment, so a caller
+    asking many clusters passes it in once.
+    """
+    if enabled is None:
+        enabled = enabled_releases(services, t)
     deployed = running.deployed_releases(t)
     return [compare(r, deployed.get(r.key), enabled=r.key in enabled) for r in services.releases.releases]
+
+
+def enabled_releases(services: Services, t: running.Target) -> set[str]:
+    return running.enabled_releases(t, services.file, services.environment)
 
 
 def plan(services: Services, t: running.Target) -> list[ReleasePlan]:

@@ -1,0 +1,79 @@
+"""The steps of `kbp deploy`, callable one cluster at a time: build the plan from the live
+configuration, diff it against the deployed release, upgrade and wait. `kbp deploy` and
+`kbp fleet apply` both run these, so there is one implementation of a journal deploy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kbp import kube
+from kbp.release import configs, configuring, rollout, schemas
+from kbp.release import deploy as deploying
+
+
+@dataclass(frozen=True)
+class Request:
+    chart: Path
+    env: str
+    tag: str
+    namespace: str
+    release: str = "journal"
+    extra_values: tuple[Path, ...] = ()
+    kubeconfig: Path | None = None
+    context: str | None = None
+
+
+def prepare(api: kube.KubeClient, request: Request) -> deploying.Plan:
+    """The plan for helm, with the live configuration (if the release has one) carried over."""
+    now = configuring.find_live(configuring.Target(api, request.namespace, request.release))
+    config = None
+    if now is not None:
+        schema = schemas.SettingsSchema.load(request.chart)
+        config = {"version": now.version.number, "settings": schemas.typed_settings(now.data, schema)}
+    return deploying.Plan(
+        release=request.release,
+        namespace=request.namespace,
+        chart=request.chart,
+        env=request.env,
+        tag=request.tag,
+        extra_values=request.extra_values,
+        kubeconfig=request.kubeconfig,
+        context=request.context,
+        config=config,
+        chart_keys=deploying.setting_keys([request.chart / "values.yaml"]),
+    )
+
+
+def changes(helm: str, plan: deploying.Plan) -> deploying.Diff:
+    """What an upgrade would change: the deployed manifest against a server-side dry run."""
+    before = deploying.current_manifest(helm, plan)
+    with deploying.values_files(plan) as files:
+        after = deploying.dry_run_manifest(
+            deploying.run_helm(deploying.upgrade_command(helm, plan, files, dry_run=True))
+        )
+    return deploying.diff(before, after)
+
+
+def is_empty(change: deploying.Diff) -> bool:
+    return not (change.added or change.removed or change.changed)
+
+
+def diff_lines(change: deploying.Diff) -> list[str]:
+    lines = [f"+ {ref} (new)\n" for ref in change.added] + [f"- {ref} (removed)\n" for ref in change.removed]
+    return lines + list(change.changed.values())
+
+
+def upgrade(
+    helm: str, plan: deploying.Plan, api: kube.KubeClient, *, timeout_s: float
+) -> tuple[dict[str, Any], rollout.Outcome]:
+    """helm upgrade --install, then wait for every workload; returns the previous values and the outcome."""
+    previous = deploying.release_values(helm, plan)
+    with deploying.values_files(plan) as files:
+        deploying.run_helm(deploying.upgrade_command(helm, plan, files))
+    return previous, wait(api, plan, timeout_s=timeout_s)
+
+
+def wait(api: kube.KubeClient, plan: deploying.Plan, *, timeout_s: float) -> rollout.Outcome:
+    return rollout.wait(api, plan.namespace, {configs.INSTANCE: plan.release}, timeout_s=timeout_s)

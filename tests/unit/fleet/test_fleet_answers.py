@@ -1,0 +1,48 @@
+"""The cache of last good answers, and the fleet CLI refusing a bad file before any cluster."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from kbp.cli.app import app
+from kbp.fleet import answers
+
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def test_an_answer_round_trips_privately(tmp_path: Path) -> None:
+    answers.save(tmp_path / "c", "dev", {"observedAt": NOW.isoformat(), "releases": []})
+    loaded = answers.load(tmp_path / "c", "dev")
+    assert loaded == ({"observedAt": NOW.isoformat(), "releases": []}, NOW)
+    assert (tmp_path / "c" / "dev.json").stat().st_mode & 0o077 == 0
+    assert answers.load(tmp_path / "c", "other") is None
+
+
+def test_each_fleet_file_has_its_own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(answers.CACHE_ENV, str(tmp_path))
+    assert answers.cache_dir(Path("/a/fleet.yaml")) != answers.cache_dir(Path("/b/fleet.yaml"))
+    assert answers.cache_dir(Path("/a/fleet.yaml")).parent == tmp_path
+
+
+@pytest.mark.parametrize("command", ["status", "apply"])
+def test_a_bad_fleet_file_exits_2_naming_the_key(tmp_path: Path, command: str) -> None:
+    bad = tmp_path / "fleet.yaml"
+    bad.write_text("apiVersion: kbp.dev/v1\nkind: Fleet\nclusters: [{name: a, kubeconfig: k, lables: {}}]\n")
+    result = CliRunner().invoke(app, ["fleet", command, "--fleet-file", str(bad)])
+    assert result.exit_code == 2
+    assert "unknown field `lables`" in result.output
+
+
+def test_a_selector_picking_nothing_exits_2(tmp_path: Path) -> None:
+    good = tmp_path / "fleet.yaml"
+    good.write_text(
+        "apiVersion: kbp.dev/v1\nkind: Fleet\nservices: {enabled: false}\njournal: {enabled: false}\n"
+        "clusters: [{name: a, kubeconfig: k, labels: {env: dev}}]\n"
+    )
+    result = CliRunner().invoke(app, ["fleet", "status", "--fleet-file", str(good), "-l", "env=prod"])
+    assert result.exit_code == 2
+    assert 'selector "env=prod" matches no cluster' in result.output
