@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from kbp.cli.fleetwide import DEFAULT_FLEET_FILE, FleetFile, FleetSelector, Target, targets
 from kbp.cli.options import Context, Kubeconfig, Output, client, fail
 from kbp.output import Format, emit, emit_one
 
@@ -93,17 +94,49 @@ def extend(
 
 
 @app.command("list")
-def list_(kubeconfig: Kubeconfig = None, context: Context = None, output: Output = Format.table) -> None:
-    """kbp's namespaces with the time each has left, soonest first."""
+def list_(
+    kubeconfig: Kubeconfig = None,
+    context: Context = None,
+    output: Output = Format.table,
+    fleet: FleetSelector = None,
+    fleet_file: FleetFile = DEFAULT_FLEET_FILE,
+) -> None:
+    """kbp's namespaces with the time each has left, soonest first; with --fleet, on every cluster picked."""
+    from concurrent.futures import ThreadPoolExecutor  # noqa: PLC0415
+
     from kbp import kube  # noqa: PLC0415
     from kbp.namespaces import catalog  # noqa: PLC0415
+    from kbp.output import note  # noqa: PLC0415
 
-    with client(kubeconfig, context) as api:
+    if fleet is None:
+        with client(kubeconfig, context) as api:
+            try:
+                items = catalog.rows(api, _now())
+            except kube.KubeError as exc:
+                raise fail(str(exc)) from exc
+        emit(items, kind="Namespace", columns=COLUMNS, fmt=output)
+        return
+    found, now = targets(fleet, fleet_file, kubeconfig, context), _now()
+
+    def one(t: Target) -> list[dict[str, object]] | str:
         try:
-            items = catalog.rows(api, _now())
+            with kube.connect(t.kubeconfig, context=t.context) as api:
+                return [{"cluster": t.cluster, **r} for r in catalog.rows(api, now)]
         except kube.KubeError as exc:
-            raise fail(str(exc)) from exc
-    emit(items, kind="Namespace", columns=COLUMNS, fmt=output)
+            return f"cluster {t.cluster}: {exc}"
+
+    with ThreadPoolExecutor(max_workers=len(found)) as pool:
+        answers = list(pool.map(one, found))
+    items = sorted(
+        (row for a in answers if not isinstance(a, str) for row in a),
+        key=lambda r: (r["secondsLeft"] is None, r["secondsLeft"] or 0, r["cluster"], r["name"]),
+    )
+    emit(items, kind="Namespace", columns=[("cluster", "cluster"), *COLUMNS], fmt=output)
+    errors = [a for a in answers if isinstance(a, str)]
+    for error in errors:
+        note(f"error: {error}")
+    if errors:
+        raise typer.Exit(1)
 
 
 @app.command()

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from kbp.cli.fleetwide import DEFAULT_FLEET_FILE, FleetFile, FleetSelector, Target, targets
 from kbp.cli.options import Context, Kubeconfig, Namespace, Output, client, fail
 from kbp.output import Format, emit, note
 
@@ -80,8 +81,13 @@ def reap(
     context: Context = None,
     namespace: Namespace = None,
     output: Output = Format.table,
+    fleet: FleetSelector = None,
+    fleet_file: FleetFile = DEFAULT_FLEET_FILE,
 ) -> None:
-    """Warn, then delete, expired namespaces kbp labelled; never protected ones (default, kube-*, its own)."""
+    """Warn, then delete, expired namespaces kbp labelled; never protected ones (default, kube-*, its own).
+
+    With --fleet, one pass on every cluster the selector picks, one after the other.
+    """
     from kbp import kube  # noqa: PLC0415 -- lightkube is slow to import
     from kbp.namespaces.metrics import ReaperMetrics  # noqa: PLC0415
     from kbp.namespaces.policy import Policy  # noqa: PLC0415
@@ -89,6 +95,8 @@ def reap(
 
     if once and interval is not None:
         raise fail("give --once or --interval, not both", 2)
+    if fleet is not None and interval is not None:
+        raise fail("--fleet runs one pass per cluster; it does not take --interval", 2)
     every = _duration("--interval", interval) if interval is not None else None
     warn = _duration("--warn-before", warn_before)
     if every is not None and not every:
@@ -97,6 +105,18 @@ def reap(
         pattern = re.compile(protect_regex) if protect_regex else None
     except re.error as exc:
         raise fail(f'--protect-regex "{protect_regex}" is not a regular expression: {exc}', 2) from exc
+    if fleet is not None:
+        options = Options(apply=apply, max_deletions=max_deletions, page_size=page_size)
+        base = Policy(
+            own_namespace="",
+            protected_names=frozenset(protect or ()),
+            protected_pattern=pattern,
+            warn_before=warn,
+        )
+        _log_start(base, options, None)
+        if not _fleet_pass(targets(fleet, fleet_file, kubeconfig, context), base, options, namespace, output):
+            raise typer.Exit(1)
+        return
     with client(kubeconfig, context, namespace) as api:
         try:
             own = namespace or kube.context_namespace(kubeconfig, context=context)
@@ -128,6 +148,38 @@ def reap(
             metrics_file=metrics_file,
             output=output,
         )
+
+
+def _fleet_pass(
+    found: list[Target], base: Policy, options: Options, namespace: str | None, output: Format
+) -> bool:
+    """One pass on each cluster in turn; every cluster's outcomes in one list. False on any error."""
+    from dataclasses import replace  # noqa: PLC0415
+
+    from kbp import kube  # noqa: PLC0415
+    from kbp.namespaces import reaper  # noqa: PLC0415
+    from kbp.namespaces.metrics import ReaperMetrics  # noqa: PLC0415
+
+    items: list[dict[str, Any]] = []
+    ok = True
+    for t in found:
+        try:
+            own = namespace or kube.context_namespace(t.kubeconfig, context=t.context)
+            with kube.connect(t.kubeconfig, context=t.context, namespace=own) as api:
+                report = reaper.reap(
+                    api, policy=replace(base, own_namespace=own), options=options,
+                    now=lambda: datetime.now(UTC), metrics=ReaperMetrics(), log=sys.stderr,
+                )  # fmt: skip
+        except kube.KubeError as exc:
+            note(f"error: cluster {t.cluster}: {exc}")
+            ok = False
+            continue
+        items += [{"cluster": t.cluster, **o.as_item()} for o in report.outcomes]
+        note(f"cluster {t.cluster}:")
+        _summarise(report, options)
+        ok = ok and not report.errors
+    emit(items, kind="ReapResult", columns=[("cluster", "cluster"), *COLUMNS], fmt=output)
+    return ok
 
 
 def _duration(flag: str, value: str) -> timedelta:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from kbp.cli.fleetwide import DEFAULT_FLEET_FILE, FleetFile, FleetSelector, targets
 from kbp.cli.options import Context, Kubeconfig, Output, client, fail
 from kbp.output import Format
 
@@ -69,10 +70,13 @@ def add(
     kubeconfig: Kubeconfig = None,
     context: Context = None,
     output: Output = Format.table,
+    fleet: FleetSelector = None,
+    fleet_file: FleetFile = DEFAULT_FLEET_FILE,
 ) -> None:
     """Onboard NAME: certificate via the CSR API, namespace with edit rights, quota, LimitRange, kubeconfig.
 
     Running it again changes nothing, unless the certificate is near its end: then it is renewed.
+    With --fleet, on every cluster picked, one kubeconfig each (NAME-CLUSTER.kubeconfig).
     """
     from kbp.users import flow, inputs  # noqa: PLC0415 -- keeps `--help` fast
 
@@ -80,16 +84,21 @@ def add(
         spec = inputs.user_spec(
             name, team=team, groups=groups, quota=quota, namespace=namespace, cert_ttl=cert_ttl, ttl=ttl
         )
-        options = flow.AddOptions(
-            out=out or Path(f"{name}.kubeconfig"),
-            renew_before=inputs.duration("--renew-before", renew_before) if renew_before else None,
-            approve=not no_approve,
-            timeout_s=timeout,
-        )
-        flow.local_credentials(options.out, name)  # refuse a foreign file before any API call
-        _run_add(
-            kubeconfig, context, lambda api, target: flow.add(api, target, spec, options, **_hooks()), output
-        )
+        found = targets(fleet, fleet_file, kubeconfig, context)
+        if out is not None and len(found) > 1:
+            raise fail("--out names one file; with --fleet each cluster gets NAME-CLUSTER.kubeconfig", 2)
+        plans = []
+        for t in found:
+            options = flow.AddOptions(
+                out=out or Path(f"{name}-{t.cluster}.kubeconfig" if t.cluster else f"{name}.kubeconfig"),
+                renew_before=inputs.duration("--renew-before", renew_before) if renew_before else None,
+                approve=not no_approve,
+                timeout_s=timeout,
+            )
+            flow.local_credentials(options.out, name)  # refuse a foreign file before any API call
+            plans.append((t, options))
+        items = [_run_add(t.kubeconfig, t.context, _adder(spec, o), cluster=t.cluster) for t, o in plans]
+    _show_added(items, output, fleet=fleet is not None)
 
 
 @app.command()
@@ -130,7 +139,8 @@ def renew(
             )
             return flow.add(api, target, spec, options, **_hooks())
 
-        _run_add(kubeconfig, context, run, output)
+        item = _run_add(kubeconfig, context, run)
+    _show_added([item], output, fleet=False)
 
 
 @app.command()
@@ -223,38 +233,58 @@ def _hooks() -> dict[str, Any]:
     return {"now": lambda: dt.datetime.now(dt.UTC), "waiting": progress}
 
 
+def _adder(spec: Any, options: Any) -> Callable[[Any, Any], AddResult]:
+    from kbp.users import flow  # noqa: PLC0415
+
+    return lambda api, target: flow.add(api, target, spec, options, **_hooks())
+
+
 def _run_add(
-    kubeconfig: Path | None, context: str | None, run: Callable[[Any, Any], AddResult], output: Format
-) -> None:
+    kubeconfig: Path | None,
+    context: str | None,
+    run: Callable[[Any, Any], AddResult],
+    *,
+    cluster: str | None = None,
+) -> dict[str, Any]:
     from kbp import kube  # noqa: PLC0415
     from kbp.namespaces.ttl import format_instant  # noqa: PLC0415
-    from kbp.output import emit_one, note  # noqa: PLC0415
+    from kbp.output import note  # noqa: PLC0415
     from kbp.users import flow  # noqa: PLC0415
 
     server = kube.server(kubeconfig, context=context)
     with client(kubeconfig, context, field_manager=FIELD_MANAGER) as api:
         result = run(api, flow.endpoint(api, server))
     r = result.record
-    emit_one(
-        {
-            "name": r.name,
-            "team": r.team,
-            "namespace": r.namespace,
-            "groups": list(r.groups),
-            "quota": r.quota,
-            "certExpires": format_instant(r.cert_expires) if r.cert_expires else None,
-            "certificate": "issued" if result.issued else "kept",
-            "reason": result.reason,
-            "csr": result.csr,
-            "kubeconfig": str(result.kubeconfig),
-            "changed": list(result.changed),
-        },
-        fmt=output,
-    )
     if not result.changed:
-        note(f'user "{r.name}": nothing changed')
+        note(f'user "{r.name}"{f" on cluster {cluster}" if cluster else ""}: nothing changed')
+    return {
+        **({"cluster": cluster} if cluster else {}),
+        "name": r.name,
+        "team": r.team,
+        "namespace": r.namespace,
+        "groups": list(r.groups),
+        "quota": r.quota,
+        "certExpires": format_instant(r.cert_expires) if r.cert_expires else None,
+        "certificate": "issued" if result.issued else "kept",
+        "reason": result.reason,
+        "csr": result.csr,
+        "kubeconfig": str(result.kubeconfig),
+        "changed": list(result.changed),
+    }
+
+
+def _show_added(items: list[dict[str, Any]], output: Format, *, fleet: bool) -> None:
+    """One user as `key: value` (kbp user add's output); across a fleet, a List with a cluster column."""
+    from kbp.output import emit, emit_one, note  # noqa: PLC0415
+
+    if fleet:
+        keys = ("cluster", "name", "namespace", "certExpires", "certificate", "kubeconfig", "changed")
+        emit(items, kind="User", columns=[(k, k) for k in keys], fmt=output)
+    else:
+        emit_one(items[0], fmt=output)
     if output is Format.table:
-        note(f"try: KUBECONFIG={result.kubeconfig} kubectl auth whoami")
+        for item in items:
+            note(f"try: KUBECONFIG={item['kubeconfig']} kubectl auth whoami")
 
 
 @contextmanager
