@@ -38,13 +38,14 @@ APPLY_COLUMNS = [(c, c) for c in ("wave", "cluster", "outcome", "services", "jou
 def _errors() -> Iterator[None]:
     """A bad fleet or services file exits 2 before any cluster is touched; a failed tool exits 1."""
     from kbp.fleet import FleetError, FleetFileError  # noqa: PLC0415
+    from kbp.lint.errors import HelmError  # noqa: PLC0415
     from kbp.platform.errors import PinError, ToolError  # noqa: PLC0415
 
     try:
         yield
     except (FleetFileError, PinError) as exc:
         raise fail(str(exc), 2) from exc
-    except (FleetError, ToolError) as exc:
+    except (FleetError, ToolError, HelmError) as exc:
         raise fail(str(exc)) from exc
 
 

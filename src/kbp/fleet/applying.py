@@ -18,7 +18,7 @@ from typing import Any
 from kbp import kube
 from kbp.fleet import observing, view
 from kbp.fleet.inventory import Cluster, Journal
-from kbp.platform import planning, running
+from kbp.platform import planning
 from kbp.platform.changes import ReleasePlan
 from kbp.release import deploy as deploying
 from kbp.release import upgrading
@@ -40,13 +40,12 @@ class Change:
 def apply(
     cluster: Cluster, t: observing.Tools, *, helm: str, chart: Path, dry_run: bool, timeout_s: float
 ) -> Change:
-    target = running.Target(t.helm.helmfile, t.helm.helm, cluster.kubeconfig, cluster.context)
     plans: list[ReleasePlan] = []
     problems: list[str] = []
     done: list[str] = []
     if cluster.services is not None:
         key = (str(cluster.services.file), cluster.services.environment)
-        services = t.services[key]
+        services, target = t.services[key], t.target(cluster)
         plans = planning.plan(services, target)
         todo = [p.release.key for p in plans if p.changes]
         if todo and not dry_run:

@@ -24,9 +24,16 @@ from kbp.users import flow, records
 class Tools:
     """helm and helmfile, found once; what each services file switches on, asked once."""
 
-    helm: running.Target
+    helm: running.Target | None  # None when no cluster has services (helmfile is not needed then)
     enabled: Mapping[tuple[str, str], set[str]]  # (file, environment) -> enabled release keys
     services: Mapping[tuple[str, str], planning.Services]
+
+    def target(self, cluster: Cluster, *, timeout_s: float = 900.0) -> running.Target:
+        """helmfile and helm pointed at this cluster."""
+        assert self.helm is not None, "tools() found helm and helmfile for every cluster with services"
+        return running.Target(
+            self.helm.helmfile, self.helm.helm, cluster.kubeconfig, cluster.context, timeout_s
+        )
 
 
 def tools(clusters: Sequence[Cluster]) -> Tools:
@@ -35,6 +42,8 @@ def tools(clusters: Sequence[Cluster]) -> Tools:
     `helmfile list` needs the file and environment, not a cluster, so three clusters on `dev` cost
     one call.
     """
+    if all(c.services is None for c in clusters):
+        return Tools(None, {}, {})
     base = running.target()
     files: dict[tuple[str, str], planning.Services] = {}
     enabled: dict[tuple[str, str], set[str]] = {}
@@ -50,11 +59,11 @@ def tools(clusters: Sequence[Cluster]) -> Tools:
 
 def observe(cluster: Cluster, t: Tools, *, now: datetime, expiring_within: timedelta) -> dict[str, Any]:
     """The cluster's answer (view's shape); raises ToolError or KubeError when it cannot be reached."""
-    target = running.Target(t.helm.helmfile, t.helm.helm, cluster.kubeconfig, cluster.context, timeout_s=60)
     releases: list[dict[str, Any]] = []
     with kube.connect(cluster.kubeconfig, context=cluster.context) as client:
         workloads = _workloads(client)
         if cluster.services is not None:
+            target = t.target(cluster, timeout_s=60)
             key = (str(cluster.services.file), cluster.services.environment)
             for s in planning.status(t.services[key], target, enabled=t.enabled[key]):
                 r = s.release

@@ -91,7 +91,7 @@ class Fleet:
     def kbp(self, *args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
         argv = [sys.executable, "-m", "kbp", *args]
         return subprocess.run(
-            argv, env=self.env(), capture_output=True, text=True, timeout=timeout, check=False
+            argv, env=self.env(), cwd=self.root, capture_output=True, text=True, timeout=timeout, check=False
         )
 
     def fleet(self, verb: str, *args: str) -> subprocess.CompletedProcess[str]:
@@ -178,6 +178,38 @@ def test_status_shows_every_cluster_live_and_in_sync(fleet: Fleet) -> None:
     table = fleet.fleet("status")
     assert table.returncode == 0
     assert sum(line.startswith(("canary ", "dev ", "prod ")) for line in table.stdout.splitlines()) == 6
+
+
+def test_one_command_onboards_a_developer_to_every_dev_cluster(fleet: Fleet) -> None:
+    fleet_file = ["--fleet-file", str(fleet.root / "fleet.yaml")]
+    added = fleet.kbp("user", "add", "alice", "--team", "payments", "--cert-ttl", "2d", "--ttl", "3d",
+                      "--fleet", "env=dev", *fleet_file, "-o", "json")  # fmt: skip
+    assert added.returncode == 0, added.stdout + added.stderr
+    assert {i["cluster"] for i in json.loads(added.stdout)["items"]} == {"canary", "dev"}
+    for name in ("canary", "dev"):
+        whoami = subprocess.run(
+            [str(fleet.bins / "kubectl"), "auth", "whoami", "-o", "json",
+             "--kubeconfig", str(fleet.root / f"alice-{name}.kubeconfig")],
+            capture_output=True, text=True, timeout=60, check=False,
+        )  # fmt: skip
+        assert whoami.returncode == 0, whoami.stderr
+        assert json.loads(whoami.stdout)["status"]["userInfo"]["username"] == "alice"
+    assert not (fleet.root / "alice-prod.kubeconfig").exists()
+
+    listed = fleet.kbp("ns", "list", "--fleet", "", *fleet_file, "-o", "json")
+    assert listed.returncode == 0, listed.stderr
+    where = {(i["cluster"], i["name"]) for i in json.loads(listed.stdout)["items"]}
+    assert where == {("canary", "dev-alice"), ("dev", "dev-alice")}
+
+    status = json.loads(fleet.fleet("status", "-o", "json").stdout)["items"]
+    expiring = {i["cluster"]: (i["expiringUsers"], i["expiringNamespaces"]) for i in status}
+    assert expiring["prod"] == ([], [])
+    for name in ("canary", "dev"):
+        users, namespaces = expiring[name]
+        assert len(users) == 1
+        assert users[0].startswith("user alice in dev-alice: certificate ")
+        assert len(namespaces) == 1
+        assert namespaces[0].startswith("namespace dev-alice: ")
 
 
 def test_drift_on_one_cluster_is_reported_and_corrected_by_the_next_apply(fleet: Fleet) -> None:
