@@ -113,3 +113,14 @@ def test_a_bad_fleet_file_is_an_error_naming_what(
 def test_a_missing_file_says_so(tmp_path: Path) -> None:
     with pytest.raises(FleetFileError, match="cannot read the fleet file"):
         inventory.load(tmp_path / "nope.yaml")
+
+
+def test_the_published_json_schema_is_the_one_kbp_validates_with() -> None:
+    import json  # noqa: PLC0415
+
+    import msgspec  # noqa: PLC0415
+
+    published = json.loads((REPO_FLEET.parent / "fleet.schema.json").read_text())
+    assert published == msgspec.json.schema(inventory.FleetConfig), (
+        "regenerate deploy/fleet.schema.json from kbp.fleet.inventory.FleetConfig"
+    )
