@@ -42,3 +42,17 @@ def test_the_entry_point_runs_as_a_process() -> None:
     cmd = [sys.executable, "-m", "kbp", "local", "--help"]
     result = subprocess.run(cmd, capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode == 0, result.stderr
+
+
+def test_the_environment_flag_has_one_spelling_everywhere() -> None:
+    """`kbp deploy` and `kbp cluster-services` both say `--env`/`-e`; the other spelling is refused,
+    and the error names the right one."""
+    root = tree()
+    services = root.commands["cluster-services"]
+    assert isinstance(services, TyperGroup)
+    for command in (root.commands["deploy"], *services.commands.values()):
+        [flags] = [set(p.opts) for p in command.params if p.name in ("env", "environment")]
+        assert flags == {"--env", "-e"}, f"{command.name}: {flags}"
+    refused = CliRunner().invoke(app, ["cluster-services", "status", "--environment", "dev"])
+    assert refused.exit_code == 2
+    assert "--env" in refused.output

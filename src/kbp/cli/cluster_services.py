@@ -27,7 +27,7 @@ File = Annotated[
     typer.Option("--file", "-f", help="The helmfile.yaml, or its directory.", envvar="KBP_CLUSTER_SERVICES"),
 ]
 Environment = Annotated[
-    str, typer.Option("--environment", "-e", help="Environment declared in the file (dev, prod).")
+    str, typer.Option("--env", "-e", help="Environment declared in the file (dev, prod).")
 ]
 DEFAULT_FILE = Path("deploy/cluster-services/helmfile.yaml")
 PLAN_COLUMNS = [

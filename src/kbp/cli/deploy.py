@@ -23,7 +23,7 @@ class Env(StrEnum):
 
 def deploy(
     *,
-    env: Annotated[Env, typer.Option("--env", help="Which values-<env>.yaml of the chart to use.")],
+    env: Annotated[Env, typer.Option("--env", "-e", help="Which values-<env>.yaml of the chart to use.")],
     tag: Annotated[
         str | None, typer.Option("--tag", help="Image tag (default: `kbp image tag` of this checkout).")
     ] = None,

@@ -107,7 +107,3 @@ def start_program(paths: StatePaths, name: str) -> None:
 
 def stop_program(paths: StatePaths, name: str) -> None:
     _call(paths, "stopProcess", name, True)
-
-
-def signal_program(paths: StatePaths, name: str, signal_name: str) -> None:
-    _call(paths, "signalProcess", name, signal_name)

@@ -99,10 +99,11 @@ def add(
     waiting: Waiting = lambda _: contextlib.nullcontext(),
 ) -> AddResult:
     found = local_credentials(options.out, spec.name)
-    before = _existing(client, spec)
+    at = now()  # one reading of the injected clock for the whole decision
+    before = _existing(client, spec, at)
     _check_owner(before["Namespace"], spec)
     decision = plans.decide_certificate(
-        found, spec=spec, endpoint=target, now=now(), renew_before=options.renew_before
+        found, spec=spec, endpoint=target, now=at, renew_before=options.renew_before
     )
     if options.force_renew:
         decision = plans.CertDecision(True, "renewal requested")
@@ -178,9 +179,9 @@ def wait_for_access(
     )
 
 
-def _existing(client: kube.KubeClient, spec: UserSpec) -> dict[str, dict[str, Any] | None]:
+def _existing(client: kube.KubeClient, spec: UserSpec, at: dt.datetime) -> dict[str, dict[str, Any] | None]:
     found = {"Namespace": kube.find(client, "v1", "Namespace", spec.namespace)}
-    for obj in plans.contents(spec, dt.datetime.now(dt.UTC)):
+    for obj in plans.contents(spec, at):
         found[obj["kind"]] = kube.find(
             client, obj["apiVersion"], obj["kind"], obj["metadata"]["name"], spec.namespace
         )
