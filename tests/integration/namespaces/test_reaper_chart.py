@@ -14,6 +14,7 @@ import pytest
 
 from kbp import kube, metadata
 from kbp.cluster import kubeconfigs
+from kbp.namespaces.manifests import NamespaceSpec, namespace_manifest
 from support.controlplane import ControlPlane
 from support.namespaces import PAST, MakeNamespace, is_deleting, only, results, run_pass
 
@@ -23,18 +24,27 @@ RELEASE = "kbp-reaper"  # also the ServiceAccount's name (the chart's full name)
 pytestmark = pytest.mark.helm
 
 
+# Test namespaces are `t<6 hex>-<suffix>` (conftest.prefix): the pattern protects `...-keep-...`.
+PROTECTED_REGEX = "t[0-9a-f]{6}-keep-.*"
+
+
 @dataclass(frozen=True)
 class Installed:
     namespace: str
     kubeconfig: Path  # a TokenRequest token of the reaper's ServiceAccount
+    protected_name: str  # in the chart's protectedNames
 
 
 @pytest.fixture(scope="module")
 def reaper(cluster: ControlPlane, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installed]:
     namespace = f"kbp-reaper-{secrets.token_hex(3)}"
+    protected = f"shared-{secrets.token_hex(3)}"
+    values = tmp_path_factory.mktemp("reaper-values") / "values.yaml"
+    values.write_text(f"protectedNames: [{protected}]\nprotectedRegex: '{PROTECTED_REGEX}'\n")
     cluster.run(
-        "helm", "install", RELEASE, str(CHART), "-n", namespace, "--create-namespace", "--set", "apply=true"
-    )
+        "helm", "install", RELEASE, str(CHART), "-n", namespace, "--create-namespace", "--set", "apply=true",
+        "-f", str(values),
+    )  # fmt: skip
     try:
         token = cluster.run(
             "kubectl", "create", "token", RELEASE, "-n", namespace, "--duration", "20m"
@@ -55,7 +65,7 @@ def reaper(cluster: ControlPlane, tmp_path_factory: pytest.TempPathFactory) -> I
             "current-context": "reaper",
         }
         path = kubeconfigs.write(tmp_path_factory.mktemp("reaper") / "reaper.kubeconfig", document)
-        yield Installed(namespace, path)
+        yield Installed(namespace, path, protected)
     finally:
         cluster.run("helm", "uninstall", RELEASE, "-n", namespace, check=False)
         cluster.run("kubectl", "delete", "namespace", namespace, "--wait=false", check=False)
@@ -115,6 +125,28 @@ def test_the_service_account_cannot_delete_or_relabel_what_kbp_did_not_label(
     with pytest.raises(kube.ForbiddenError):  # nor read a single namespace: list is all it needs
         kube.get(as_reaper, "v1", "Namespace", labelled)
     assert not is_deleting(api, unlabelled)
+
+
+def test_the_service_account_cannot_delete_protected_names_or_patterns_even_if_labelled(
+    as_reaper: kube.KubeClient, api: kube.KubeClient, make_namespace: MakeNamespace, reaper: Installed
+) -> None:
+    by_pattern = make_namespace("keep-me", expires=PAST)
+    spec = NamespaceSpec(name=reaper.protected_name, owner="tester", team="qa", purpose="test", expires=PAST)
+    kube.create(api, namespace_manifest(spec))
+    try:
+        kube.wait_for(
+            lambda: _policy_active(as_reaper, reaper.protected_name), timeout=30, what="the admission policy"
+        )
+        with pytest.raises(kube.ForbiddenError) as named:
+            kube.delete(as_reaper, "v1", "Namespace", reaper.protected_name)
+        assert "protectedNames" in str(named.value)
+        with pytest.raises(kube.ForbiddenError) as patterned:
+            kube.delete(as_reaper, "v1", "Namespace", by_pattern)
+        assert "protectedRegex" in str(patterned.value)
+        assert not is_deleting(api, by_pattern)
+        assert not is_deleting(api, reaper.protected_name)
+    finally:
+        kube.delete(api, "v1", "Namespace", reaper.protected_name)
 
 
 def test_the_reaper_works_with_exactly_these_rights(
