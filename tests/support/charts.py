@@ -17,6 +17,8 @@ from kbp.cluster import binaries
 CHART = journal_chart()
 DEV = CHART / "values-dev.yaml"
 PROD = CHART / "values-prod.yaml"
+# Helm's own limit for a release name: every name the chart builds on it must still fit.
+LONGEST_RELEASE = "a-release-name-of-fifty-three-characters-helms-limits"
 
 
 @dataclass(frozen=True)

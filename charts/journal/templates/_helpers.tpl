@@ -4,16 +4,19 @@
 {{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
 {{- end }}
 
-{{/* <release>-<chart>, or the release alone when it already contains the chart name. */}}
+{{/* <release>-<chart>, or the release alone when it already contains the chart name; at most 38
+characters, so the longest name built on it, the StatefulSet <fullname>-redis-replica, stays within
+52: its pods carry controller-revision-hash=<name>-<10 characters>, and a label value has at most
+63. Release names may have 53 (Helm's limit); tests render and install the longest. */}}
 {{- define "journal.fullname" -}}
 {{- if .Values.fullnameOverride }}
-{{- .Values.fullnameOverride | trunc 40 | trimSuffix "-" }}
+{{- .Values.fullnameOverride | trunc 38 | trimSuffix "-" }}
 {{- else }}
 {{- $name := default .Chart.Name .Values.nameOverride }}
 {{- if contains $name .Release.Name }}
-{{- .Release.Name | trunc 40 | trimSuffix "-" }}
+{{- .Release.Name | trunc 38 | trimSuffix "-" }}
 {{- else }}
-{{- printf "%s-%s" .Release.Name $name | trunc 40 | trimSuffix "-" }}
+{{- printf "%s-%s" .Release.Name $name | trunc 38 | trimSuffix "-" }}
 {{- end }}
 {{- end }}
 {{- end }}
@@ -74,6 +77,15 @@ helm.sh/chart: {{ include "journal.chart" .ctx }}
 {{- $addresses = append $addresses (printf "%s-replica-%d.%s:%d" $name $i $domain $port) }}
 {{- end }}
 {{- join "," $addresses }}
+{{- end }}
+
+{{/* The ServiceAccount every pod runs as: <fullname> when the chart creates it, else the given one. */}}
+{{- define "journal.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "journal.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.serviceAccount.name }}
+{{- end }}
 {{- end }}
 
 {{- define "journal.passwordSecretName" -}}
@@ -142,8 +154,16 @@ topologySpreadConstraints:
 {{- if and .Values.redis.sentinel.enabled (lt (int .Values.redis.replicas) 2) }}
 {{- $errors = append $errors (printf "redis.sentinel.enabled needs 3 Redis pods or more for a quorum of 2 (have %d): --set redis.replicas=2" (add1 (int .Values.redis.replicas))) }}
 {{- end }}
+{{- /* The journal's own default is 1 (src/journal/settings.py) when config.settings leaves it out. */}}
+{{- $acks := int (dig "replica_acks" 1 .Values.config.settings) }}
+{{- $replicas := int .Values.redis.replicas }}
+{{- if gt $acks $replicas }}
+{{- $errors = append $errors (printf "config.settings.replica_acks=%d exceeds redis.replicas=%d: no write could ever be acknowledged; --set config.settings.replica_acks=%d or redis.replicas=%d" $acks $replicas $replicas $acks) }}
+{{- else if and (ge $acks 1) (eq $replicas 1) }}
+{{- $errors = append $errors (printf "config.settings.replica_acks=%d with redis.replicas=1: every restart of the one replica stops all writes; --set redis.replicas=2 or config.settings.replica_acks=0" $acks) }}
+{{- end }}
 {{- if and (ne .Values.exposure.kind "none") (empty .Values.exposure.host) }}
-{{- $errors = append $errors (printf "exposure.kind=%s needs a host: --set exposure.host=journal.example.com" .Values.exposure.kind) }}
+{{- $errors = append $errors (printf "exposure.kind=%s needs a host: --set exposure.host=journal.example.org" .Values.exposure.kind) }}
 {{- end }}
 {{- if $errors }}
 {{- fail (printf "\ninvalid values:\n  - %s" (join "\n  - " $errors)) }}

@@ -72,21 +72,24 @@ def up(
     except MetadataError as err:
         raise fail(str(err), 2) from err
     note(f"namespace {ns}: {state.value}")
+    from kbp.charts import journal_chart
+
+    try:
+        host = devenv.dev_host(release, ns, _dev_host(journal_chart()))
+    except devenv.DevError as err:
+        raise fail(str(err)) from err
     with tempfile.TemporaryDirectory(prefix="kbp-dev-") as scratch:
         values = Path(scratch) / "dev.json"
-        values.write_text(json.dumps(devenv.dev_values(expose.value)))
+        values.write_text(json.dumps(devenv.dev_values(expose.value, host=host)))
         deploy(
             env=Env.dev, tag=tag, values=[values], kubeconfig=kubeconfig, context=context,
             namespace=ns, release=release, timeout=timeout, output=output,
         )  # fmt: skip
     if output is Format.table:
-        host = None
-        if expose is not Expose.none:
-            from kbp.charts import journal_chart
-            from kbp.release.deploy import url
+        from kbp.release.deploy import url
 
-            host = url({"exposure": {"kind": expose.value, **_dev_host(journal_chart())}})
-        for line in devenv.reach(release, ns, host):
+        where = url({"exposure": {"kind": expose.value, "host": host}})
+        for line in devenv.reach(release, ns, where):
             typer.echo(line)
 
 
@@ -101,11 +104,12 @@ def _developer_namespace(
     return developer, devenv.namespace_for(developer, explicit=namespace, context_namespace=default)
 
 
-def _dev_host(chart: Path) -> dict[str, str]:
+def _dev_host(chart: Path) -> str:
+    """The dev values' shared host, under whose domain each developer's copy gets its own."""
     import yaml
 
     exposure = (yaml.safe_load((chart / "values-dev.yaml").read_text()) or {}).get("exposure") or {}
-    return {"host": str(exposure.get("host", ""))}
+    return str(exposure.get("host", ""))
 
 
 @app.command()

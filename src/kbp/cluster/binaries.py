@@ -7,7 +7,15 @@ import subprocess
 from pathlib import Path
 
 BIN_ENV = "KBP_TESTENV_BIN"
-REQUIRED = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok", "kwok-stages.yaml")
+REQUIRED = (
+    "etcd",
+    "kube-apiserver",
+    "kube-controller-manager",
+    "kube-scheduler",
+    "kwok",
+    "kwok-stages.yaml",
+    "gateway-api-crds.yaml",
+)
 
 
 class BinariesError(Exception):

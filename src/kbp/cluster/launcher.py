@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kbp import kube
-from kbp.cluster import credentials, objects, processes
+from kbp.cluster import credentials, gateway, objects, processes
 from kbp.cluster.components import START_ORDER, Component, Ports, all_components
 from kbp.cluster.layout import Layout
 from kbp.cluster.readiness import NotReadyError, Tls, http_ok, wait, wait_healthy
@@ -125,6 +125,8 @@ def _start(cluster: Cluster, nodes: int, deadline: float) -> None:
         wait_healthy(handle, component, tls, deadline)
     with kube.connect(cluster.kubeconfig) as client:
         _seed(client, started[0][1], started[2][1], nodes, deadline)
+        # The journal chart's default exposure is an HTTPRoute on the edge release's Gateway.
+        gateway.install(client, cluster.bin_dir, lambda check, what: wait(api, check, what, deadline))
 
 
 def _seed(

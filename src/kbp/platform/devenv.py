@@ -94,9 +94,25 @@ def ensure_namespace(
     return NamespaceState.created
 
 
-def dev_values(expose: str) -> dict[str, Any]:
-    """On top of values-dev.yaml: how the copy is reached (no gateway by default)."""
-    return {"exposure": {"kind": expose}}
+def dev_host(release: str, namespace: str, shared_host: str) -> str:
+    """`journal` in `dev-alice` on `journal.dev.localhost` -> `journal-dev-alice.dev.localhost`.
+
+    One label more under the dev listener's wildcard (`*.dev.localhost` covers exactly one), so
+    every developer's copy has a route of its own instead of all sharing the chart's host.
+    """
+    _, _, domain = shared_host.partition(".")
+    if not domain:
+        raise DevError(f'values-dev.yaml: exposure.host "{shared_host}" has no domain to put copies under')
+    label = _NOT_LABEL.sub("-", f"{release}-{namespace}".lower())[:63].strip("-")
+    return f"{label}.{domain}"
+
+
+def dev_values(expose: str, *, host: str | None = None) -> dict[str, Any]:
+    """On top of values-dev.yaml: how the copy is reached (no gateway by default), on its own host."""
+    exposure: dict[str, Any] = {"kind": expose}
+    if host and expose != "none":
+        exposure["host"] = host
+    return {"exposure": exposure}
 
 
 def reach(release: str, namespace: str, url: str | None) -> Sequence[str]:

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from kbp import kube
-from support.charts import CHART, DEV
+from support.charts import CHART, DEV, LONGEST_RELEASE
 from support.controlplane import ControlPlane
 
 pytestmark = pytest.mark.helm
@@ -34,10 +34,7 @@ def helm(cluster: ControlPlane, *args: str) -> str:
 
 @pytest.fixture(scope="module")
 def installed(cluster: ControlPlane) -> Iterator[kube.KubeClient]:
-    # The HTTPRoute (the default exposure) needs the Gateway API CRDs, from sigs.k8s.io/gateway-api.
-    crds = cluster.bin_dir / "gateway-api-crds.yaml"
-    cluster.run("kubectl", "apply", "--server-side", "-f", str(crds))
-    cluster.run("kubectl", "wait", "--for=condition=Established", "crd/httproutes.gateway.networking.k8s.io")
+    # The HTTPRoute (the default exposure) needs the Gateway API CRDs: `kbp cluster up` installs them.
     helm(
         cluster,
         "install",
@@ -143,6 +140,44 @@ def test_upgrades_roll_the_api_for_a_new_config_and_keep_the_password(
     assert kube.get(installed, "v1", "Secret", "journal-redis-passwd", NS)["data"] == secret_before
 
 
+def config_maps(client: kube.KubeClient) -> set[str]:
+    return {
+        c["metadata"]["name"]
+        for c in items(client, "v1", "ConfigMap")
+        if "-config-v" in c["metadata"]["name"]
+    }
+
+
+def test_a_plain_upgrade_changing_settings_without_a_new_version_says_what_to_do(
+    cluster: ControlPlane, installed: kube.KubeClient
+) -> None:
+    before = config_maps(installed)
+    args = ["upgrade", RELEASE, str(CHART), "--reuse-values", "--set", "config.settings.entries=33"]
+    result = cluster.run("helm", *args, "--namespace", NS, check=False)
+    assert result.returncode != 0
+    assert "config.settings changed (entries) but config.version is still" in result.stderr, result.stderr
+    assert "--set config.version=" in result.stderr
+    assert "field is immutable" not in result.stderr
+    assert config_maps(installed) == before
+    assert "STATUS: deployed" in helm(cluster, "status", RELEASE)
+
+
+def test_the_longest_release_name_installs(cluster: ControlPlane) -> None:
+    """53 characters, Helm's limit: every object is accepted and every pod of the StatefulSets runs."""
+    namespace = "journal-longest"
+    flags = ("--namespace", namespace)
+    cluster.run("helm", "install", LONGEST_RELEASE, str(CHART), "--create-namespace", "-f", str(DEV), *TAGS,
+                "--wait", "--timeout", "120s", *flags)  # fmt: skip
+    try:
+        with cluster.client(namespace=namespace) as client:
+            for sts in kube.list_objects(client, "apps/v1", "StatefulSet", namespace):
+                assert sts["status"].get("readyReplicas") == sts["spec"]["replicas"], sts["metadata"]["name"]
+            pods = kube.list_objects(client, "v1", "Pod", namespace)
+            assert len(pods) == 7  # 2 API, 2 fileserver, the primary and 2 replicas
+    finally:
+        cluster.run("helm", "uninstall", LONGEST_RELEASE, "--wait", *flags, check=False)
+
+
 def test_the_api_server_accepts_the_ingress_variant(
     cluster: ControlPlane, installed: kube.KubeClient
 ) -> None:
@@ -150,7 +185,7 @@ def test_the_api_server_accepts_the_ingress_variant(
     ingress = kube.get(installed, "networking.k8s.io/v1", "Ingress", "journal", NS)
     paths = {p["path"]: p["backend"]["service"]["name"] for p in ingress["spec"]["rules"][0]["http"]["paths"]}
     assert paths == {"/api": "journal-api", "/": "journal-fileserver"}
-    assert ingress["spec"]["tls"][0]["hosts"] == ["journal.localtest.me"]
+    assert ingress["spec"]["tls"][0]["hosts"] == ["journal.dev.localhost"]
     assert kube.find(installed, "gateway.networking.k8s.io/v1", "HTTPRoute", "journal", NS) is None
 
 

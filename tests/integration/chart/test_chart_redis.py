@@ -103,14 +103,19 @@ def nodes(rendered: tuple[Path, dict[str, dict[str, str]]], tmp: Path) -> Iterat
         yield started[0], started[1]
 
 
-def probe(files: Path, node: Node, password_file: Path) -> subprocess.CompletedProcess[str]:
+def probe(files: Path, node: Node, password_file: Path, *mode: str) -> subprocess.CompletedProcess[str]:
     env = {
         "PATH": os.environ["PATH"],
         "REDIS_PORT": str(node.port),
         "REDIS_PASSWORD_FILE": str(password_file),
     }
     return subprocess.run(
-        ["sh", str(files / "probe.sh")], env=env, capture_output=True, text=True, timeout=10, check=False
+        ["sh", str(files / "probe.sh"), *mode],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=10,
+        check=False,
     )
 
 
@@ -154,6 +159,49 @@ def test_replica_probes_pass_while_the_primary_is_down(rendered: Any, tmp_path: 
         result = probe(files, replica, tmp_path / "passwd")
         assert result.returncode == 0, result.stderr
         assert probe(files, primary, tmp_path / "passwd").returncode != 0
+
+
+@contextmanager
+def bare_redis(args: list[str], log: Path) -> Iterator[Node]:
+    """redis-server with these arguments, in its own process group, always stopped."""
+    with log.open("wb") as out:
+        process = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        yield Node(int(args[args.index("--port") + 1]), process, log)
+    finally:
+        stop_group(process, 10.0, repeat_term_s=0.5)
+
+
+def test_liveness_tolerates_loading_and_readiness_does_not(rendered: Any, tmp_path: Path) -> None:
+    """A node loading a large data set answers LOADING: alive (no restart loop), not ready."""
+    files, _ = rendered
+    password_file = tmp_path / "passwd"
+    password_file.write_text(PASSWORD + "\n")
+    [port] = free_ports(1)
+    base = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--dir", str(tmp_path)]
+    base += ["--save", "", "--appendonly", "no", "--requirepass", PASSWORD]
+    with bare_redis(base, tmp_path / "fill.log") as node:
+        wait_until(lambda: bool(node.client().ping()), "redis answers", node)
+        pipe = node.client().pipeline(transaction=False)
+        for i in range(20_000):
+            pipe.set(f"k{i}", "v")
+        pipe.execute()
+        node.client().save()
+    # key-load-delay (microseconds per key) and small event intervals: loading lasts seconds and
+    # the server answers meanwhile, as it does while loading a large AOF.
+    slow = ["--key-load-delay", "500", "--loading-process-events-interval-bytes", "1024"]
+    with bare_redis(base + slow, tmp_path / "load.log") as loading:
+        ready: list[subprocess.CompletedProcess[str]] = []
+
+        def answers_loading() -> bool:
+            ready.append(probe(files, loading, password_file))
+            return "LOADING" in ready[-1].stderr
+
+        wait_until(answers_loading, "a LOADING answer", loading)
+        assert ready[-1].returncode != 0, "readiness passed while loading"
+        live = probe(files, loading, password_file, "live")
+        assert live.returncode == 0, live.stderr
+        assert "LOADING" in probe(files, loading, password_file).stderr, "loading ended too soon to tell"
 
 
 def test_launch_refuses_an_unknown_role(rendered: Any, tmp_path: Path) -> None:

@@ -188,7 +188,7 @@ def test_api_goes_to_the_api_and_the_rest_to_the_fileserver_over_tls(helm: Helm,
         }
     else:
         ingress = one(objects, "Ingress", "journal")
-        assert ingress["spec"]["tls"][0]["hosts"] == ["journal.example.com"]
+        assert ingress["spec"]["tls"][0]["hosts"] == ["journal.example.org"]
         assert "cert-manager.io/cluster-issuer" in ingress["metadata"]["annotations"]
         assert all(not k.startswith("nginx.") for k in ingress["metadata"]["annotations"])
         paths = ingress["spec"]["rules"][0]["http"]["paths"]

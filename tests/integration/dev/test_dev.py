@@ -76,6 +76,22 @@ def test_an_onboarded_developer_deploys_their_own_copy_and_removes_it(
     assert "run `kbp dev up`" in gone.stderr
 
 
+def test_an_onboarded_developer_exposes_their_copy_on_a_host_of_their_own(
+    cluster: ControlPlane, dana: Onboarded
+) -> None:
+    """`kbp cluster up` installs the Gateway API, the edge Gateway and the role aggregated to `edit`,
+    so the HTTPRoute is the developer's to create, attached to that Gateway, on their own host."""
+    up = kbp(cluster, dana.kubeconfig, "up", "--tag", TAG, "--expose", "httproute", "--timeout", "120")
+    host = f"journal-{dana.namespace}.dev.localhost"
+    assert f"open https://{host}/" in up.stdout
+    with cluster.client() as admin:
+        route = kube.get(admin, "gateway.networking.k8s.io/v1", "HTTPRoute", "journal", dana.namespace)
+        assert route["spec"]["hostnames"] == [host]
+        [parent] = route["spec"]["parentRefs"]
+        kube.get(admin, "gateway.networking.k8s.io/v1", "Gateway", parent["name"], parent["namespace"])
+    kbp(cluster, dana.kubeconfig, "down")
+
+
 def test_a_developer_without_a_namespace_gets_one_with_kbps_metadata(cluster: ControlPlane) -> None:
     name = unique("dev-admin")
     kbp(cluster, cluster.kubeconfig, "up", "-n", name, "--team", "platform", "--ttl", "2d", "--tag", TAG)

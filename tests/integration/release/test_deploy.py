@@ -100,7 +100,7 @@ def test_deploy_brings_the_release_up_and_again_changes_nothing(deployed: Deploy
         ready, desired = row["ready"].split("/")
         assert ready == desired != "0", f"{ref}: {row['ready']}"
     assert len(rows) == 4, "api, fileserver, the Redis primary and its replica"
-    assert rows["deployment/journal-api"]["url"] == "https://journal.localtest.me/"
+    assert rows["deployment/journal-api"]["url"] == "https://journal.dev.localhost/"
     assert set(deployed.replicasets()) == before, "the same tag again must not roll anything"
 
 

@@ -154,7 +154,12 @@ def test_the_real_repositories_are_the_projects_own() -> None:
 
 def test_dev_issues_self_signed_and_prod_acme_certificates() -> None:
     env = {e: yaml.safe_load((REAL / "environments" / f"{e}.yaml").read_text()) for e in ("dev", "prod")}
-    assert env["dev"]["issuers"] == {"selfSigned": True, "acme": False, "acmeEmail": ""}
+    assert env["dev"]["issuers"] == {
+        "selfSigned": True,
+        "acme": False,
+        "acmeEmail": "",
+        "dns01": {"zones": [], "provider": {}},
+    }
     assert env["prod"]["issuers"]["acme"] is True
     assert env["prod"]["issuers"]["selfSigned"] is False
     assert "@" in env["prod"]["issuers"]["acmeEmail"]

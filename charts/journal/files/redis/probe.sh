@@ -1,8 +1,10 @@
 #!/bin/sh
-# Liveness and readiness of one Redis node: PING this node only, never the primary, so a primary
-# that restarts does not take its replicas' probes down with it. A node still loading its data
-# answers LOADING and is not ready. The password goes through the environment, not argv.
-# `probe.sh sentinel` PINGs this pod's sentinel (SENTINEL_PORT) instead, which needs no password.
+# Probes of one Redis node: PING this node only, never the primary, so a primary that restarts does
+# not take its replicas' probes down with it. The password goes through the environment, not argv.
+#   probe.sh          readiness: PONG only; a node still loading its data (LOADING) is not ready
+#   probe.sh live     liveness and startup: PONG or LOADING; a node loading a large AOF is alive and
+#                     must not be restarted, or it would start loading again, for ever
+#   probe.sh sentinel this pod's sentinel (SENTINEL_PORT), which needs no password
 set -eu
 cli=$(command -v valkey-cli || command -v redis-cli)
 if [ "${1:-}" = sentinel ]; then
@@ -12,5 +14,10 @@ if [ "${1:-}" = sentinel ]; then
 fi
 : "${REDIS_PASSWORD_FILE:?}"
 password=$(head -n 1 "$REDIS_PASSWORD_FILE")
-reply=$(REDISCLI_AUTH=$password VALKEYCLI_AUTH=$password "$cli" -h 127.0.0.1 -p "${REDIS_PORT:-6379}" ping)
-[ "$reply" = PONG ] || { echo "probe: $reply" >&2; exit 1; }
+reply=$(REDISCLI_AUTH=$password VALKEYCLI_AUTH=$password "$cli" -h 127.0.0.1 -p "${REDIS_PORT:-6379}" ping 2>&1) || true
+case $reply in
+  PONG) exit 0 ;;
+  LOADING*) [ "${1:-}" = live ] && exit 0 ;;
+esac
+echo "probe: $reply" >&2
+exit 1

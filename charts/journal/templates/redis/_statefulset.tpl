@@ -41,6 +41,7 @@ spec:
       annotations:
         checksum/config: {{ include (print $.Template.BasePath "/redis/configmap.yaml") $ | sha256sum }}
     spec:
+      serviceAccountName: {{ include "journal.serviceAccountName" $ }}
       automountServiceAccountToken: false
       enableServiceLinks: false
       {{- with $.Values.imagePullSecrets }}
@@ -68,6 +69,16 @@ spec:
               podAffinityTerm:
                 {{- toYaml $term | nindent 16 }}
           {{- end }}
+      # Across zones as well: anti-affinity keeps the primary and its replicas off one node, this
+      # keeps them out of one zone, so a zone outage leaves a copy of the data.
+      topologySpreadConstraints:
+        - maxSkew: 1
+          topologyKey: topology.kubernetes.io/zone
+          whenUnsatisfiable: {{ $.Values.topologySpread.whenUnsatisfiable }}
+          labelSelector:
+            matchExpressions:
+              - {key: app.kubernetes.io/component, operator: In, values: [redis-primary, redis-replica]}
+              - {key: app.kubernetes.io/instance, operator: In, values: [{{ $.Release.Name | quote }}]}
       containers:
         - name: redis
           image: {{ include "journal.image" $.Values.image.redis }}
@@ -97,12 +108,13 @@ spec:
             - name: redis
               containerPort: {{ $.Values.redis.port }}
           # Each probe pings this pod only: a restarting primary never fails its replicas' probes.
+          # Startup and liveness accept LOADING (a large AOF loads for minutes); readiness does not.
           startupProbe:
-            exec: {command: [sh, /opt/journal-redis/probe.sh]}
+            exec: {command: [sh, /opt/journal-redis/probe.sh, live]}
             periodSeconds: 2
             failureThreshold: 90
           livenessProbe:
-            exec: {command: [sh, /opt/journal-redis/probe.sh]}
+            exec: {command: [sh, /opt/journal-redis/probe.sh, live]}
             periodSeconds: 10
             timeoutSeconds: 3
             failureThreshold: 3
