@@ -53,9 +53,9 @@ def test_an_existing_service_account_is_used_and_none_is_created(helm: Helm) -> 
             id="more-acks-than-replicas",
         ),
         pytest.param(
-            ["redis.replicas=0"],
-            "config.settings.replica_acks=1 exceeds redis.replicas=0",
-            id="default-ack-without-replicas",
+            ["redis.replicas=2", "config.settings.replica_acks=5"],
+            "config.settings.replica_acks=5 exceeds redis.replicas=2",
+            id="more-acks-than-replicas-set-together",
         ),
         pytest.param(
             ["redis.replicas=1"],

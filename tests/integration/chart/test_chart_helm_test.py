@@ -54,7 +54,7 @@ def test_the_helm_test_writes_reads_back_and_deletes_an_entry(
 
 def test_the_helm_test_fails_naming_the_step(helm: Helm, fresh_redis_pair: RedisPair, tmp_path: Path) -> None:
     container = rendered_check(helm)
-    env = journal_env(fresh_redis_pair, port=free_ports(1)[0], config_dir=tmp_path, redis_timeout_s="1")
+    env = journal_env(fresh_redis_pair, port=free_ports(1)[0], config_dir=tmp_path, redis_timeout_s="2")
     with running_journal(env, tmp_path) as journal:
         kill(fresh_redis_pair.primary)  # the write cannot be stored: 503
         result = run_check(container, journal.url)
