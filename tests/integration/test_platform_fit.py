@@ -174,7 +174,7 @@ def test_a_wildcard_without_a_dns01_zone_is_refused_with_the_key() -> None:
     bins = binaries.resolve()
     argv = [str(bins / "helmfile"), "--file", str(SERVICES / "helmfile.yaml"), "-e", "prod"]
     argv += ["--helm-binary", str(bins / "helm"), "--skip-deps", "-l", "name=cluster-issuers"]
-    argv += ["--state-values-set", "issuers.dns01.zones=null", "template", "--skip-tests"]
+    argv += ["--state-values-set", "issuers.dns01.zones={}", "template", "--skip-tests"]
     out = subprocess.run(argv, capture_output=True, text=True, timeout=120, check=False)
     assert out.returncode != 0
     assert "issuers.dns01.zones" in out.stderr, out.stderr
