@@ -7,6 +7,7 @@ nothing lightkube-specific leaks out, so the client library can change behind th
 from __future__ import annotations
 
 import base64
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -150,6 +151,23 @@ def _object(client: Client, manifest: Mapping[str, Any]) -> Any:
     return codecs.from_dict(dict(manifest))
 
 
+# lightkube decodes with msgspec, which builds a Struct's type information on its first decode; two
+# threads doing that at once (for kinds sharing ObjectMeta, say) crash the interpreter, as
+# `kbp fleet status` asking three clusters at once showed. The first decode of each kind runs alone.
+_FIRST_DECODE = threading.RLock()
+_decoded: set[type] = set()
+
+
+@contextmanager
+def _first_decode(res: type) -> Iterator[None]:
+    if res in _decoded:
+        yield
+        return
+    with _FIRST_DECODE:
+        yield
+        _decoded.add(res)
+
+
 def _api(client: Client) -> Any:
     # lightkube's overloads key on the static resource class; ours is chosen at runtime from a dict.
     return client
@@ -164,7 +182,7 @@ def apply(client: Client, manifest: Mapping[str, Any], *, force: bool = True) ->
     """Server-side apply one manifest; returns the object as the server stored it."""
     obj = _object(client, manifest)
     namespace = manifest.get("metadata", {}).get("namespace")
-    with translated():
+    with translated(), _first_decode(type(obj)):
         return _as_dict(_api(client).apply(obj, namespace=namespace, force=force))
 
 
@@ -172,15 +190,16 @@ def create(client: Client, manifest: Mapping[str, Any]) -> dict[str, Any]:
     """Create one object (fails with KubeError 409 if it exists)."""
     obj = _object(client, manifest)
     namespace = manifest.get("metadata", {}).get("namespace")
-    with translated():
+    with translated(), _first_decode(type(obj)):
         return _as_dict(_api(client).create(obj, namespace=namespace))
 
 
 def get(
     client: Client, api_version: str, kind: str, name: str, namespace: str | None = None
 ) -> dict[str, Any]:
-    with translated():
-        return _as_dict(_api(client).get(_kind(client, api_version, kind), name, namespace=namespace))
+    res = _kind(client, api_version, kind)
+    with translated(), _first_decode(res):
+        return _as_dict(_api(client).get(res, name, namespace=namespace))
 
 
 def find(
@@ -205,7 +224,7 @@ def list_objects(
     A label whose value is None selects objects that have the label, whatever its value.
     """
     res = _kind(client, api_version, kind)
-    with translated():
+    with translated(), _first_decode(res):
         # lightkube spells "all namespaces" as "*"; cluster-scoped kinds take no namespace.
         ns: Any = namespace if namespace is not None or not issubclass(res, NamespacedResource) else ALL_NS
         items = _api(client).list(res, namespace=ns, labels=dict(labels) if labels else None)
@@ -223,7 +242,7 @@ def iter_objects(
 ) -> Iterator[dict[str, Any]]:
     """Cluster-scoped objects one page at a time (`limit`/`continue`), so memory stays flat as lists grow."""
     res = _kind(client, api_version, kind)
-    with translated():
+    with translated(), _first_decode(res):
         pages = _api(client).list(
             res,
             chunk_size=page_size,
@@ -246,10 +265,11 @@ def patch(
 ) -> dict[str, Any]:
     """A JSON merge patch (RFC 7386): keys set to None are removed. `strategic` makes it a
     strategic-merge patch: lists such as a pod's volumes merge by their key instead of being replaced."""
-    with translated():
+    res = _kind(client, api_version, kind)
+    with translated(), _first_decode(res):
         return _as_dict(
             _api(client).patch(
-                _kind(client, api_version, kind),
+                res,
                 name,
                 dict(change),
                 namespace=namespace,

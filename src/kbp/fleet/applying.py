@@ -64,8 +64,23 @@ def apply(
         )
         done += journal_done
         problems += journal_problems
+    if dry_run:
+        done = _would(plans, diff, new)
     detail = "; ".join(problems) if problems else "; ".join(done) or "no change"
     return Change(cluster.name, not problems, detail, tuple(plans), diff, new)
+
+
+def _would(plans: list[ReleasePlan], diff: deploying.Diff | None, new: bool) -> list[str]:
+    """A dry run's summary: what apply would do."""
+    todo = [p.release.key for p in plans if p.changes]
+    out = [f"would sync services {', '.join(todo)}"] if todo else []
+    if new:
+        out.append("would install the journal")
+    elif diff is not None and not upgrading.is_empty(diff):
+        out.append(
+            f"would upgrade the journal ({len(diff.added) + len(diff.removed) + len(diff.changed)} objects)"
+        )
+    return out
 
 
 def _journal(

@@ -79,7 +79,7 @@ class Fleet:
             "clusters": [
                 {"name": "canary", "kubeconfig": str(self.kubeconfig("canary")),
                  "labels": {"env": "dev", "canary": "true"},
-                 "journal": {"tag": canary_tag, "values": {"api": {"replicas": 1}}}},
+                 "journal": {"tag": canary_tag, "values": {"api": {"replicas": 3}}}},
                 {"name": "dev", "kubeconfig": str(self.kubeconfig("dev")), "labels": {"env": "dev"}},
                 {"name": "prod", "kubeconfig": str(self.kubeconfig("prod")), "labels": {"env": "prod"}},
             ],
@@ -148,7 +148,7 @@ def test_apply_rolls_out_in_waves_with_each_clusters_values(fleet: Fleet) -> Non
     outcomes = {i["cluster"]: i["outcome"] for i in json.loads(result.stdout)["items"]}
     assert outcomes == dict.fromkeys(NAMES, "healthy")
     replicas = {n: (fleet.api_deployment(n) or {})["spec"]["replicas"] for n in NAMES}
-    assert replicas == {"canary": 1, "dev": 2, "prod": 2}, "the canary's values reach the canary only"
+    assert replicas == {"canary": 3, "dev": 2, "prod": 2}, "the canary's values reach the canary only"
     for name in NAMES:
         assert fleet.revisions()[name]["fleet-svc/notes"] == 1
 
