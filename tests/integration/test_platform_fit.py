@@ -170,11 +170,13 @@ def test_the_prod_wildcard_certificate_is_issued_through_dns01() -> None:
         )
 
 
-def test_a_wildcard_without_a_dns01_zone_is_refused_with_the_key() -> None:
+def test_a_wildcard_without_a_dns01_zone_is_refused_with_the_key(tmp_path: Path) -> None:
     bins = binaries.resolve()
+    no_zones = tmp_path / "no-zones.yaml"
+    no_zones.write_text("issuers:\n  dns01:\n    zones: []\n")
     argv = [str(bins / "helmfile"), "--file", str(SERVICES / "helmfile.yaml"), "-e", "prod"]
     argv += ["--helm-binary", str(bins / "helm"), "--skip-deps", "-l", "name=cluster-issuers"]
-    argv += ["--state-values-set", "issuers.dns01.zones={}", "template", "--skip-tests"]
+    argv += ["--state-values-file", str(no_zones), "template", "--skip-tests"]
     out = subprocess.run(argv, capture_output=True, text=True, timeout=120, check=False)
     assert out.returncode != 0
     assert "issuers.dns01.zones" in out.stderr, out.stderr
