@@ -27,7 +27,7 @@ def test_helm_is_available() -> None:
 def test_default_values_render_clean() -> None:
     code, out, err = lint_chart(release="demo")
     assert (code, out) == (0, ""), err
-    assert "3 objects in 3 files" in err
+    assert "4 objects in 4 files" in err
 
 
 def test_values_files_and_sets_apply_in_order_and_lines_point_into_templates() -> None:

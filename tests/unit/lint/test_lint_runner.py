@@ -58,8 +58,8 @@ spec:
         - name: api
           image: ghcr.io/example/api:v1.0.1-bfeda01f
           resources:
-            requests: {cpu: 100m, memory: 128Mi}
-            limits: {cpu: 500m, memory: 256Mi}
+            requests: {cpu: 100m, memory: 128Mi, ephemeral-storage: 64Mi}
+            limits: {cpu: 500m, memory: 256Mi, ephemeral-storage: 256Mi}
           securityContext: {allowPrivilegeEscalation: false}
           readinessProbe: {httpGet: {path: /readyz, port: 8080}}
           livenessProbe: {httpGet: {path: /healthz, port: 8080}}
@@ -72,6 +72,15 @@ spec:
   maxUnavailable: 1
   selector:
     matchLabels: {app.kubernetes.io/name: api}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: api
+  labels: {app.kubernetes.io/name: api, app.kubernetes.io/instance: api}
+spec:
+  podSelector: {matchLabels: {app.kubernetes.io/name: api}}
+  policyTypes: [Ingress, Egress]
 """
 BARE_POD = """\
 apiVersion: v1
@@ -85,9 +94,20 @@ spec:
     - name: a
       image: busybox:1.36.1
       securityContext: {allowPrivilegeEscalation: false}
-      resources: {requests: {cpu: 1m, memory: 1Mi}, limits: {cpu: 1m, memory: 1Mi}}
+      resources:
+        requests: {cpu: 1m, memory: 1Mi, ephemeral-storage: 1Mi}
+        limits: {cpu: 1m, memory: 1Mi, ephemeral-storage: 1Mi}
       readinessProbe: {exec: {command: ["true"]}}
-      livenessProbe: {exec: {command: ["true"]}}
+      livenessProbe: {exec: {command: [sh, -c, "true"]}}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: deny-all
+  labels: {app.kubernetes.io/name: deny-all, app.kubernetes.io/instance: x}
+spec:
+  podSelector: {}
+  policyTypes: [Ingress, Egress]
 """
 
 
@@ -101,7 +121,7 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
 def test_clean_input_exits_0(lint: Lint, tmp_path: Path) -> None:
     result = lint(write(tmp_path, "good.yaml", GOOD))
     assert (result.code, result.stdout) == (0, "")
-    assert "0 findings; 2 objects in 1 files" in result.stderr
+    assert "0 findings; 3 objects in 1 files" in result.stderr
 
 
 def test_findings_at_threshold_exit_1_and_below_exit_0(lint: Lint, tmp_path: Path) -> None:
