@@ -6,14 +6,14 @@ import dataclasses
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from kbp.lint import dockerfiles, loader
+from kbp.lint import dockerfiles, documents, loader, platforms
 from kbp.lint.bundle import Bundle, index
 from kbp.lint.dockerfiles import Dockerfile
 from kbp.lint.errors import InputError
 from kbp.lint.exemptions import ConfigExemption, annotated
-from kbp.lint.findings import Finding, ObjectRef, Result
+from kbp.lint.findings import Finding, Location, ObjectRef, Result
 from kbp.lint.manifests import Manifest, field_name
-from kbp.lint.rulebook import Hit, ManifestCheck, Options, Rule, Severity
+from kbp.lint.rulebook import Hit, ManifestCheck, Options, Rule, SetHit, Severity
 from kbp.lint.rules import ALL
 from kbp.lint.sources import Source
 
@@ -70,6 +70,27 @@ def _manifest_findings(
                 yield finding, exempt
 
 
+def _set_finding(rule: Rule, hit: SetHit) -> Finding:
+    related = tuple(Location(p.document.source, *p.document.locate(p.path), p.note) for p in hit.related)
+    return dataclasses.replace(_finding(rule, Hit(hit.message, hit.path), hit.subject), related=related)
+
+
+def _set_findings(
+    rules: Sequence[Rule], platform: platforms.Platform, policy: Policy
+) -> Iterator[tuple[Finding, bool]]:
+    """The cross-release rules, each once over the whole set."""
+    for rule in rules:
+        if rule.check_set is None:
+            continue
+        for hit in rule.check_set(platform, policy.options):
+            m = hit.subject
+            self_exempt = annotated(m) if policy.annotation_exemptions else frozenset()
+            exempt = (rule.exemptable and rule.id in self_exempt) or any(
+                e.covers(rule.id, m.source, m) for e in policy.exemptions
+            )
+            yield _set_finding(rule, hit), exempt
+
+
 def _dockerfile_findings(
     rules: Sequence[Rule], files: Sequence[Dockerfile], policy: Policy
 ) -> Iterator[tuple[Finding, bool]]:
@@ -87,7 +108,10 @@ def _dockerfile_findings(
 
 
 def evaluate(
-    manifests: Sequence[Manifest], files: Sequence[Dockerfile], policy: Policy
+    manifests: Sequence[Manifest],
+    files: Sequence[Dockerfile],
+    policy: Policy,
+    parts: Sequence[Manifest] = (),
 ) -> tuple[list[Finding], int]:
     """Findings (sorted) and how many exemptions suppressed."""
     rules = active_rules(policy)
@@ -95,10 +119,14 @@ def evaluate(
     policy = dataclasses.replace(policy, options=options)
     kept: list[Finding] = []
     suppressed = 0
+    bundle = index(manifests)
     produced = [
-        *_manifest_findings(rules, index(manifests), policy),
+        *_manifest_findings(rules, bundle, policy),
         *_dockerfile_findings(rules, files, policy),
     ]
+    if any(r.check_set is not None for r in rules):
+        platform = platforms.build(bundle, parts, options.tag_format)
+        produced.extend(_set_findings(rules, platform, policy))
     for finding, exempt in produced:
         if exempt:
             suppressed += 1
@@ -111,16 +139,18 @@ def evaluate(
 def lint(sources: Sequence[Source], policy: Policy, errors: Sequence[InputError] = ()) -> Result:
     """Parse every source and lint them as one bundle."""
     manifests: list[Manifest] = []
+    parts: list[Manifest] = []  # workflows and helmfiles
     files: list[Dockerfile] = []
     all_errors = list(errors)
     for source in sources:
         if source.kind == "dockerfile":
             files.append(dockerfiles.parse(source.text, source.name))
             continue
-        found, problems = loader.load(source.text, source.name)
+        found, other, problems = loader.load_all(source.text, source.name, source.release)
         manifests.extend(found)
+        parts.extend(other)
         all_errors.extend(problems)
-    findings, suppressed = evaluate(manifests, files, policy)
+    findings, suppressed = evaluate(manifests, files, policy, parts)
     return Result(
         findings=tuple(findings),
         errors=tuple(all_errors),
@@ -129,5 +159,6 @@ def lint(sources: Sequence[Source], policy: Policy, errors: Sequence[InputError]
         objects=len(manifests),
         suppressed=suppressed,
         checked=tuple((m.source, f"{m.kind}/{m.name}") for m in manifests)
+        + tuple((p.source, documents.kind_of(p.body) or "document") for p in parts)
         + tuple((d.source, "Dockerfile") for d in files),
     )

@@ -18,6 +18,16 @@ class ObjectRef:
 
 
 @dataclass(frozen=True)
+class Location:
+    """The other side of a cross-release finding: what the reference was checked against."""
+
+    source: str
+    line: int
+    column: int
+    note: str  # what is there, e.g. "Gateway envoy-gateway-system/public"
+
+
+@dataclass(frozen=True)
 class Finding:
     rule_id: str
     severity: Severity
@@ -27,6 +37,7 @@ class Finding:
     column: int
     field: str
     obj: ObjectRef | None
+    related: tuple[Location, ...] = ()  # not in the fingerprint: the other side may move
 
     @property
     def fingerprint(self) -> str:

@@ -17,8 +17,9 @@ from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.resolver import Resolver
 
+from kbp.lint import documents
 from kbp.lint.errors import InputError
-from kbp.lint.manifests import Manifest, Path, Position
+from kbp.lint.manifests import Manifest, Path, Position, Release
 
 MAX_DEPTH = 200  # libyaml allows 1000; Kubernetes objects never nest this deep
 _LINE_BREAK = re.compile(r"\r\n|[\r\n\x85\u2028\u2029]")  # what libyaml counts as a new line
@@ -331,7 +332,10 @@ def _object_error(body: Any) -> str | None:
     return None
 
 
-def _manifests(source: str, node: Node, lines: _Lines) -> Iterator[Manifest]:
+def _manifests(
+    source: str, node: Node, lines: _Lines, release: Release | None
+) -> Iterator[tuple[bool, Manifest]]:
+    """Each object of the document, paired with False; a workflow or helmfile part with True."""
     doc = _Doc(source)
     try:
         body = _value(node, doc, 0)
@@ -341,35 +345,52 @@ def _manifests(source: str, node: Node, lines: _Lines) -> Iterator[Manifest]:
     positions = DocumentPositions(lines, node, source)
     error = _object_error(body)
     if error is not None:
-        raise InputError(source, *_mark(node), error)
+        if documents.kind_of(body) is None:
+            raise InputError(source, *_mark(node), error)
+        yield True, Manifest(source, body, positions, (), dupes, release)
+        return
     if body["kind"].endswith("List") and isinstance(body.get("items"), list):
         for index, item in enumerate(body["items"]):
             base: Path = ("items", index)
             item_error = _object_error(item)
             if item_error is not None:
                 raise InputError(source, *_locate(node, base, source), item_error)
-            yield Manifest(source, item, positions, base, dupes)
+            yield False, Manifest(source, item, positions, base, dupes, release)
         return
-    yield Manifest(source, body, positions, (), dupes)
+    yield False, Manifest(source, body, positions, (), dupes, release)
 
 
 def load(text: str, source: str) -> tuple[list[Manifest], list[InputError]]:
-    """All objects of a YAML stream, and the errors that stopped or skipped documents.
+    """All objects of a YAML stream (workflows and helmfiles are input errors here)."""
+    manifests, parts, errors = load_all(text, source)
+    for part in parts:
+        errors.append(InputError(source, *part.locate(()), _object_error(part.body) or "not an object"))
+    return manifests, errors
+
+
+def load_all(
+    text: str, source: str, release: Release | None = None
+) -> tuple[list[Manifest], list[Manifest], list[InputError]]:
+    """All objects of a YAML stream, its workflow and helmfile documents, and the errors that
+    stopped or skipped documents.
 
     A syntax error ends the stream (libyaml cannot resume); a document that is valid YAML but
-    not a Kubernetes object is reported and skipped. An input with no object at all is an error.
+    neither a Kubernetes object nor a workflow or helmfile part is reported and skipped. An input
+    with nothing in it is an error.
     """
     manifests: list[Manifest] = []
+    parts: list[Manifest] = []
     errors: list[InputError] = []
     lines = _Lines(text)
     try:
         for node in _nodes(text, source):
             try:
-                manifests.extend(_manifests(source, node, lines))
+                for is_part, m in _manifests(source, node, lines, release):
+                    (parts if is_part else manifests).append(m)
             except InputError as err:
                 errors.append(err)
     except InputError as err:
         errors.append(err)
-    if not manifests and not errors:
+    if not manifests and not parts and not errors:
         errors.append(InputError(source, 1, 1, "no Kubernetes objects (empty input)"))
-    return manifests, errors
+    return manifests, parts, errors

@@ -24,6 +24,24 @@ TEMPLATE_PATHS: dict[str, Path] = {
 }
 CONTAINER_LISTS = ("initContainers", "containers", "ephemeralContainers")
 WORKLOADS = frozenset({*TEMPLATE_PATHS, "Pod"})  # kinds with a pod spec
+# Kinds without a namespace that charts commonly render (the rest are namespaced).
+CLUSTER_SCOPED = frozenset(
+    {
+        "Namespace", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition", "GatewayClass",
+        "ClusterIssuer", "StorageClass", "PriorityClass", "PersistentVolume", "IngressClass",
+        "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding", "MutatingWebhookConfiguration",
+        "ValidatingWebhookConfiguration", "APIService", "RuntimeClass", "CSIDriver", "Node",
+    }
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Release:
+    """A Helm release: where its chart's objects land, and which chart it is."""
+
+    name: str
+    namespace: str
+    chart: str  # the chart's name (`gateway-helm`), or its path for a local chart
 
 
 class Locator(Protocol):
@@ -41,6 +59,7 @@ class Manifest:
     positions: Locator = field(repr=False, compare=False)
     base: Path = ()  # where the object sits inside its YAML document (items of a List)
     duplicates: tuple[Path, ...] = ()
+    release: Release | None = None  # the Helm release it was rendered for, when lint rendered it
 
     # cached: rules ask for these thousands of times per run
     @cached_property
@@ -61,8 +80,13 @@ class Manifest:
 
     @cached_property
     def namespace(self) -> str | None:
+        """metadata.namespace, else the release's: helm installs a chart's objects there."""
         ns = self.metadata.get("namespace")
-        return str(ns) if ns else None
+        if ns:
+            return str(ns)
+        if self.release is not None and self.kind not in CLUSTER_SCOPED:
+            return self.release.namespace
+        return None
 
     def locate(self, path: Path) -> Position:
         """Line and column of the deepest existing field on ``path``."""

@@ -13,6 +13,7 @@ from kbp.lint.manifests import Manifest, Path, Position
 if TYPE_CHECKING:
     from kbp.lint.bundle import Bundle
     from kbp.lint.dockerfiles import Dockerfile
+    from kbp.lint.platforms import Platform
 
 
 class Severity(IntEnum):
@@ -67,8 +68,29 @@ class Hit:
     position: Position | None = None
 
 
+@dataclass(frozen=True)
+class Pointer:
+    """A field of a document in the set (an object, a workflow, a helmfile) and what it is."""
+
+    document: Manifest
+    path: Path
+    note: str
+
+
+@dataclass(frozen=True)
+class SetHit:
+    """A reference from one part of the set that another part does not satisfy: the reference
+    (``subject``: an object's field) and what it was checked against (``related``)."""
+
+    message: str
+    subject: Manifest
+    path: Path
+    related: tuple[Pointer, ...] = ()
+
+
 ManifestCheck = Callable[[Manifest, "Bundle", Options], Iterable[Hit]]
 DockerfileCheck = Callable[["Dockerfile", Options], Iterable[Hit]]
+SetCheck = Callable[["Platform", Options], Iterable[SetHit]]
 
 
 @dataclass(frozen=True)
@@ -79,5 +101,6 @@ class Rule:
     category: str
     check: ManifestCheck | None = None
     check_dockerfile: DockerfileCheck | None = None
+    check_set: SetCheck | None = None  # cross-release: runs once over the whole set
     exemptable: bool = True  # by kbp.dev/lint-exempt annotations; config exemptions cover every rule
     kinds: frozenset[str] | None = None  # only objects of these kinds reach check; None: all

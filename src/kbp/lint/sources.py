@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import BinaryIO, Literal
 
 from kbp.lint.errors import InputError
+from kbp.lint.manifests import Release
 
 MAX_BYTES = 64 * 1024 * 1024  # larger inputs are refused, not parsed: a manifest set is never this big
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -22,6 +23,7 @@ class Source:
     name: str
     text: str
     kind: SourceKind
+    release: Release | None = None  # set for what lint rendered from a chart or a helmfile
 
 
 @dataclass

@@ -15,25 +15,47 @@ FIXTURES = Path(__file__).parents[2] / "lint_fixtures"
 DOCS = Path(__file__).parents[3] / "docs" / "lint.md"
 _EXPECT = re.compile(r"#\s*expect:\s*(?P<ids>[a-z0-9, -]+?)\s*$")
 _EXPECT_NEXT = re.compile(r"^\s*#\s*expect-next-line:\s*(?P<ids>[a-z0-9, -]+?)\s*$")
+_RELATED = re.compile(r"#\s*related:\s*(?P<ids>[a-z0-9, -]+?)\s*$")
+Where = Counter[tuple[str, str, int]]  # (rule id, file within the fixture, line)
 
 
-def expected(text: str) -> Counter[tuple[str, int]]:
-    out: Counter[tuple[str, int]] = Counter()
-    for number, line in enumerate(text.splitlines(), start=1):
-        for pattern, target in ((_EXPECT_NEXT, number + 1), (_EXPECT, number)):
-            match = pattern.search(line)
+def _files(path: Path) -> list[Path]:
+    """A fixture is a file, or a directory of parts linted together (cross-release rules)."""
+    return sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+
+
+def _name(fixture: Path, file: str) -> str:
+    return str(Path(file).relative_to(fixture)) if fixture.is_dir() else Path(file).name
+
+
+def expected(fixture: Path) -> tuple[Where, Where]:
+    """Findings (`# expect:`) and the other sides of cross-release findings (`# related:`)."""
+    findings: Where = Counter()
+    related: Where = Counter()
+    for file in _files(fixture):
+        name = _name(fixture, str(file))
+        for number, line in enumerate(file.read_text().splitlines(), start=1):
+            for pattern, target in ((_EXPECT_NEXT, number + 1), (_EXPECT, number)):
+                match = pattern.search(line)
+                if match:
+                    findings.update((rule_id.strip(), name, target) for rule_id in match["ids"].split(","))
+                    break
+            match = _RELATED.search(line)
             if match:
-                out.update((rule_id.strip(), target) for rule_id in match["ids"].split(","))
-                break
-    return out
+                related.update((rule_id.strip(), name, number) for rule_id in match["ids"].split(","))
+    return findings, related
 
 
-def lint_only(rule_id: str, path: Path) -> tuple[Counter[tuple[str, int]], list[str]]:
+def lint_only(rule_id: str, path: Path) -> tuple[Where, Where, list[str]]:
     policy = engine.Policy(disabled=frozenset(r.id for r in ALL if r.id != rule_id))
     collected = sources.collect([str(path)])
     result = engine.lint(collected.sources, policy, collected.errors)
     errors = [str(e) for e in result.errors]
-    return Counter((f.rule_id, f.line) for f in result.findings), errors
+    found = Counter((f.rule_id, _name(path, f.source), f.line) for f in result.findings)
+    related = Counter(
+        (f.rule_id, _name(path, r.source), r.line) for f in result.findings for r in f.related
+    )
+    return found, related, errors
 
 
 def fixture_files() -> list[object]:
@@ -46,15 +68,16 @@ def fixture_files() -> list[object]:
 
 @pytest.mark.parametrize(("rule_id", "path"), fixture_files())
 def test_fixture(rule_id: str, path: Path) -> None:
-    want = expected(path.read_text())
-    got, errors = lint_only(rule_id, path)
+    want, want_related = expected(path)
+    got, got_related, errors = lint_only(rule_id, path)
     assert errors == []
     if path.name.startswith("fail-"):
         assert want, f"{path} states no expected finding"
-        assert all(r == rule_id for r, _ in want), "fail fixtures only expect their own rule"
+        assert all(r == rule_id for r, _, _ in want), "fail fixtures only expect their own rule"
     else:
         assert path.name.startswith("pass-"), f"{path}: fixture names start with pass- or fail-"
     assert got == want
+    assert got_related == want_related
 
 
 @pytest.mark.parametrize("rule", ALL, ids=lambda r: r.id)

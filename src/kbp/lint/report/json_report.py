@@ -29,6 +29,10 @@ def item(finding: Finding) -> dict[str, Any]:
         out["object"] = {"apiVersion": obj.api_version, "kind": obj.kind, "name": obj.name}
         if obj.namespace:
             out["object"]["namespace"] = obj.namespace
+    if finding.related:
+        out["related"] = [
+            {"file": r.source, "line": r.line, "column": r.column, "note": r.note} for r in finding.related
+        ]
     return out
 
 

@@ -57,6 +57,18 @@ def _result(finding: Finding, rule_index: dict[str, int]) -> dict[str, Any]:
     }
     if finding.rule_id in rule_index:
         out["ruleIndex"] = rule_index[finding.rule_id]
+    if finding.related:
+        out["relatedLocations"] = [
+            {
+                "id": i,
+                "physicalLocation": {
+                    "artifactLocation": _uri(r.source),
+                    "region": {"startLine": r.line, "startColumn": r.column},
+                },
+                "message": {"text": r.note},
+            }
+            for i, r in enumerate(finding.related)
+        ]
     return out
 
 

@@ -1,4 +1,5 @@
-"""One line per finding, ``file:line:col: severity rule-id: message (kind/name)``, for grep and editors."""
+"""One line per finding, ``file:line:col: severity rule-id: message (kind/name)``, for grep and editors;
+cross-release findings add ``; see file:line:col (what is there)`` for the other side."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ def line(finding: Finding) -> str:
     text = f"{where}: {finding.severity.label} {finding.rule_id}: {finding.message}"
     if finding.obj is not None:
         text += f" ({finding.obj.kind}/{finding.obj.name})"
+    for other in finding.related:  # the other side of a cross-release finding
+        text += f"; see {other.source}:{other.line}:{other.column} ({other.note})"
     return text
 
 
