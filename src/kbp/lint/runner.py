@@ -21,13 +21,27 @@ DEFAULT_CONFIGS = ("kbp-lint.yaml", ".kbp-lint.yaml")
 
 
 @dataclass(frozen=True)
-class Request:
-    paths: tuple[str, ...] = ()
-    chart: Path | None = None
+class Chart:
+    """One chart to render, as one release."""
+
+    path: Path
     values: tuple[Path, ...] = ()
     sets: tuple[str, ...] = ()
     release: str = "release"
     namespace: str | None = None
+
+
+@dataclass(frozen=True)
+class Request:
+    paths: tuple[str, ...] = ()
+    chart: Path | None = None  # the first chart, with the four fields below (see charts)
+    values: tuple[Path, ...] = ()
+    sets: tuple[str, ...] = ()
+    release: str = "release"
+    namespace: str | None = None
+    charts: tuple[Chart, ...] = ()  # more charts, each its own release, linted together
+    helmfile: Path | None = None  # a helmfile's releases: local charts rendered, all declared
+    environment: str = "default"
     output: str = "text"
     config: Path | None = None
     fail_on: str | None = None
@@ -72,27 +86,45 @@ def _split_rendered(collected: sources.Collected) -> None:
     collected.sources[:] = split
 
 
+def charts(req: Request) -> tuple[Chart, ...]:
+    first = () if req.chart is None else (Chart(req.chart, req.values, req.sets, req.release, req.namespace),)
+    return first + req.charts
+
+
+def _render(chart: Chart) -> list[sources.Source]:
+    from kbp.lint import helm  # noqa: PLC0415 - subprocess machinery only for charts
+    from kbp.lint.manifests import Release  # noqa: PLC0415
+
+    cmd = helm.template_command(
+        helm.find_helm(),
+        chart.path,
+        values=chart.values,
+        sets=chart.sets,
+        release=chart.release,
+        namespace=chart.namespace,
+    )
+    # helm installs into "default" without --namespace; objects without one land in the release's.
+    release = Release(chart.release, chart.namespace or "default", chart.path.resolve().name)
+    return helm.split(helm.render(cmd), chart.path, release=release)
+
+
 def _gather(req: Request, stdin: BinaryIO) -> sources.Collected:
     collected = sources.collect(req.paths, stdin)
     _split_rendered(collected)
-    if req.chart is not None:
-        from kbp.lint import helm  # noqa: PLC0415 - subprocess machinery only for charts
+    for chart in charts(req):
+        collected.sources.extend(_render(chart))
+    if req.helmfile is not None:
+        from kbp.lint import helmfiles  # noqa: PLC0415 - only for --helmfile
 
-        cmd = helm.template_command(
-            helm.find_helm(),
-            req.chart,
-            values=req.values,
-            sets=req.sets,
-            release=req.release,
-            namespace=req.namespace,
-        )
-        collected.sources.extend(helm.split(helm.render(cmd), req.chart))
+        collected.sources.extend(helmfiles.sources(req.helmfile, req.environment))
     return collected
 
 
 def _lint(req: Request, io: Streams) -> tuple[Result, engine.Policy]:
-    if not req.paths and req.chart is None:
-        raise LintError("nothing to lint: give files, directories, - for stdin, or --chart DIR")
+    if not req.paths and not charts(req) and req.helmfile is None:
+        raise LintError(
+            "nothing to lint: give files, directories, - for stdin, --chart DIR or --helmfile FILE"
+        )
     policy = _policy(req)
     known = baseline.read(req.baseline) if req.baseline else None
     collected = _gather(req, io.stdin)

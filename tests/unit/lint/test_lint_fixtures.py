@@ -52,9 +52,7 @@ def lint_only(rule_id: str, path: Path) -> tuple[Where, Where, list[str]]:
     result = engine.lint(collected.sources, policy, collected.errors)
     errors = [str(e) for e in result.errors]
     found = Counter((f.rule_id, _name(path, f.source), f.line) for f in result.findings)
-    related = Counter(
-        (f.rule_id, _name(path, r.source), r.line) for f in result.findings for r in f.related
-    )
+    related = Counter((f.rule_id, _name(path, r.source), r.line) for f in result.findings for r in f.related)
     return found, related, errors
 
 

@@ -106,7 +106,9 @@ def _blocked(platform: Platform) -> Iterator[tuple[Manifest, Client, Target]]:
 
 def check(platform: Platform, options: Options) -> Iterator[SetHit]:
     for policy, client, target in _blocked(platform):
-        reach = f"{client.kind} (namespace {client.namespace}), which must reach Service {target.service.name}"
+        reach = (
+            f"{client.kind} (namespace {client.namespace}), which must reach Service {target.service.name}"
+        )
         unused = _unused_peer(policy, platform)
         if unused is not None:
             path, name = unused
