@@ -91,7 +91,11 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
         help="a helmfile (or its directory): its releases, with local charts rendered",
     )
     helm.add_argument(
-        "-e", "--environment", default="default", help="the helmfile's environment (default: default)"
+        "-e",
+        "--env",
+        dest="environment",
+        default="default",
+        help="the helmfile's environment (default: default)",
     )
     parser.add_argument(
         "-o", "--output", choices=FORMATS, default="text", help="output format (default: text)"
