@@ -47,6 +47,10 @@ class _Loader(yaml.CSafeLoader):
     ``_value`` then types each distinct plain scalar text once (``_plain``). ``descend_resolver``
     and ``ascend_resolver`` only serve path resolvers, which safe loading never registers: they
     become C no-ops.
+
+    These three names are PyYAML's internals (what ``_yaml.CParser`` calls back), not its API:
+    pyproject.toml pins PyYAML below 6.1, and tests/unit/lint/test_lint_loader.py checks types,
+    positions and merges, so a release that changes the callbacks fails the tests, not users.
     """
 
     resolve = slice
