@@ -42,7 +42,10 @@ TIME = "/usr/bin/time"
 KUBE_SCORE_MAP: dict[str, tuple[tuple[str, ...], str]] = {
     "container-image-tag": (("image-tag-latest",), ""),
     "container-resources": (("missing-requests", "missing-limits"), ""),
-    "pod-probes": (("missing-probes",), ""),
+    "pod-probes": (("missing-probes", "identical-probes"), ""),
+    "container-ephemeral-storage-request-and-limit": (("missing-ephemeral-storage",), ""),
+    # kube-score's check wants both an ingress and an egress policy; kbp's rule is about egress
+    "pod-networkpolicy": (("missing-egress-policy",), ""),
     "container-security-context-privileged": (("privileged-container",), ""),
     "container-security-context-user-group-id": (("run-as-root",), ""),
     "deployment-replicas": (("min-replicas",), "Deployment"),

@@ -55,7 +55,7 @@ def _command(
     selectors = [a for r in releases for a in ("--selector", f"name={r.name},namespace={r.namespace}")]
     return [
         helmfile, "--file", str(file), "--environment", environment, "--helm-binary", helm_binary,
-        "--no-color", *selectors, "template", "--skip-deps", "--include-crds",
+        "--no-color", *selectors, "template", "--skip-deps", "--skip-refresh", "--include-crds",
         "--output-dir", str(out),
         "--output-dir-template", "{{ .OutputDir }}/{{ .Release.Namespace }}/{{ .Release.Name }}",
     ]  # fmt: skip
