@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import xml.etree.ElementTree as ET
@@ -12,7 +13,7 @@ import pytest
 
 from kbp.lint import engine, sources
 from kbp.lint.errors import InputError
-from kbp.lint.findings import Finding, ObjectRef, Result
+from kbp.lint.findings import Finding, Location, ObjectRef, Result
 from kbp.lint.report import render
 from kbp.lint.rulebook import Severity
 from kbp.lint.rules import ALL
@@ -118,3 +119,30 @@ def test_fingerprints_ignore_lines_but_not_identity() -> None:
     other = Finding(a.rule_id, a.severity, a.message, a.source, a.line, a.column, "spec", a.obj)
     assert moved.fingerprint == a.fingerprint
     assert other.fingerprint != a.fingerprint
+
+
+def test_the_other_side_of_a_cross_release_finding_is_in_every_format() -> None:
+    obj = ObjectRef("gateway.networking.k8s.io/v1", "HTTPRoute", "journal", "journal")
+    other = Location("deploy/edge/gateway.yaml", 4, 3, "Gateway envoy-gateway-system/public")
+    finding = Finding(
+        "route-gateway-missing", Severity.ERROR, "no Gateway", "route.yaml", 9, 7, "spec", obj, (other,)
+    )
+    result = Result((finding,), (), ALL, files=2, objects=2)
+    text = render(result, "text")
+    assert text.rstrip().endswith("; see deploy/edge/gateway.yaml:4:3 (Gateway envoy-gateway-system/public)")
+    [item] = json.loads(render(result, "json"))["items"]
+    assert item["related"] == [
+        {
+            "file": "deploy/edge/gateway.yaml",
+            "line": 4,
+            "column": 3,
+            "note": "Gateway envoy-gateway-system/public",
+        }
+    ]
+    [sarif] = json.loads(render(result, "sarif"))["runs"][0]["results"]
+    [related] = sarif["relatedLocations"]
+    assert related["physicalLocation"]["region"] == {"startLine": 4, "startColumn": 3}
+    assert related["message"]["text"] == "Gateway envoy-gateway-system/public"
+    assert "deploy/edge/gateway.yaml:4:3" in render(result, "junit")
+    # the other side may move without making the finding new
+    assert finding.fingerprint == dataclasses.replace(finding, related=()).fingerprint
