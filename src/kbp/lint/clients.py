@@ -19,6 +19,7 @@ from kbp.lint.manifests import (
     label_map,
     template_metadata,
 )
+from kbp.lint.monitors import selected_services
 from kbp.lint.platforms import Platform
 from kbp.lint.rulebook import Pointer
 
@@ -124,8 +125,6 @@ def gateway_clients(platform: Platform) -> Iterator[Client]:
 
 
 def monitoring_clients(platform: Platform) -> Iterator[Client]:
-    from kbp.lint.rules.servicemonitor_no_target import selected_services  # noqa: PLC0415 - one selector logic
-
     for declared in platform.of_chart(*MONITORING_CHARTS):
         where = platform.where(
             declared, f"Prometheus runs in {declared.release.namespace} (release {declared.release.name})"
