@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the local stack and the tests run for real: Redis, NGINX, Chromium, wrk.
+# Installs the Debian packages the local stack and the tests run for real: Redis, NGINX, Chromium, wrk,
+# and the real node's runc, CNI plugins and iptables.
 # Idempotent: does nothing when every command is already on PATH.
 set -euo pipefail
 need=()
@@ -7,6 +8,11 @@ command -v redis-server >/dev/null || need+=(redis-server)
 command -v nginx >/dev/null || need+=(nginx-light)
 command -v chromium >/dev/null || need+=(chromium)
 command -v wrk >/dev/null || need+=(wrk)
+# The real node (kbp cluster up --real-node): runc for containerd, the CNI plugins, iptables for
+# kube-proxy. Tested with bookworm's runc 1.1.5 and containernetworking-plugins 1.1.1.
+[ -x /usr/sbin/runc ] || need+=(runc)
+[ -x /usr/lib/cni/bridge ] || need+=(containernetworking-plugins)
+command -v iptables >/dev/null || need+=(iptables)
 [ ${#need[@]} -eq 0 ] && exit 0
 echo "installing Debian packages: ${need[*]}" >&2
 if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi

@@ -3,8 +3,9 @@
 # kubectl, etcd) plus kwok, helm 4 and actionlint from this one module (they are go.mod `tool`s,
 # so MVS picks one version of every shared dependency and each package compiles once) into a
 # cache directory outside the repo, with the Gateway API CRDs beside them, and helmfile from its
-# own module (helmfile/go.mod: its replace directives cannot share this graph). Prints that
-# directory as the last line of stdout.
+# own module (helmfile/go.mod: its replace directives cannot share this graph), kubelet and
+# kube-proxy (tools here too) and the real node's containerd, crictl and CoreDNS from node/go.mod.
+# Prints that directory as the last line of stdout.
 #
 #   bash testenv/build.sh            # build if the cache is missing, else print it at once
 #   REGEN=1 bash testenv/build.sh    # rewrite go.mod's replace block for K8S_VERSION, then tidy
@@ -70,7 +71,7 @@ LDF+=" -X $HELM_MOD/internal/version.version=$HELM -X $HELM_MOD/internal/version
 KEY=$( (cat go.mod go.sum; echo "$LDF|$CGO_ENABLED|$GATEWAY_API|$(go env GOVERSION GOOS GOARCH)") |
   sha256sum | cut -c1-16)
 OUT=$CACHE_ROOT/testenv/$KEY
-BINS="etcd kube-apiserver kube-controller-manager kube-scheduler kubectl kwok helm actionlint"
+BINS="etcd kube-apiserver kube-controller-manager kube-scheduler kubectl kubelet kube-proxy kwok helm actionlint"
 
 complete() {
   local b
@@ -98,8 +99,32 @@ build_helmfile() {
 }
 helmfile_ok() { [ -x "$1/helmfile" ] && [ "$(cat "$1/helmfile.key" 2>/dev/null)" = "$HF_KEY" ]; }
 
+# The real node's tools from node/go.mod (containerd, crictl, CoreDNS, pause, nodetest), with a
+# key of their own like helmfile's: bumping one rebuilds only them, in place.
+modver_in() { sed -n "s|^[[:space:]]*$2 \(v[^ ]*\).*|\1|p" "$1" | head -1; }
+CONTAINERD=$(modver_in node/go.mod github.com/containerd/containerd/v2)
+CRI_TOOLS=$(modver_in node/go.mod sigs.k8s.io/cri-tools)
+[ -n "$CONTAINERD" ] && [ -n "$CRI_TOOLS" ] || { log "node/go.mod lacks containerd or cri-tools"; exit 1; }
+NODE_LDF="-s -w -X github.com/containerd/containerd/v2/version.Version=$CONTAINERD"
+NODE_LDF+=" -X sigs.k8s.io/cri-tools/pkg/version.Version=$CRI_TOOLS"
+NODE_BINS="containerd containerd-shim-runc-v2 ctr crictl coredns pause nodetest"
+NODE_KEY=$( (cat node/go.mod node/go.sum; find node/cmd -type f -name '*.go' | sort | xargs cat
+  echo "$NODE_LDF|$CGO_ENABLED|$(go env GOVERSION GOOS GOARCH)") | sha256sum | cut -c1-16)
+build_node() {
+  local tmp b
+  log "building the real node's tools (containerd $CONTAINERD, crictl $CRI_TOOLS, CoreDNS) into $1"
+  tmp=$(mktemp -d "$1/.node-XXXXXX")
+  (cd node && GOFLAGS=-mod=readonly go build -trimpath -buildvcs=false -ldflags "$NODE_LDF" -o "$tmp/" tool ./cmd/...)
+  echo "$NODE_KEY" >"$tmp/node.key"
+  for b in $NODE_BINS; do mv "$tmp/$b" "$1/$b"; done
+  mv "$tmp/node.key" "$1/node.key"
+  rm -rf "$tmp"
+}
+node_ok() { [ "$(cat "$1/node.key" 2>/dev/null)" = "$NODE_KEY" ]; }
+
 if complete; then  # touch: prune() below keeps builds in use
   helmfile_ok "$OUT" || build_helmfile "$OUT"
+  node_ok "$OUT" || build_node "$OUT"
   touch "$OUT"
   echo "$OUT"
   exit 0
@@ -140,6 +165,7 @@ for f in "$gdir"/config/crd/standard/gateway.networking.k8s.io_*.yaml; do
 done >"$TMP/gateway-api-crds.yaml"
 
 build_helmfile "$TMP"
+build_node "$TMP"
 
 rm -rf "$OUT"
 mv "$TMP" "$OUT"
