@@ -21,6 +21,20 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ControlPlane]:
         yield plane
 
 
+@pytest.fixture(scope="session")
+def real_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ControlPlane]:
+    """A control plane of its own with a real node (kubelet, containerd, kube-proxy, CoreDNS).
+
+    `real_cluster.cluster.node` (kbp.cluster.record.RealNode) says how to load images into it
+    (`node.ctr("images", "import", tar)`) and run commands in its network (`node.in_network`).
+    The kwok nodes are tainted: pods land on the real node. Torn down with a check that nothing
+    (process, cgroup, mount, netns) is left.
+    """
+    state, tools = tmp_path_factory.mktemp("real-cluster"), tmp_path_factory.mktemp("real-tools")
+    with running(state, tools, real_node=True) as plane:
+        yield plane
+
+
 # Journal: real Redis, a primary and a replica with auth and AOF (tests/support/redis.py).
 
 

@@ -16,7 +16,11 @@ from kbp import kube
 from kbp.cluster import binaries, launcher, processes
 from kbp.cluster.components import START_ORDER
 from kbp.cluster.layout import Layout
-from kbp.cluster.record import Cluster
+from kbp.cluster.node import cgroups
+from kbp.cluster.node import launcher as node_launcher
+from kbp.cluster.record import Cluster, RealNode
+
+REAL_NODE_TIMEOUT = 180.0  # a loaded 2-core machine; the bench measures the real figure
 
 
 @dataclass(frozen=True)
@@ -80,6 +84,30 @@ def leftovers(layout: Layout, names: Sequence[str] = START_ORDER) -> list[str]:
     return [h.name for h in handles if h is not None and processes.alive(h)]
 
 
+def node_leftovers(node: RealNode, layout: Layout) -> list[str]:
+    """What a real node left behind: processes, cgroups, mounts, its netns, link and run dir."""
+    found = [f"netns {node.netns}"] if node.netns_path.exists() else []
+    link = f"kbp{node.netns.removeprefix('kbp-')}"
+    found += [f"link {link}"] if Path("/sys/class/net", link).exists() else []
+    root = node.cgroup_root.lstrip("/")
+    found += [
+        f"cgroup {h}/{root}" for h in sorted(cgroups.mounted()) if (cgroups.CGROUP_FS / h / root).exists()
+    ]
+    found += [f"mount {m}" for m in node_launcher.mounts_under(layout.node, layout.node_run)]
+    found += [f"dir {layout.node_run}"] if layout.node_run.exists() else []
+    marks = (str(layout.root).encode(), str(layout.node_run).encode())
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit() and int(proc.name) != os.getpid():
+            try:
+                cmdline = (proc / "cmdline").read_bytes()
+            except OSError:
+                continue
+            if any(mark in cmdline for mark in marks):
+                argv = cmdline.replace(b"\0", b" ").decode(errors="replace")
+                found.append(f"process {proc.name}: {argv[:120]}")
+    return found
+
+
 # Stages beyond kwok's defaults, for tests: tests/fixtures/kwok/*.yaml.
 TEST_STAGES = Path(__file__).parents[1] / "fixtures" / "kwok"
 NEVER_READY_TAG = "v0.0.0-never.ready-00000000"  # pods with an image of this tag never become ready
@@ -98,15 +126,24 @@ def with_test_stages(bins: Path, into: Path) -> Path:
 
 
 @contextmanager
-def running(state: Path, tools_home: Path) -> Iterator[ControlPlane]:
-    """Build (or reuse) the binaries, start a cluster in `state`, and stop it on the way out."""
+def running(state: Path, tools_home: Path, *, real_node: bool = False) -> Iterator[ControlPlane]:
+    """Build (or reuse) the binaries, start a cluster in `state`, and stop it on the way out.
+
+    With `real_node`, `plane.cluster.node` is the real node (kbp.cluster.record.RealNode) and
+    the kwok nodes are tainted, so ordinary pods land on the real node.
+    """
     bins = with_test_stages(binaries.resolve(), tools_home / "bin")
     layout = Layout.at(state)
     try:
-        cluster = launcher.up(bins, layout)
+        cluster = launcher.up(
+            bins, layout, timeout=REAL_NODE_TIMEOUT if real_node else 60.0, real_node=real_node
+        )
         yield ControlPlane(cluster, tools_home)
     finally:
+        node = Cluster.load(layout)
         errors = launcher.down(layout)
-        left = leftovers(layout)
+        left = leftovers(layout, (*START_ORDER, *node_launcher.ORDER))
+        if node is not None and node.node is not None:
+            left += node_leftovers(node.node, layout)
         if errors or left:
             raise AssertionError(f"control plane teardown failed: {errors}, still running: {left}")

@@ -40,6 +40,7 @@ def _layout(state_dir: Path | None, name: str | None = None) -> Layout:
 
 @app.command()
 def up(
+    *,
     state_dir: StateDir = None,
     name: Name = None,
     bin_dir: Annotated[
@@ -48,6 +49,14 @@ def up(
     ] = None,
     nodes: Annotated[int, typer.Option(min=1, help="Number of kwok fake nodes.")] = 3,
     timeout: Annotated[float, typer.Option(help="Seconds to wait for readiness.")] = 60.0,
+    real_node: Annotated[
+        bool,
+        typer.Option(
+            "--real-node",
+            help="Also run a real node (kubelet, containerd, kube-proxy, CoreDNS; root, cgroup v1) "
+            "and taint the kwok nodes so workloads land on it.",
+        ),
+    ] = False,
 ) -> None:
     """Start the control plane (or reuse the running one) and print how to use it."""
     from kbp.cluster import binaries, launcher  # noqa: PLC0415 -- keeps `kbp --help` fast
@@ -56,13 +65,17 @@ def up(
     try:
         bins = binaries.resolve(bin_dir)
         began = time.monotonic()
-        cluster = launcher.up(bins, layout, nodes=nodes, timeout=timeout)
+        cluster = launcher.up(bins, layout, nodes=nodes, timeout=timeout, real_node=real_node)
     except (binaries.BinariesError, launcher.StartError) as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from exc
     typer.echo(f"cluster ready in {time.monotonic() - began:.1f}s at {cluster.server}", err=True)
     typer.echo(f"kubeconfig: {cluster.kubeconfig}", err=True)
     typer.echo(f"binaries:   {cluster.bin_dir}  (kubectl, helm)", err=True)
+    if cluster.node is not None:
+        node = cluster.node
+        typer.echo(f"real node:  {node.name} at {node.ip} (netns {node.netns})", err=True)
+        typer.echo(f"load images: {' '.join(node.ctr('images', 'import', 'IMAGE.tar'))}", err=True)
     typer.echo(f"export KUBECONFIG={cluster.kubeconfig}")
 
 

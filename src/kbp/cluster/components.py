@@ -105,6 +105,10 @@ def apiserver(spec: Spec) -> Component:
         f"--service-account-signing-key-file={lay.key('sa')}",
         f"--service-cluster-ip-range={SERVICE_CIDR}",
         *_aggregation(lay),
+        # For a real node's logs, exec and port-forward; kwok's fake kubelet ignores it.
+        f"--kubelet-client-certificate={lay.cert('kubelet-client')}",
+        f"--kubelet-client-key={lay.key('kubelet-client')}",
+        "--kubelet-preferred-address-types=InternalIP,Hostname",  # node names are not in any DNS
         "--authorization-mode=Node,RBAC",
         "--allow-privileged=true",
         "--profiling=false",

@@ -17,6 +17,15 @@ CLIENTS = {
 SERVING = ("kube-controller-manager", "kube-scheduler")
 # The apiserver presents this when proxying to aggregated API servers (metrics-server and the like).
 FRONT_PROXY_CLIENT = pki.Identity("front-proxy-client")
+# ...and this to a kubelet, for logs, exec and port-forward (kubeadm's name and group).
+KUBELET_CLIENT = pki.Identity("kube-apiserver-kubelet-client", groups=("system:masters",))
+# The real node's daemons. The Node authorizer and the bootstrap policy know the first two;
+# CoreDNS gets a ClusterRole of its own (kbp.cluster.node.objects).
+NODE_CLIENTS = {
+    "kubelet": pki.Identity("system:node:kbp-node", groups=("system:nodes",)),
+    "kube-proxy": pki.Identity("system:kube-proxy"),
+    "coredns": pki.Identity("kbp:coredns"),
+}
 
 
 def write_all(layout: Layout, server: str) -> None:
@@ -36,6 +45,11 @@ def write_all(layout: Layout, server: str) -> None:
         doc = kubeconfigs.by_path(server, layout.cert("ca"), paths.cert, paths.key, identity.name)
         kubeconfigs.write(layout.component_kubeconfig(name), doc)
     _front_proxy(layout)
+    pki.write_pair(layout.pki, "kubelet-client", pki.issue(ca, KUBELET_CLIENT))
+    for name, identity in NODE_CLIENTS.items():
+        paths = pki.write_pair(layout.pki, name, pki.issue(ca, identity))
+        doc = kubeconfigs.by_path(server, layout.cert("ca"), paths.cert, paths.key, identity.name)
+        kubeconfigs.write(layout.component_kubeconfig(name), doc)
     sa = pki.new_key()
     pki.write_secret(layout.key("sa"), pki.key_pem(sa))
     (layout.pki / "sa.pub").write_bytes(pki.public_pem(sa))

@@ -1,8 +1,8 @@
 """Bring a local control plane up and down, and report on it.
 
 etcd -> kube-apiserver -> kube-controller-manager -> kube-scheduler -> kwok, each gated on a real
-readiness check. A half-started set is stopped again, and the failing component's log tail is
-put into the error.
+readiness check, then (with `real_node`) a real node (kbp.cluster.node.launcher). A half-started
+set is stopped again, and the failing component's log tail is put into the error.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from kbp import kube
 from kbp.cluster import credentials, gateway, objects, processes
 from kbp.cluster.components import START_ORDER, Component, Ports, all_components
 from kbp.cluster.layout import Layout
+from kbp.cluster.node import launcher as node_launcher
 from kbp.cluster.readiness import NotReadyError, Tls, http_ok, wait, wait_healthy
 from kbp.cluster.record import Cluster
 from kbp.ports import free_ports
@@ -51,9 +52,10 @@ def status(layout: Layout) -> list[ComponentStatus]:
     """Each component's recorded pid, port, and whether that process still runs."""
     cluster = Cluster.load(layout)
     rows = []
-    for name in START_ORDER:
+    names = START_ORDER + (node_launcher.ORDER if cluster and cluster.node else ())
+    for name in names:
         handle = processes.read_handle(layout, name)
-        port = port_of(cluster.ports, name) if cluster else None
+        port = port_of(cluster.ports, name) if cluster and name in START_ORDER else None
         rows.append(
             ComponentStatus(
                 name, handle.pid if handle else None, port, bool(handle and processes.alive(handle))
@@ -63,23 +65,45 @@ def status(layout: Layout) -> list[ComponentStatus]:
 
 
 def down(layout: Layout) -> list[str]:
-    """Stop every recorded process (idempotent). Returns the errors; etcd data is removed."""
-    errors = processes.stop_all(layout, START_ORDER)
+    """Stop every recorded process (idempotent). Returns the errors; etcd data is removed.
+
+    A real node goes first, with everything it made (cgroups, mounts, its network namespace).
+    """
+    cluster = Cluster.load(layout)
+    errors = node_launcher.stop(cluster) if cluster is not None else []
+    errors += processes.stop_all(layout, START_ORDER)
     if not errors:
         shutil.rmtree(layout.etcd_data, ignore_errors=True)
     return errors
 
 
-def up(bin_dir: Path, layout: Layout, nodes: int = DEFAULT_NODES, timeout: float = START_TIMEOUT) -> Cluster:
-    """Start a fresh cluster (or return the running one) and wait until it is really ready."""
-    running = [row for row in status(layout) if row.alive]
+def up(
+    bin_dir: Path,
+    layout: Layout,
+    nodes: int = DEFAULT_NODES,
+    timeout: float = START_TIMEOUT,
+    real_node: bool = False,
+) -> Cluster:
+    """Start a fresh cluster (or return the running one) and wait until it is really ready.
+
+    With `real_node`, a real kubelet node joins beside the kwok ones, which are then tainted
+    so that workloads land on the real node.
+    """
+    rows = status(layout)
+    running = [row for row in rows if row.alive]
     existing = Cluster.load(layout)
-    if existing is not None and len(running) == len(START_ORDER):
+    if existing is not None and running and len(running) == len(rows):
+        if real_node and existing.node is None:
+            raise StartError(f"the cluster in {layout.root} has no real node; run `kbp cluster down` first")
         return existing
     if running:
         raise StartError(f"a partial cluster runs in {layout.root}; run `kbp cluster down` first")
+    try:
+        node = node_launcher.plan(layout, bin_dir) if real_node else None
+    except node_launcher.NodeError as exc:
+        raise StartError(str(exc)) from exc
     _reset(layout)
-    cluster = Cluster(layout, bin_dir, Ports(*free_ports(6)))
+    cluster = Cluster(layout, bin_dir, Ports(*free_ports(6)), node)
     cluster.save()  # before any process: `down` must find what a crashed `up` left behind
     credentials.write_all(layout, cluster.server)
     try:
@@ -94,7 +118,16 @@ def up(bin_dir: Path, layout: Layout, nodes: int = DEFAULT_NODES, timeout: float
 
 def _reset(layout: Layout) -> None:
     # Stale state from a stopped cluster: keys and data of the old CA are useless now.
-    for path in (layout.pki, layout.etcd_data, layout.logs, layout.run, layout.record, layout.kubeconfig):
+    paths = (
+        layout.pki,
+        layout.etcd_data,
+        layout.logs,
+        layout.run,
+        layout.record,
+        layout.kubeconfig,
+        layout.node,
+    )
+    for path in paths:
         if path.is_dir():
             shutil.rmtree(path)
         else:
@@ -124,13 +157,21 @@ def _start(cluster: Cluster, nodes: int, deadline: float) -> None:
     for component, handle in started:
         wait_healthy(handle, component, tls, deadline)
     with kube.connect(cluster.kubeconfig) as client:
-        _seed(client, started[0][1], started[2][1], nodes, deadline)
+        _seed(client, started[0][1], started[2][1], nodes, deadline, tainted=cluster.node is not None)
         # The journal chart's default exposure is an HTTPRoute on the edge release's Gateway.
         gateway.install(client, cluster.bin_dir, lambda check, what: wait(api, check, what, deadline))
+    if cluster.node is not None:
+        node_launcher.start(cluster, deadline)
 
 
 def _seed(
-    client: kube.KubeClient, kcm: processes.Handle, kwok: processes.Handle, nodes: int, deadline: float
+    client: kube.KubeClient,
+    kcm: processes.Handle,
+    kwok: processes.Handle,
+    nodes: int,
+    deadline: float,
+    *,
+    tainted: bool = False,
 ) -> None:
     """Storage class and fake nodes in; wait for the controllers' first work and Ready nodes."""
     kube.apply(client, objects.default_storage_class())
@@ -139,7 +180,7 @@ def _seed(
     root_ca = _exists(client, "v1", "ConfigMap", "kube-root-ca.crt")
     wait(kcm, root_ca, "ConfigMap kube-root-ca.crt", deadline)
     for index in range(nodes):
-        kube.apply(client, objects.fake_node(index))
+        kube.apply(client, objects.fake_node(index, tainted=tainted))
     wait(kwok, _nodes_ready(client, nodes), f"{nodes} kwok nodes Ready", deadline)
 
 

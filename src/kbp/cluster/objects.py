@@ -14,11 +14,13 @@ def node_name(index: int) -> str:
     return f"kwok-node-{index}"
 
 
-def fake_node(index: int) -> dict[str, Any]:
-    """A Node that kwok manages. No taint: with only fake nodes, ordinary pods must land here."""
+def fake_node(index: int, tainted: bool = False) -> dict[str, Any]:
+    """A Node that kwok manages. Untainted when the fake nodes are all there is, so pods land here;
+    tainted NoSchedule beside a real node, so pods land there unless they tolerate kwok.
+    """
     name = node_name(index)
     key, value = KWOK_NODE_ANNOTATION
-    return {
+    node: dict[str, Any] = {
         "apiVersion": "v1",
         "kind": "Node",
         "metadata": {
@@ -33,6 +35,9 @@ def fake_node(index: int) -> dict[str, Any]:
         },
         "status": {"allocatable": dict(NODE_CAPACITY), "capacity": dict(NODE_CAPACITY)},
     }
+    if tainted:
+        node["spec"] = {"taints": [{"key": key, "value": value, "effect": "NoSchedule"}]}
+    return node
 
 
 def default_storage_class() -> dict[str, Any]:

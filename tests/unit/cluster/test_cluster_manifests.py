@@ -38,6 +38,13 @@ def test_fake_nodes_are_kwok_managed_and_untainted() -> None:
     assert "taints" not in node.get("spec", {})
 
 
+def test_fake_nodes_beside_a_real_node_repel_pods_that_do_not_tolerate_kwok() -> None:
+    key, value = KWOK_NODE_ANNOTATION
+    assert objects.fake_node(0, tainted=True)["spec"]["taints"] == [
+        {"key": key, "value": value, "effect": "NoSchedule"}
+    ]
+
+
 def test_default_storage_class_is_marked_default() -> None:
     sc = objects.default_storage_class()
     assert sc["metadata"]["name"] == "standard"

@@ -1,0 +1,1 @@
+"""A real node beside the kwok ones: kubelet, containerd, kube-proxy, CoreDNS, own namespaces."""

@@ -1,0 +1,248 @@
+"""Start and stop the real node: namespaces, cgroups, containerd, kubelet, kube-proxy, CoreDNS.
+
+Order: a network namespace with a veth; a cgroup root; a mount-namespace holder; the apiserver
+relay; containerd (+ the pause image); kubelet; kube-proxy; CoreDNS. Every process joins
+`<cgroup root>/system` before it execs, so `stop` finds everything the node ever ran (shims and
+pod processes included) in its cgroups, kills it, and then removes cgroups, mounts and the
+namespace. `stop` works from the record alone, so it also cleans up after a crashed `up`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+from kbp import kube
+from kbp.cluster import kubeconfigs, processes
+from kbp.cluster.components import Component
+from kbp.cluster.layout import Layout
+from kbp.cluster.node import cgroups, config, images, network, objects, preflight
+from kbp.cluster.readiness import NotReadyError, http_ok, wait
+from kbp.cluster.record import Cluster, RealNode
+
+ORDER = ("node-holder", "node-relay", "containerd", "kubelet", "kube-proxy", "coredns")
+NODE_LABEL = "kbp.dev/real-node"
+
+
+class NodeError(Exception):
+    """The machine cannot run a real node; nothing was started."""
+
+
+def plan(layout: Layout, bin_dir: Path) -> RealNode:
+    """Where the node will live (netns, addresses, cgroup root), or NodeError naming what is missing."""
+    proc_cgroup = Path("/proc/self/cgroup").read_text()
+    used = network.used_addresses()
+    link = network.link_for(layout.node_id)
+    for offset in range(1, 64):
+        if link.host_ip not in used and link.node_ip not in used:
+            break
+        link = network.link_for(layout.node_id, offset)
+    found = preflight.problems(layout, bin_dir, link, proc_cgroup)
+    if found:
+        raise NodeError("cannot start a real node:\n- " + "\n- ".join(found))
+    return RealNode(
+        name=config.NODE_NAME,
+        netns=link.netns,
+        ip=link.node_ip,
+        host_ip=link.host_ip,
+        containerd_socket=layout.containerd_socket,
+        bin_dir=bin_dir,
+        cgroup_root=cgroups.root_for(cgroups.own_paths(proc_cgroup), layout.node_id),
+        pod_logs=config.NodePaths(layout).pod_logs,
+    )
+
+
+def _link(node: RealNode) -> network.Link:
+    return network.Link(node.netns, f"kbp{node.netns.removeprefix('kbp-')}", node.host_ip, node.ip)
+
+
+def _hierarchies(node: RealNode) -> list[str]:
+    return sorted(set(cgroups.own_paths(Path("/proc/self/cgroup").read_text())) & cgroups.mounted())
+
+
+def _made_file(layout: Layout) -> Path:
+    return layout.node / "cgroups-made.json"
+
+
+def start(cluster: Cluster, deadline: float) -> None:
+    """Bring the planned node (cluster.node) up and wait until the Node is Ready."""
+    node = cluster.node
+    assert node is not None
+    layout = cluster.layout
+    paths = config.NodePaths(layout)
+    _write_configs(cluster, paths)
+    network.create(_link(node))
+    hier = _hierarchies(node)
+    made = cgroups.create(node.cgroup_root, hier)
+    _made_file(layout).write_text(json.dumps([str(d) for d in made]))
+    join = ("/bin/sh", "-c", cgroups.join_argv(node.cgroup_root, hier), "kbp-node")
+
+    holder_argv = (*join, "nsenter", f"--net={node.netns_path}", "--", "unshare", "--mount",
+                   "--propagation", "slave", "--", "/bin/sh", "-c", config.holder_script())  # fmt: skip
+    holder = processes.spawn(Component("node-holder", holder_argv, "", tls=False), layout)
+    wait(holder, lambda: _comm(holder.pid) == "sleep", "the node's mount namespace", deadline)
+    inside = ("nsenter", f"--target={holder.pid}", "--mount", "--net", "--")
+
+    port = cluster.ports.apiserver
+    relay_argv = (*join, sys.executable, "-m", "kbp.cluster.node.relay", str(node.netns_path), str(port))
+    relay = processes.spawn(Component("node-relay", relay_argv, "", tls=False), layout)
+    wait(relay, lambda: _tcp_open(node.ip, port), "the apiserver relay", deadline)
+
+    bins = node.bin_dir
+    containerd_argv = (*join, *inside, str(bins / "containerd"), f"--config={paths.containerd_config}")
+    containerd = processes.spawn(Component("containerd", containerd_argv, "", tls=False), layout)
+    wait(containerd, lambda: _unix_open(node.containerd_socket), "containerd's socket", deadline)
+    load_pause(node, layout)
+
+    with kube.connect(cluster.kubeconfig) as client:
+        for obj in objects.all_objects(node.ip, port):
+            kube.apply(client, obj)
+    kubelet_argv = (
+        *join, *inside, str(bins / "kubelet"),
+        f"--config={paths.kubelet_config}",
+        f"--kubeconfig={layout.component_kubeconfig('kubelet')}",
+        f"--root-dir={paths.kubelet_root}",
+        f"--cert-dir={paths.kubelet_root / 'pki'}",
+        f"--node-ip={node.ip}",
+        f"--hostname-override={node.name}",
+        f"--node-labels={NODE_LABEL}=true",
+    )  # fmt: skip
+    kubelet = processes.spawn(Component("kubelet", kubelet_argv, "", tls=False), layout)
+    healthz = f"http://{node.ip}:{config.KUBELET_HEALTHZ_PORT}/healthz"
+    wait(kubelet, lambda: http_ok(healthz, None), "kubelet's healthz", deadline)
+    proxy_argv = (*join, *inside, str(bins / "kube-proxy"), f"--config={paths.kube_proxy_config}")
+    proxy = processes.spawn(Component("kube-proxy", proxy_argv, "", tls=False), layout)
+    dns_argv = (*join, *inside, str(bins / "coredns"), "-conf", str(paths.corefile))
+    dns = processes.spawn(Component("coredns", dns_argv, "", tls=False), layout)
+    with kube.connect(cluster.kubeconfig) as client:
+        wait(kubelet, lambda: _node_ready(client, node.name), f"node {node.name} Ready", deadline)
+    wait(proxy, lambda: http_ok(f"http://{node.ip}:{config.KUBE_PROXY_HEALTHZ_PORT}/healthz", None),
+         "kube-proxy's healthz", deadline)  # fmt: skip
+    wait(dns, lambda: http_ok(f"http://{node.ip}:{config.COREDNS_READY_PORT}/ready", None),
+         "CoreDNS ready", deadline)  # fmt: skip
+
+
+def _write_configs(cluster: Cluster, paths: config.NodePaths) -> None:
+    layout = cluster.layout
+    for d in (paths.cni_conf_dir, paths.cni_ipam, paths.kubelet_root, paths.pod_logs, paths.containerd_root):
+        d.mkdir(parents=True, exist_ok=True)
+    layout.node_run.mkdir(parents=True, exist_ok=True, mode=0o700)
+    assert cluster.node is not None
+    files = {
+        paths.containerd_config: config.containerd_toml(paths),
+        paths.cni_conf_dir / "10-kbp.conflist": config.cni_conflist(paths),
+        paths.kubelet_config: config.kubelet_yaml(paths, cluster.node.cgroup_root, cluster.ca),
+        paths.kube_proxy_config: config.kube_proxy_yaml(layout.component_kubeconfig("kube-proxy")),
+        paths.corefile: config.corefile(layout.component_kubeconfig("coredns"), kubeconfigs.CONTEXT),
+        paths.resolv_conf: config.resolv_conf(),
+    }
+    for path, text in files.items():
+        path.write_text(text)
+
+
+def load_pause(node: RealNode, layout: Layout) -> None:
+    """The sandbox image every pod needs, from the pause binary built here."""
+    archive = images.docker_archive(
+        layout.node / "images" / "pause.tar",
+        config.SANDBOX_IMAGE,
+        {"/pause": node.bin_dir / "pause"},
+        ["/pause"],
+    )
+    import_image(node, archive)
+
+
+def import_image(node: RealNode, archive: Path) -> None:
+    result = subprocess.run(
+        node.ctr("images", "import", str(archive)), capture_output=True, text=True, check=False
+    )
+    if result.returncode != 0:
+        raise OSError(f"ctr images import {archive} failed: {result.stderr.strip()}")
+
+
+def _comm(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return ""
+
+
+def _tcp_open(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def _unix_open(path: Path) -> bool:
+    with socket.socket(socket.AF_UNIX) as sock:
+        try:
+            sock.connect(str(path))
+        except OSError:
+            return False
+    return True
+
+
+def _node_ready(client: kube.KubeClient, name: str) -> bool:
+    found = kube.find(client, "v1", "Node", name)
+    return found is not None and kube.condition(found, "Ready") == "True"
+
+
+def stop(cluster: Cluster) -> list[str]:
+    """Stop everything the node runs and remove what it made (idempotent); return the errors."""
+    node = cluster.node
+    if node is None:
+        return []
+    layout = cluster.layout
+    errors = processes.stop_all(layout, ORDER)
+    hier = _hierarchies(node)
+    left = cgroups.kill_all(node.cgroup_root, hier)
+    if left:
+        errors.append(f"processes under {node.cgroup_root} survived SIGKILL: {sorted(left)}")
+    errors += _unmount_leftovers(layout)
+    try:
+        made = [Path(p) for p in json.loads(_made_file(layout).read_text())]
+    except (OSError, ValueError):
+        made = []
+    errors += cgroups.remove(node.cgroup_root, hier, made)
+    errors += network.delete(_link(node))
+    shutil.rmtree(layout.node_run, ignore_errors=True)
+    with contextlib.suppress(OSError):
+        layout.node_run.parent.rmdir()  # /run/kbp, unless another node uses it
+    if not errors:
+        shutil.rmtree(layout.node, ignore_errors=True)
+    return errors
+
+
+def mounts_under(*roots: Path) -> list[str]:
+    """Mount points in this mount namespace at or below any of `roots` (deepest first)."""
+    found = []
+    for line in Path("/proc/self/mountinfo").read_text().splitlines():
+        point = line.split()[4].replace("\\040", " ")
+        if any(point == str(r) or point.startswith(f"{r}/") for r in roots):
+            found.append(point)
+    return sorted(found, key=len, reverse=True)
+
+
+def _unmount_leftovers(layout: Layout) -> list[str]:
+    # The mount namespace takes the node's mounts with it; anything here got out some other way.
+    errors = []
+    for point in mounts_under(layout.node, layout.node_run):
+        result = subprocess.run(["umount", "-l", point], capture_output=True, text=True, check=False)
+        if result.returncode != 0:
+            errors.append(f"umount {point}: {result.stderr.strip()}")
+    return errors
+
+
+def failed_component(exc: Exception) -> str | None:
+    return exc.component if isinstance(exc, NotReadyError) else None
+
+
+def env_without_proxy() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k.lower() not in ("http_proxy", "https_proxy", "no_proxy")}

@@ -1,0 +1,79 @@
+"""Objects a real node needs in the API: CoreDNS's role, the kube-dns Service, Service endpoints.
+
+CoreDNS runs as a process in the node's network namespace (no registry to pull its image from),
+so kube-dns is a selector-less Service whose EndpointSlice names the node's address. The
+apiserver's `kubernetes` Service gets one too (its endpoint reconciler is off), pointing at the
+relay that makes the apiserver reachable inside the namespace.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kbp.cluster.node.config import CLUSTER_DNS
+
+COREDNS_USER = "kbp:coredns"
+MANAGED_BY = "kbp-real-node"
+
+
+def coredns_rbac() -> list[dict[str, Any]]:
+    """Read access to what the kubernetes plugin watches (upstream's system:coredns role)."""
+    rules = [
+        {"apiGroups": [""], "resources": ["services", "pods", "namespaces"], "verbs": ["list", "watch"]},
+        {"apiGroups": ["discovery.k8s.io"], "resources": ["endpointslices"], "verbs": ["list", "watch"]},
+    ]
+    meta = {"name": COREDNS_USER}
+    role = {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "ClusterRole",
+        "metadata": meta,
+        "rules": rules,
+    }
+    binding = {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "ClusterRoleBinding",
+        "metadata": meta,
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": COREDNS_USER},
+        "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": COREDNS_USER}],
+    }
+    return [role, binding]
+
+
+def kube_dns_service() -> dict[str, Any]:
+    ports = [
+        {"name": "dns", "port": 53, "protocol": "UDP", "targetPort": 53},
+        {"name": "dns-tcp", "port": 53, "protocol": "TCP", "targetPort": 53},
+    ]
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": "kube-dns", "namespace": "kube-system", "labels": {"k8s-app": "kube-dns"}},
+        "spec": {"clusterIP": CLUSTER_DNS, "ports": ports},
+    }
+
+
+def endpoint_slice(
+    service: str, namespace: str, address: str, ports: list[tuple[str, int, str]]
+) -> dict[str, Any]:
+    """An EndpointSlice for a selector-less Service: one ready address, (name, port, protocol) each."""
+    return {
+        "apiVersion": "discovery.k8s.io/v1",
+        "kind": "EndpointSlice",
+        "metadata": {
+            "name": f"{service}-kbp-node",
+            "namespace": namespace,
+            "labels": {
+                "kubernetes.io/service-name": service,
+                "endpointslice.kubernetes.io/managed-by": MANAGED_BY,
+            },
+        },
+        "addressType": "IPv4",
+        "endpoints": [{"addresses": [address], "conditions": {"ready": True}}],
+        "ports": [{"name": n, "port": p, "protocol": proto} for n, p, proto in ports],
+    }
+
+
+def all_objects(node_ip: str, apiserver_port: int) -> list[dict[str, Any]]:
+    dns = endpoint_slice("kube-dns", "kube-system", node_ip, [("dns", 53, "UDP"), ("dns-tcp", 53, "TCP")])
+    api = endpoint_slice("kubernetes", "default", node_ip, [("https", apiserver_port, "TCP")])
+    return [*coredns_rbac(), kube_dns_service(), dns, api]

@@ -1,0 +1,124 @@
+"""A real node beside the kwok ones: containers start, probes run, packets move.
+
+All on the session's `real_cluster`: a pod from an image built here runs and passes its probes,
+`kubectl logs` and `exec` reach it through the kubelet, CoreDNS answers for Service names, and a
+ClusterIP routes through kube-proxy's rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from kbp import kube
+from kbp.cluster.node.config import NODE_NAME
+from support.controlplane import ControlPlane
+from support.realnode import PORT, get_from_node, load_nodetest, namespace, node_of, ready_pod, server_pod
+
+
+@pytest.fixture(scope="module")
+def image(real_cluster: ControlPlane, tmp_path_factory: pytest.TempPathFactory) -> str:
+    return load_nodetest(real_cluster, tmp_path_factory.mktemp("images"))
+
+
+@pytest.fixture
+def ns(real_cluster: ControlPlane, image: str) -> Iterator[str]:
+    with real_cluster.client() as client, namespace(client) as name:
+        yield name
+
+
+def _service(name: str, namespace: str, selector: dict[str, str]) -> dict[str, object]:
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": {"selector": selector, "ports": [{"port": 80, "targetPort": PORT}]},
+    }
+
+
+def test_the_node_registers_ready_with_the_control_planes_version(real_cluster: ControlPlane) -> None:
+    node = node_of(real_cluster)
+    with real_cluster.client() as client:
+        obj = kube.get(client, "v1", "Node", NODE_NAME)
+    info = obj["status"]["nodeInfo"]
+    assert kube.condition(obj, "Ready") == "True"
+    assert info["kubeletVersion"] == "v1.37.2"
+    assert info["containerRuntimeVersion"].startswith("containerd://2.4.")
+    addresses = {a["type"]: a["address"] for a in obj["status"]["addresses"]}
+    assert addresses["InternalIP"] == node.ip
+
+
+def test_a_pod_from_a_local_image_runs_passes_its_probe_and_answers_logs_and_exec(
+    real_cluster: ControlPlane, ns: str
+) -> None:
+    with real_cluster.client() as client:
+        kube.apply(client, server_pod("web", ns, {"app": "web"}))
+        pod = ready_pod(client, "web", ns)
+    assert pod["spec"]["nodeName"] == NODE_NAME
+    assert (
+        get_from_node(node_of(real_cluster), f"http://{pod['status']['podIP']}:{PORT}/") == "hello from web\n"
+    )
+    logs = real_cluster.run("kubectl", "logs", "-n", ns, "web")
+    assert f"nodetest serving on :{PORT} as web" in logs.stdout
+    assert "request GET / from" in logs.stdout
+    exec_ = real_cluster.run(
+        "kubectl", "exec", "-n", ns, "web", "--", "/nodetest", "get", f"http://127.0.0.1:{PORT}/healthz"
+    )
+    assert exec_.stdout == "ok\n"
+
+
+def test_a_service_name_resolves_through_coredns_and_routes_through_kube_proxy(
+    real_cluster: ControlPlane, ns: str
+) -> None:
+    with real_cluster.client() as client:
+        kube.apply(client, server_pod("backend", ns, {"app": "backend"}))
+        kube.apply(client, server_pod("client", ns, {"app": "client"}))
+        kube.apply(client, _service("backend", ns, {"app": "backend"}))
+        ready_pod(client, "backend", ns)
+        ready_pod(client, "client", ns)
+        cluster_ip = kube.get(client, "v1", "Service", "backend", ns)["spec"]["clusterIP"]
+    lookup = real_cluster.run("kubectl", "exec", "-n", ns, "client", "--", "/nodetest", "lookup", "backend")
+    assert lookup.stdout.split() == [cluster_ip]  # the short name, through the pod's search path
+    fqdn = f"backend.{ns}.svc.cluster.local"
+    via_service = real_cluster.run(
+        "kubectl", "exec", "-n", ns, "client", "--", "/nodetest", "get", f"http://{fqdn}/"
+    )
+    assert via_service.stdout == "hello from backend\n"
+    # From the node itself too: kube-proxy's OUTPUT rules, no DNS involved.
+    assert get_from_node(node_of(real_cluster), f"http://{cluster_ip}/") == "hello from backend\n"
+
+
+def test_workloads_land_on_the_real_node_not_on_kwok(real_cluster: ControlPlane, ns: str) -> None:
+    labels = {"app": "spread"}
+    template = server_pod("unused", ns, labels)
+    deployment = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "spread", "namespace": ns},
+        "spec": {
+            "replicas": 4,
+            "selector": {"matchLabels": labels},
+            "template": {"metadata": {"labels": labels}, "spec": template["spec"]},
+        },
+    }
+    with real_cluster.client() as client:
+        kube.apply(client, deployment)
+        kube.wait_for(
+            lambda: (
+                (
+                    kube.get(client, "apps/v1", "Deployment", "spread", ns)
+                    .get("status", {})
+                    .get("readyReplicas")
+                    == 4
+                )
+                or None
+            ),
+            timeout=120,
+            what="4 ready replicas",
+        )
+        pods = kube.list_objects(client, "v1", "Pod", ns, labels=labels)
+        kwok = kube.list_objects(client, "v1", "Node", labels={"type": "kwok"})
+    assert {p["spec"]["nodeName"] for p in pods} == {NODE_NAME}
+    assert kwok  # the fake nodes are still there, and still schedulable for pods that tolerate them
+    assert all(t["effect"] == "NoSchedule" for n in kwok for t in n["spec"]["taints"])
