@@ -14,7 +14,16 @@ import pytest
 from kbp import kube
 from kbp.cluster.node.config import NODE_NAME
 from support.controlplane import ControlPlane
-from support.realnode import PORT, get_from_node, load_nodetest, namespace, node_of, ready_pod, server_pod
+from support.realnode import (
+    NODETEST_IMAGE,
+    PORT,
+    get_from_node,
+    load_nodetest,
+    namespace,
+    node_of,
+    ready_pod,
+    server_pod,
+)
 
 
 @pytest.fixture(scope="module")
@@ -122,3 +131,44 @@ def test_workloads_land_on_the_real_node_not_on_kwok(real_cluster: ControlPlane,
     assert {p["spec"]["nodeName"] for p in pods} == {NODE_NAME}
     assert kwok  # the fake nodes are still there, and still schedulable for pods that tolerate them
     assert all(t["effect"] == "NoSchedule" for n in kwok for t in n["spec"]["taints"])
+
+
+def test_a_job_pod_calls_the_api_with_its_own_service_account_token(
+    real_cluster: ControlPlane, ns: str
+) -> None:
+    # What the reaper's CronJob relies on: a projected token, the kubernetes Service, kube-proxy.
+    job = {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": {"name": "whoami", "namespace": ns},
+        "spec": {
+            "backoffLimit": 0,
+            "template": {
+                "spec": {
+                    "serviceAccountName": "prober",
+                    "restartPolicy": "Never",
+                    "containers": [
+                        {
+                            "name": "whoami",
+                            "image": NODETEST_IMAGE,
+                            "imagePullPolicy": "Never",
+                            "args": ["whoami"],
+                        }
+                    ],
+                }
+            },
+        },
+    }
+    sa = {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "prober", "namespace": ns}}
+    with real_cluster.client() as client:
+        kube.apply(client, sa)
+        kube.apply(client, job)
+
+        def finished() -> dict[str, object] | None:
+            status = kube.get(client, "batch/v1", "Job", "whoami", ns).get("status", {})
+            return status if status.get("succeeded") or status.get("failed") else None
+
+        status = kube.wait_for(finished, timeout=120, what="the Job to finish")
+    logs = real_cluster.run("kubectl", "logs", "-n", ns, "job/whoami")
+    assert status.get("succeeded") == 1, logs.stdout + logs.stderr
+    assert logs.stdout.strip() == f"system:serviceaccount:{ns}:prober"

@@ -3,10 +3,16 @@
 //	nodetest serve PORT       HTTP on PORT: /healthz answers "ok", every request is logged to stdout
 //	nodetest lookup NAME      print NAME's addresses (through the pod's resolv.conf)
 //	nodetest get URL          print the body of GET URL; exit 1 unless it answers 200
+//	nodetest whoami           print who the apiserver says the pod's ServiceAccount token is,
+//	                          asked through the kubernetes Service with the mounted token and CA
 package main
 
 import (
+	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -15,9 +21,15 @@ import (
 	"time"
 )
 
+const serviceAccount = "/var/run/secrets/kubernetes.io/serviceaccount"
+
 func main() {
+	if len(os.Args) == 2 && os.Args[1] == "whoami" {
+		whoami()
+		return
+	}
 	if len(os.Args) < 3 {
-		fmt.Fprintln(os.Stderr, "usage: nodetest serve PORT | lookup NAME | get URL")
+		fmt.Fprintln(os.Stderr, "usage: nodetest serve PORT | lookup NAME | get URL | whoami")
 		os.Exit(2)
 	}
 	switch os.Args[1] {
@@ -63,6 +75,48 @@ func serve(port string) {
 		fmt.Fprintf(w, "hello from %s\n", host)
 	})
 	if err := http.ListenAndServe(":"+port, mux); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}
+
+func whoami() {
+	token, err := os.ReadFile(serviceAccount + "/token")
+	fail(err)
+	ca, err := os.ReadFile(serviceAccount + "/ca.crt")
+	fail(err)
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(ca)
+	client := http.Client{
+		Timeout:   10 * time.Second,
+		Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}},
+	}
+	host := os.Getenv("KUBERNETES_SERVICE_HOST") + ":" + os.Getenv("KUBERNETES_SERVICE_PORT")
+	url := "https://" + host + "/apis/authentication.k8s.io/v1/selfsubjectreviews"
+	body := []byte(`{"apiVersion":"authentication.k8s.io/v1","kind":"SelfSubjectReview"}`)
+	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+	fail(err)
+	req.Header.Set("Authorization", "Bearer "+string(bytes.TrimSpace(token)))
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := client.Do(req)
+	fail(err)
+	defer resp.Body.Close()
+	var review struct {
+		Status struct {
+			UserInfo struct {
+				Username string `json:"username"`
+			} `json:"userInfo"`
+		} `json:"status"`
+	}
+	fail(json.NewDecoder(resp.Body).Decode(&review))
+	if resp.StatusCode != http.StatusCreated && resp.StatusCode != http.StatusOK {
+		fail(fmt.Errorf("%s answered %s", url, resp.Status))
+	}
+	fmt.Println(review.Status.UserInfo.Username)
+}
+
+func fail(err error) {
+	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
