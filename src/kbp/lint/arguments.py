@@ -91,6 +91,14 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
         help="a helmfile (or its directory): its releases, with local charts rendered",
     )
     helm.add_argument(
+        "--api-versions",
+        action="append",
+        default=[],
+        metavar="GROUP/VERSION[/KIND]",
+        help="an API the target cluster serves, for every chart (repeatable; helm template's flag); "
+        "--helmfile adds those its well-known charts install",
+    )
+    helm.add_argument(
         "-e",
         "--env",
         dest="environment",
@@ -147,6 +155,7 @@ def parse(argv: Sequence[str], prog: str = "kbp lint") -> Request | None:
         ),
         helmfile=args.helmfile,
         environment=args.environment,
+        api_versions=tuple(args.api_versions),
         output=args.output,
         config=args.config,
         fail_on=args.fail_on,

@@ -52,6 +52,7 @@ def template_command(
     sets: Sequence[str],
     release: str,
     namespace: str | None,
+    api_versions: Sequence[str] = (),
 ) -> list[str]:
     cmd = [helm, "template", release, str(chart)]
     for file in values:
@@ -60,6 +61,8 @@ def template_command(
         cmd += ["--set", assignment]
     if namespace:
         cmd += ["--namespace", namespace]
+    for api in api_versions:  # what `.Capabilities.APIVersions.Has` sees, as on the target cluster
+        cmd += ["--api-versions", api]
     return cmd
 
 

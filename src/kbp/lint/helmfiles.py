@@ -21,24 +21,58 @@ from kbp.lint.sources import Source, decode
 
 HELMFILE_ENV = "KBP_HELMFILE"
 RENDER_TIMEOUT_S = 300
+# The APIs (`.Capabilities.APIVersions` entries) that well-known charts install as CRDs, so a chart
+# linted with the helmfile renders what it would on that cluster (a ServiceMonitor, an HTTPRoute).
+CHART_APIS: dict[str, tuple[str, ...]] = {
+    "kube-prometheus-stack": tuple(
+        f"monitoring.coreos.com/v1{kind}"
+        for kind in ("", "/ServiceMonitor", "/PodMonitor", "/PrometheusRule", "/Prometheus", "/Alertmanager")
+    ),
+    "gateway-crds-helm": tuple(
+        f"gateway.networking.k8s.io/v1{kind}"
+        for kind in ("", "/Gateway", "/GatewayClass", "/HTTPRoute", "/GRPCRoute")
+    ),
+    "gateway-helm": ("gateway.networking.k8s.io/v1", "gateway.networking.k8s.io/v1/HTTPRoute"),
+    "cert-manager": tuple(
+        f"cert-manager.io/v1{kind}" for kind in ("", "/Certificate", "/Issuer", "/ClusterIssuer")
+    ),
+}
 
 
 def find_helmfile() -> str:
     return helm.find_tool("helmfile", HELMFILE_ENV, "https://helmfile.readthedocs.io/")
 
 
-def _local_releases(file: Path, environment: str) -> list[tuple[Release, Path]]:
-    """Each local-chart release with its chart directory; refuses an undeclared environment."""
+def _state(file: Path) -> dict[str, object]:
     try:
         parts = [p for p in yaml.safe_load_all(file.read_text()) if isinstance(p, dict)]
     except (OSError, yaml.YAMLError) as err:
         raise HelmError(f"{file}: cannot read it as a helmfile: {err}") from None
-    doc = {k: v for part in parts for k, v in part.items()}
-    declared = list(doc.get("environments") or {}) or ["default"]
+    return {k: v for part in parts for k, v in part.items()}
+
+
+def provided_apis(path: Path) -> tuple[str, ...]:
+    """The APIs the file's releases of well-known charts install (CHART_APIS)."""
+    file = path / "helmfile.yaml" if path.is_dir() else path
+    releases = _state(file).get("releases")
+    charts = (
+        [str(r.get("chart", "")) for r in releases if isinstance(r, dict)]
+        if isinstance(releases, list)
+        else []
+    )
+    return tuple(api for chart in charts for api in CHART_APIS.get(chart.rstrip("/").rsplit("/", 1)[-1], ()))
+
+
+def _local_releases(file: Path, environment: str) -> list[tuple[Release, Path]]:
+    """Each local-chart release with its chart directory; refuses an undeclared environment."""
+    doc = _state(file)
+    environments = doc.get("environments")
+    declared = list(environments) if isinstance(environments, dict) and environments else ["default"]
     if environment not in declared:
         raise HelmError(f"{file}: no environment {environment!r} (declared: {', '.join(declared)})")
     out: list[tuple[Release, Path]] = []
-    for entry in doc.get("releases") or []:
+    releases = doc.get("releases")
+    for entry in releases if isinstance(releases, list) else []:
         chart = str(entry.get("chart", "")) if isinstance(entry, dict) else ""
         if chart.startswith(("./", "../", "/")) and entry.get("installed") is not False:
             directory = (file.parent / chart).resolve()

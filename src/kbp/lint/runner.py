@@ -42,6 +42,7 @@ class Request:
     charts: tuple[Chart, ...] = ()  # more charts, each its own release, linted together
     helmfile: Path | None = None  # a helmfile's releases: local charts rendered, all declared
     environment: str = "default"
+    api_versions: tuple[str, ...] = ()  # the target cluster's APIs, for charts that check them
     output: str = "text"
     config: Path | None = None
     fail_on: str | None = None
@@ -91,7 +92,7 @@ def charts(req: Request) -> tuple[Chart, ...]:
     return first + req.charts
 
 
-def _render(chart: Chart) -> list[sources.Source]:
+def _render(chart: Chart, api_versions: tuple[str, ...]) -> list[sources.Source]:
     from kbp.lint import helm  # noqa: PLC0415 - subprocess machinery only for charts
     from kbp.lint.manifests import Release  # noqa: PLC0415
 
@@ -102,6 +103,7 @@ def _render(chart: Chart) -> list[sources.Source]:
         sets=chart.sets,
         release=chart.release,
         namespace=chart.namespace,
+        api_versions=api_versions,
     )
     # helm installs into "default" without --namespace; objects without one land in the release's.
     release = Release(chart.release, chart.namespace or "default", chart.path.resolve().name)
@@ -111,12 +113,15 @@ def _render(chart: Chart) -> list[sources.Source]:
 def _gather(req: Request, stdin: BinaryIO) -> sources.Collected:
     collected = sources.collect(req.paths, stdin)
     _split_rendered(collected)
-    for chart in charts(req):
-        collected.sources.extend(_render(chart))
+    api_versions = req.api_versions
     if req.helmfile is not None:
         from kbp.lint import helmfiles  # noqa: PLC0415 - only for --helmfile
 
+        # The charts land on a cluster with these releases: render them with the APIs they add.
+        api_versions += helmfiles.provided_apis(req.helmfile)
         collected.sources.extend(helmfiles.sources(req.helmfile, req.environment))
+    for chart in charts(req):
+        collected.sources.extend(_render(chart, api_versions))
     return collected
 
 

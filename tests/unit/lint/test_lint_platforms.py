@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from kbp.lint import loader, pipelines, platforms
+from kbp.lint import helm, helmfiles, loader, pipelines, platforms
 from kbp.lint.bundle import index
 from kbp.lint.gateways import hostnames_intersect
 from kbp.lint.rulebook import DEFAULT_TAG_FORMAT
@@ -108,3 +108,18 @@ releases:
     assert declared.entry is not None
     assert declared.entry.document.locate(declared.entry.path) == (4, 5)
     assert platform.namespaces == {"envoy-gateway-system"}
+
+
+def test_a_helmfile_provides_the_apis_its_well_known_charts_install(tmp_path: Path) -> None:
+    (tmp_path / "helmfile.yaml").write_text(
+        "releases:\n"
+        "  - {name: kps, namespace: monitoring, chart: prometheus-community/kube-prometheus-stack}\n"
+        "  - {name: edge, namespace: e, chart: ./charts/edge}\n"
+    )
+    apis = helmfiles.provided_apis(tmp_path)
+    assert "monitoring.coreos.com/v1/ServiceMonitor" in apis
+    assert not [a for a in apis if not a.startswith("monitoring.coreos.com/")]
+    cmd = helm.template_command(
+        "helm", Path("c"), values=(), sets=(), release="r", namespace=None, api_versions=apis[:1]
+    )
+    assert cmd[-2:] == ["--api-versions", apis[0]]
