@@ -86,3 +86,39 @@ def test_the_set_holds_every_part() -> None:
         "workflow",
     ):
         assert part in junit, part
+
+
+@pytest.mark.parametrize(
+    ("environment", "sets", "rule", "here", "there"),
+    [
+        pytest.param(
+            "prod", ("exposure.httproute.gateway.namespace=gateway-system",), "route-gateway-missing",
+            "charts/journal/templates/exposure/httproute.yaml",
+            "deploy/cluster-services/charts/edge/templates/gateway.yaml", id="gateway",
+        ),
+        pytest.param(
+            "prod", ("exposure.host=journal.example.com",), "route-hostname-uncovered",
+            "charts/journal/templates/exposure/httproute.yaml",
+            "deploy/cluster-services/charts/edge/templates/gateway.yaml", id="hostname",
+        ),
+        pytest.param(
+            "dev", ("networkPolicy.ingressNamespace=gateway-system",), "networkpolicy-blocks-client",
+            "charts/journal/templates/frontend/networkpolicy.yaml",
+            "deploy/cluster-services/helmfile.yaml", id="gateway-namespace",
+        ),
+        pytest.param(
+            "dev", ("image.api.repository=ghcr.io/kbp/journal-api",), "image-not-pushed",
+            "charts/journal/templates/frontend/deployment.yaml", ".github/workflows/ci.yml", id="image",
+        ),
+    ],
+)  # fmt: skip
+def test_a_value_that_stops_fitting_is_found_on_both_sides(
+    environment: str, sets: tuple[str, ...], rule: str, here: str, there: str
+) -> None:
+    request = platform(environment, (JOURNAL / f"values-{environment}.yaml",))
+    first = dataclasses.replace(request.charts[0], sets=sets)
+    _, report, err = lint(dataclasses.replace(request, charts=(first, *request.charts[1:])))
+    found = [i for i in report.get("items", []) if i["ruleId"] == rule]  # type: ignore[attr-defined]
+    assert found, err
+    assert any(i["file"] == str(ROOT / here) for i in found), found
+    assert any(r["file"] == str(ROOT / there) and r["line"] > 0 for i in found for r in i["related"]), found
