@@ -198,8 +198,8 @@ def test_one_command_onboards_a_developer_to_every_dev_cluster(fleet: Fleet) -> 
 
     listed = fleet.kbp("ns", "list", "--fleet", "", *fleet_file, "-o", "json")
     assert listed.returncode == 0, listed.stderr
-    where = {(i["cluster"], i["name"]) for i in json.loads(listed.stdout)["items"]}
-    assert where == {("canary", "dev-alice"), ("dev", "dev-alice")}
+    where = {i["cluster"] for i in json.loads(listed.stdout)["items"] if i["name"] == "dev-alice"}
+    assert where == {"canary", "dev"}
 
     status = json.loads(fleet.fleet("status", "-o", "json").stdout)["items"]
     expiring = {i["cluster"]: (i["expiringUsers"], i["expiringNamespaces"]) for i in status}
