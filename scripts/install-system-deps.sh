@@ -13,6 +13,7 @@ command -v wrk >/dev/null || need+=(wrk)
 [ -x /usr/sbin/runc ] || need+=(runc)
 [ -x /usr/lib/cni/bridge ] || need+=(containernetworking-plugins)
 command -v iptables >/dev/null || need+=(iptables)
+command -v ipset >/dev/null || need+=(ipset)  # kube-router's NetworkPolicy firewall, in tests
 [ ${#need[@]} -eq 0 ] && exit 0
 echo "installing Debian packages: ${need[*]}" >&2
 if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi

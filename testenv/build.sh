@@ -4,7 +4,8 @@
 # so MVS picks one version of every shared dependency and each package compiles once) into a
 # cache directory outside the repo, with the Gateway API CRDs beside them, and helmfile from its
 # own module (helmfile/go.mod: its replace directives cannot share this graph), kubelet and
-# kube-proxy (tools here too) and the real node's containerd, crictl and CoreDNS from node/go.mod.
+# kube-proxy (tools here too), the real node's containerd, crictl and CoreDNS from node/go.mod,
+# and kube-router (NetworkPolicy in tests) from netpol/go.mod.
 # Prints that directory as the last line of stdout.
 #
 #   bash testenv/build.sh            # build if the cache is missing, else print it at once
@@ -122,9 +123,30 @@ build_node() {
 }
 node_ok() { [ "$(cat "$1/node.key" 2>/dev/null)" = "$NODE_KEY" ]; }
 
+# kube-router's NetworkPolicy firewall, for tests on the throwaway node only (v2.1.0 is the only
+# version the proxy serves and has reported flaws: never shipped or recommended). Its own module
+# (netpol/go.mod: client-go v0.29 would not build in node/'s graph) and key.
+KUBE_ROUTER=$(modver_in netpol/go.mod github.com/cloudnativelabs/kube-router/v2)
+[ -n "$KUBE_ROUTER" ] || { log "netpol/go.mod lacks kube-router"; exit 1; }
+NETPOL_LDF="-s -w -X github.com/cloudnativelabs/kube-router/v2/pkg/version.Version=$KUBE_ROUTER"
+NETPOL_KEY=$( (cat netpol/go.mod netpol/go.sum; echo "$NETPOL_LDF|$CGO_ENABLED|$(go env GOVERSION GOOS GOARCH)") |
+  sha256sum | cut -c1-16)
+build_netpol() {
+  local tmp
+  log "building kube-router $KUBE_ROUTER (NetworkPolicy, tests only) into $1"
+  tmp=$(mktemp -d "$1/.netpol-XXXXXX")
+  (cd netpol && GOFLAGS=-mod=readonly go build -trimpath -buildvcs=false -ldflags "$NETPOL_LDF" -o "$tmp/" tool)
+  echo "$NETPOL_KEY" >"$tmp/netpol.key"
+  mv "$tmp/kube-router" "$1/kube-router"
+  mv "$tmp/netpol.key" "$1/netpol.key"
+  rm -rf "$tmp"
+}
+netpol_ok() { [ "$(cat "$1/netpol.key" 2>/dev/null)" = "$NETPOL_KEY" ]; }
+
 if complete; then  # touch: prune() below keeps builds in use
   helmfile_ok "$OUT" || build_helmfile "$OUT"
   node_ok "$OUT" || build_node "$OUT"
+  netpol_ok "$OUT" || build_netpol "$OUT"
   touch "$OUT"
   echo "$OUT"
   exit 0
@@ -166,6 +188,7 @@ done >"$TMP/gateway-api-crds.yaml"
 
 build_helmfile "$TMP"
 build_node "$TMP"
+build_netpol "$TMP"
 
 rm -rf "$OUT"
 mv "$TMP" "$OUT"

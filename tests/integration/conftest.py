@@ -11,6 +11,7 @@ import pytest
 
 from support.controlplane import ControlPlane, running
 from support.journal import ClientFactory, config_for, journal_client
+from support.netpol import enforcing
 from support.redis import RedisPair, replicated_pair
 
 
@@ -32,6 +33,17 @@ def real_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ControlPl
     """
     state, tools = tmp_path_factory.mktemp("real-cluster"), tmp_path_factory.mktemp("real-tools")
     with running(state, tools, real_node=True) as plane:
+        yield plane
+
+
+@pytest.fixture(scope="session")
+def netpol_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ControlPlane]:
+    """Like `real_cluster`, with NetworkPolicies enforced (kube-router's firewall, tests only).
+
+    A cluster of its own, so that tests on `real_cluster` never depend on whether it runs.
+    """
+    state, tools = tmp_path_factory.mktemp("netpol-cluster"), tmp_path_factory.mktemp("netpol-tools")
+    with running(state, tools, real_node=True) as plane, enforcing(plane):
         yield plane
 
 

@@ -62,8 +62,19 @@ def _link(node: RealNode) -> network.Link:
     return network.Link(node.netns, f"kbp{node.netns.removeprefix('kbp-')}", node.host_ip, node.ip)
 
 
-def _hierarchies(node: RealNode) -> list[str]:
+def hierarchies() -> list[str]:
+    """The cgroup v1 hierarchies the node's cgroup root is made in (this process's, mounted)."""
     return sorted(set(cgroups.own_paths(Path("/proc/self/cgroup").read_text())) & cgroups.mounted())
+
+
+def inside_argv(node: RealNode, layout: Layout) -> tuple[str, ...]:
+    """The argv prefix that runs a command as the node's daemons run: in its cgroup root, mount
+    and network namespaces (so `down` stops it and removes what it made)."""
+    holder = processes.read_handle(layout, "node-holder")
+    if holder is None:
+        raise NodeError(f"the node of {layout.root} has no mount namespace holder; is it running?")
+    join = ("/bin/sh", "-c", cgroups.join_argv(node.cgroup_root, hierarchies()), "kbp-node")
+    return (*join, "nsenter", f"--target={holder.pid}", "--mount", "--net", "--")
 
 
 def _made_file(layout: Layout) -> Path:
@@ -78,7 +89,7 @@ def start(cluster: Cluster, deadline: float) -> None:
     paths = config.NodePaths(layout)
     _write_configs(cluster, paths)
     network.create(_link(node))
-    hier = _hierarchies(node)
+    hier = hierarchies()
     made = cgroups.create(node.cgroup_root, hier)
     _made_file(layout).write_text(json.dumps([str(d) for d in made]))
     join = ("/bin/sh", "-c", cgroups.join_argv(node.cgroup_root, hier), "kbp-node")
@@ -201,7 +212,7 @@ def stop(cluster: Cluster) -> list[str]:
         return []
     layout = cluster.layout
     errors = processes.stop_all(layout, ORDER)
-    hier = _hierarchies(node)
+    hier = hierarchies()
     left = cgroups.kill_all(node.cgroup_root, hier)
     if left:
         errors.append(f"processes under {node.cgroup_root} survived SIGKILL: {sorted(left)}")
