@@ -4,7 +4,7 @@ UV := python3 -m uv
 PY := .venv/bin/python
 export UV_PYTHON := 3.11
 
-.PHONY: run test check lint typecheck setup system-deps venv controlplane cluster bench clean
+.PHONY: run test check lint typecheck setup system-deps venv controlplane cluster images bench clean
 
 run: setup
 	$(PY) -m kbp local up --foreground
@@ -37,6 +37,11 @@ controlplane:
 
 cluster: setup controlplane
 	$(PY) -m kbp cluster up
+
+# The images from the repository's Dockerfiles (buildah, Debian-made bases), loaded into the local
+# cluster's real node when one runs; a cache hit when nothing changed (docs/images.md).
+images: setup
+	$(PY) -m kbp image build --allow-dirty
 
 bench: setup
 	$(PY) -m bench.journal

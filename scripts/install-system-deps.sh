@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the local stack and the tests run for real: Redis, NGINX, Chromium, wrk,
-# and the real node's runc, CNI plugins and iptables.
+# the real node's runc, CNI plugins and iptables, and what `kbp image build` builds images with:
+# buildah (run by runc), mmdebstrap for the bases and catatonit, the pause image's binary.
 # Idempotent: does nothing when every command is already on PATH.
 set -euo pipefail
 need=()
@@ -14,6 +15,10 @@ command -v wrk >/dev/null || need+=(wrk)
 [ -x /usr/lib/cni/bridge ] || need+=(containernetworking-plugins)
 command -v iptables >/dev/null || need+=(iptables)
 command -v ipset >/dev/null || need+=(ipset)  # kube-router's NetworkPolicy firewall, in tests
+# kbp image build (docs/images.md).
+command -v buildah >/dev/null || need+=(buildah)
+command -v mmdebstrap >/dev/null || need+=(mmdebstrap)
+[ -x /usr/bin/catatonit ] || need+=(catatonit)
 [ ${#need[@]} -eq 0 ] && exit 0
 echo "installing Debian packages: ${need[*]}" >&2
 if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi

@@ -35,9 +35,14 @@ def _out(repo: Path, *args: str, env: dict[str, str] | None = None) -> str:
     return result.stdout.strip()
 
 
+def toplevel(repo: Path) -> Path:
+    """The root of the checkout `repo` is in."""
+    return Path(_out(repo, "rev-parse", "--show-toplevel"))
+
+
 def read_checkout(repo: Path) -> Checkout:
     """HEAD, the nearest v* tag, pyproject's version and, if dirty, the working tree's hash."""
-    top = Path(_out(repo, "rev-parse", "--show-toplevel"))
+    top = toplevel(repo)
     head = _out(top, "rev-parse", "--verify", "HEAD^{commit}")
     described = _git(top, "describe", "--tags", "--abbrev=0", "--match", "v[0-9]*", "HEAD")
     # describe exits 128 when no tag matches: that is "no tag", not a failure.

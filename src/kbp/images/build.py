@@ -1,0 +1,185 @@
+"""Build the images into a content-addressed cache: `<cache>/archives/<name>-<key>.tar`.
+
+Each archive is a docker-archive holding `<repository>:key-<key>` (the pause image: its fixed name),
+so the same inputs are built once and loading retags them under the release's tag. A flock keeps
+two builds from sharing a store at once; an archive is renamed into place only when complete.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from kbp.images import keys
+from kbp.images.buildah import Buildah, BuildError, mmdebstrap, require, version
+from kbp.images.catalog import IMAGES, PAUSE_BINARY, PAUSE_REF, Base, Image
+
+
+def default_cache() -> Path:
+    explicit = os.environ.get("KBP_IMAGE_CACHE")
+    if explicit:
+        return Path(explicit)
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "kbp" / "images"
+
+
+@dataclass(frozen=True)
+class Built:
+    name: str
+    ref: str  # the name inside the archive
+    key: str
+    archive: Path
+    cached: bool
+    seconds: float
+    retag: str | None  # the repository to retag under the release's tag; None keeps `ref`
+
+
+@contextmanager
+def _locked(cache: Path) -> Iterator[None]:
+    cache.mkdir(parents=True, exist_ok=True)
+    with (cache / "lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+def _git_files(root: Path, sources: Sequence[str]) -> list[str]:
+    """Tracked and untracked-but-not-ignored files under `sources`: what a clean checkout would copy."""
+    done = subprocess.run(
+        [
+            "git",
+            "-C",
+            str(root),
+            "ls-files",
+            "-z",
+            "--cached",
+            "--others",
+            "--exclude-standard",
+            "--",
+            *sources,
+        ],
+        capture_output=True,
+        check=False,
+        timeout=60,
+    )
+    if done.returncode != 0:
+        raise BuildError(f"git ls-files in {root}: {done.stderr.decode().strip() or 'failed'}")
+    names = sorted({name for name in done.stdout.decode().split("\0") if name})
+    return [name for name in names if (root / name).is_file()]
+
+
+def _inputs(root: Path, files: Sequence[str]) -> list[keys.Input]:
+    found = []
+    for name in files:
+        path = root / name
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        found.append(keys.Input(name, os.access(path, os.X_OK), digest))
+    return found
+
+
+class Builder:
+    """Everything one `kbp image build` run shares: the repository, the cache, the tools' versions."""
+
+    def __init__(self, root: Path, cache: Path, say: Callable[[str], None]) -> None:
+        require("buildah", "mmdebstrap", "git", "/usr/sbin/runc", PAUSE_BINARY)
+        self.root = root
+        self.cache = cache
+        self.say = say
+        self.buildah = Buildah(cache / "buildah")
+        self.tools = f"{version('buildah')}; {version('mmdebstrap')}"
+        (cache / "archives").mkdir(parents=True, exist_ok=True)
+
+    def _archive(self, name: str, key: str) -> Path:
+        return self.cache / "archives" / f"{name}-{key}.tar"
+
+    def base(self, base: Base) -> str:
+        """The base image's ref in the store, made with mmdebstrap unless it is there already."""
+        ref = f"{base.ref}:{keys.base_key(base, self.tools)}"
+        if self.buildah.exists(ref):
+            return ref
+        self.say(f"making the {base.name} base from Debian {base.packages} (mmdebstrap)")
+        with tempfile.TemporaryDirectory(prefix="kbp-base-", dir=self.cache) as scratch:
+            rootfs = Path(scratch) / f"{base.name}.tar"
+            mmdebstrap(base, rootfs, self.cache / "debs")
+            self.buildah.commit_rootfs(rootfs, base.config, ref)
+        self.buildah.replace(base.ref, ref)
+        return ref
+
+    def image(self, image: Image) -> Built:
+        started = time.monotonic()
+        base_ref = None
+        recipe = (image.dockerfile, image.base_arg) if image.dockerfile and image.base_arg else None
+        files: list[str] = []
+        if recipe is None:
+            base_ref = self.base(image.base)
+            key = keys.image_key(image.name, None, (), base_ref, self.tools)
+        else:
+            dockerfile = (self.root / recipe[0]).read_text(encoding="utf-8")
+            files = _git_files(self.root, keys.copy_sources(dockerfile))
+            base_key = keys.base_key(image.base, self.tools)
+            key = keys.image_key(image.name, dockerfile, _inputs(self.root, files), base_key, self.tools)
+        ref = f"{image.repository}:key-{key}"
+        archive = self._archive(image.name, key)
+        if archive.is_file():
+            return Built(image.name, ref, key, archive, True, time.monotonic() - started, image.repository)
+        if base_ref is None:
+            base_ref = self.base(image.base)
+        self.say(f"building {image.name} ({ref})")
+        if recipe is None:
+            self.buildah.tag(base_ref, ref)  # the base is the image: Debian's Redis
+        else:
+            with tempfile.TemporaryDirectory(prefix="kbp-context-", dir=self.cache) as scratch:
+                # Only what the Dockerfile copies, as a clean checkout has it (no __pycache__).
+                context = Path(scratch)
+                for name in [*files, recipe[0]]:
+                    (context / name).parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copy2(self.root / name, context / name)
+                self.buildah.build(context, context / recipe[0], ref, {recipe[1]: base_ref})
+        self._publish(ref, archive)
+        self.buildah.replace(image.repository, ref)
+        return Built(image.name, ref, key, archive, False, time.monotonic() - started, image.repository)
+
+    def pause(self) -> Built:
+        """registry.k8s.io/pause:3.10.2 from scratch: Debian's static catatonit in pause mode."""
+        started = time.monotonic()
+        binary = Path(PAUSE_BINARY)
+        digest = hashlib.sha256(binary.read_bytes()).hexdigest()
+        key = keys.image_key("pause", None, [keys.Input("pause", True, digest)], PAUSE_REF, self.tools)
+        archive = self._archive("pause", key)
+        if archive.is_file():
+            return Built("pause", PAUSE_REF, key, archive, True, time.monotonic() - started, None)
+        self.say(f"building pause ({PAUSE_REF})")
+        config = ("--entrypoint", '["/pause", "-P"]', "--user", "65535:65535")
+        self.buildah.commit_file(binary, "/pause", config, PAUSE_REF)
+        self._publish(PAUSE_REF, archive)
+        return Built("pause", PAUSE_REF, key, archive, False, time.monotonic() - started, None)
+
+    def _publish(self, ref: str, archive: Path) -> None:
+        """Write the archive whole, then drop this image's older archives (one entry per image)."""
+        partial = archive.with_suffix(".partial")
+        self.buildah.push_archive(ref, partial)
+        partial.rename(archive)
+        name = archive.name.rpartition("-")[0]
+        for old in archive.parent.glob(f"{name}-*.tar"):
+            if old != archive and old.name.rpartition("-")[0] == name:
+                old.unlink()
+
+
+def build(
+    root: Path, names: Sequence[str], *, cache: Path | None = None, say: Callable[[str], None] = print
+) -> list[Built]:
+    """Build (or find in the cache) each named image, in catalog order, pause last."""
+    cache = cache or default_cache()
+    with _locked(cache):
+        builder = Builder(root, cache, say)
+        built = [builder.image(image) for image in IMAGES if image.name in names]
+        if "pause" in names:
+            built.append(builder.pause())
+        return built
