@@ -1,10 +1,10 @@
 """Benchmark `kbp image build`: a cold build (an empty image cache) against a warm one (the same
 inputs again: every image a cache hit), in the same run, per image and in total.
 
-Cold means no bases, layers or archives; the downloaded .debs and the host's uv cache are kept
-unless --no-debs-cache, since a developer's machine has them after the first build.
+Cold means no bases, layers or archives; the downloaded .debs and package lists and the host's uv
+cache are kept unless --no-apt-cache, since a developer's machine has them after the first build.
 
-    .venv/bin/python -m bench.images [--no-debs-cache]        # from the repository root
+    .venv/bin/python -m bench.images [--no-apt-cache]        # from the repository root
 """
 
 from __future__ import annotations
@@ -38,13 +38,13 @@ def build(cache: Path) -> tuple[float, list[dict[str, Any]]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--no-debs-cache", action="store_true", help="download every .deb again")
+    parser.add_argument("--no-apt-cache", action="store_true", help="download every .deb and list again")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="kbp-bench-images-", dir=default_cache().parent) as scratch:
         cache = Path(scratch)
-        debs = default_cache() / "debs"
-        if debs.is_dir() and not args.no_debs_cache:
-            shutil.copytree(debs, cache / "debs")
+        apt = default_cache() / "apt"
+        if apt.is_dir() and not args.no_apt_cache:
+            shutil.copytree(apt, cache / "apt")
         cold, cold_rows = build(cache)
         warm, warm_rows = build(cache)
         # vfs layers are read-only for the owner only; let the cleanup remove them.

@@ -27,7 +27,7 @@ BUILD_TIMEOUT_S = 1800
 
 
 def build(*names: str) -> list[dict[str, Any]]:
-    """`kbp image build --no-load -o json` for the named images (all when none); its rows."""
+    """`kbp image build --no-load -o json` for the named images (the default set when none); its rows."""
     argv = [sys.executable, "-m", "kbp", "image", "build", *names, "--allow-dirty", "--no-load", "-o", "json"]
     done = subprocess.run(
         argv, cwd=ROOT, capture_output=True, text=True, timeout=BUILD_TIMEOUT_S, check=False

@@ -62,7 +62,7 @@ def tag(
 def build(  # noqa: PLR0917 -- Typer's parameters
     names: Annotated[
         list[str] | None,
-        typer.Argument(help="Images to build: api, fileserver, kbp, redis, pause (default: all)."),
+        typer.Argument(help="Images to build: api, fileserver, kbp, redis, pause (default: all but pause)."),
     ] = None,
     repo: Annotated[
         Path, typer.Option("--repo", "-C", help="A path inside the git checkout (default: .).")
@@ -96,7 +96,7 @@ def build(  # noqa: PLR0917 -- Typer's parameters
     from kbp.output import emit, note  # noqa: PLC0415
     from kbp.release import git, tags  # noqa: PLC0415
 
-    wanted = names or list(catalog.NAMES)
+    wanted = names or list(catalog.DEFAULT)
     unknown = [item for item in wanted if item not in catalog.NAMES]
     if unknown:
         raise fail(f"unknown image {', '.join(unknown)}: expected {', '.join(catalog.NAMES)}", 2)
@@ -121,6 +121,7 @@ def build(  # noqa: PLR0917 -- Typer's parameters
             "name": item.name,
             "ref": refs(item, tag)[0],
             "key": item.key,
+            "image": item.ref,  # as built, content-named: in the archive and in buildah's store
             "cached": item.cached,
             "seconds": round(item.seconds, 1),
             "loaded": refs(item, tag)[0] in loaded,

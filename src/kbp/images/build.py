@@ -92,7 +92,7 @@ class Builder:
         self.root = root
         self.cache = cache
         self.say = say
-        self.buildah = Buildah(cache / "buildah")
+        self.buildah = Buildah(cache / "buildah", os.environ.get("KBP_BUILDAH_DRIVER", "vfs"))
         self.tools = f"{version('buildah')}; {version('mmdebstrap')}"
         (cache / "archives").mkdir(parents=True, exist_ok=True)
 
@@ -107,7 +107,7 @@ class Builder:
         self.say(f"making the {base.name} base from Debian {base.packages} (mmdebstrap)")
         with tempfile.TemporaryDirectory(prefix="kbp-base-", dir=self.cache) as scratch:
             rootfs = Path(scratch) / f"{base.name}.tar"
-            mmdebstrap(base, rootfs, self.cache / "debs")
+            mmdebstrap(base, rootfs, self.cache / "apt")
             self.buildah.commit_rootfs(rootfs, base.config, ref)
         self.buildah.replace(base.ref, ref)
         return ref

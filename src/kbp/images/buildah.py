@@ -59,6 +59,7 @@ class Buildah:
     """buildah with its own vfs store at `store`."""
 
     store: Path
+    driver: str = "vfs"
 
     def argv(self, *args: str) -> list[str]:
         return [
@@ -68,7 +69,7 @@ class Buildah:
             "--runroot",
             str(self.store / "run"),
             "--storage-driver",
-            "vfs",
+            self.driver,
             *args,
         ]
 
@@ -145,9 +146,15 @@ def _uv_cache() -> Path | None:
     return path if path.is_dir() else None
 
 
-def mmdebstrap(base: Base, target: Path, debs: Path) -> None:
-    """Debian `SUITE` with `base.packages` as a tarball at `target`, reusing and filling the deb cache."""
+def mmdebstrap(base: Base, target: Path, apt: Path) -> None:
+    """Debian `SUITE` with `base.packages` as a tarball at `target`.
+
+    `apt` keeps the downloaded .debs and package lists between runs (synced in and out of the
+    chroot, then cleaned from the image as usual), so `apt-get update` fetches only what changed.
+    """
+    debs, lists = apt / "debs", apt / "lists"
     debs.mkdir(parents=True, exist_ok=True)
+    lists.mkdir(parents=True, exist_ok=True)
     argv = [
         "mmdebstrap",
         "--variant=minbase",
@@ -156,12 +163,16 @@ def mmdebstrap(base: Base, target: Path, debs: Path) -> None:
         "--skip=essential/unlink",
         # /usr merged by a hook rather than Debian's usrmerge package, which would bring perl (55 MB).
         "--hook-dir=/usr/share/mmdebstrap/hooks/merged-usr",
+        # dpkg without fsync (the tarball is written once at the end); removed from the image after.
+        "--hook-dir=/usr/share/mmdebstrap/hooks/eatmydata",
         f"--include={','.join(base.packages)}",
         *(f"--dpkgopt={option}" for option in base.dpkg_options),
-        '--setup-hook=mkdir -p "$1"/var/cache/apt/archives',
+        '--setup-hook=mkdir -p "$1"/var/cache/apt/archives "$1"/var/lib/apt/lists',
         f"--setup-hook=sync-in {debs} /var/cache/apt/archives/",
+        f"--setup-hook=sync-in {lists} /var/lib/apt/lists/",
         *(f"--customize-hook={hook}" for hook in base.hooks),
         f"--customize-hook=sync-out /var/cache/apt/archives {debs}",
+        f"--customize-hook=sync-out /var/lib/apt/lists {lists}",
         SUITE,
         str(target),
     ]

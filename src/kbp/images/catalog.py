@@ -114,6 +114,9 @@ IMAGES = (
     Image("redis", "localhost/kbp/redis", REDIS),
 )
 NAMES = (*(image.name for image in IMAGES), "pause")
+# `kbp cluster up --real-node` loads a pause image of its own before any pod starts; this one is
+# built and loaded only when named, so a build never swaps a running node's sandbox image.
+DEFAULT = tuple(image.name for image in IMAGES)
 
 
 def by_name(name: str) -> Image:

@@ -24,7 +24,7 @@ ROOT = images.ROOT
 
 @pytest.fixture(scope="module")
 def built() -> dict[str, dict[str, Any]]:
-    return {row["name"]: row for row in images.build()}
+    return {row["name"]: row for row in images.build(*catalog.NAMES)}
 
 
 def wait_until(check: Callable[[], bool], what: str, log: Path, timeout_s: float = 60.0) -> None:
@@ -41,7 +41,7 @@ def wait_until(check: Callable[[], bool], what: str, log: Path, timeout_s: float
 
 def test_every_image_is_built_and_a_second_run_is_a_cache_hit(built: dict[str, dict[str, Any]]) -> None:
     assert set(built) == set(catalog.NAMES)
-    again = {row["name"]: row for row in images.build()}
+    again = {row["name"]: row for row in images.build(*catalog.NAMES)}
     assert all(row["cached"] for row in again.values()), again
     assert {name: row["key"] for name, row in again.items()} == {
         name: row["key"] for name, row in built.items()
@@ -92,7 +92,9 @@ def test_the_api_image_serves_the_journal_on_redis(
     (secret / "passwd").write_text(redis_pair.password + "\n")
     (secret / "passwd").chmod(0o644)
     volumes = [f"{secret}:/etc/redis-passwd:ro"]
-    with images.running(built["api"]["ref"], [], log=log, env=env, volumes=volumes) as process:
+    # The image's entrypoint, spelled out: `buildah run` takes no default command.
+    command = ["python", "-m", "journal"]
+    with images.running(built["api"]["image"], command, log=log, env=env, volumes=volumes) as process:
         url = f"http://127.0.0.1:{port}"
         wait_until(lambda: httpx.get(f"{url}/readyz", timeout=2).status_code == 200, "never ready", log)
         created = httpx.post(f"{url}/api", json={"text": "from the built image"}, timeout=5)
@@ -118,7 +120,7 @@ def test_the_fileserver_image_serves_the_ui_with_the_charts_config(
     ]
     log = tmp_path / "nginx.log"
     command = ["nginx", "-g", "daemon off;"]
-    with images.running(built["fileserver"]["ref"], command, log=log, volumes=volumes, user="101:101"):
+    with images.running(built["fileserver"]["image"], command, log=log, volumes=volumes, user="101:101"):
         url = f"http://127.0.0.1:{port}"
         wait_until(lambda: httpx.get(f"{url}/healthz", timeout=2).status_code == 200, "never healthy", log)
         page = httpx.get(f"{url}/", timeout=5)
@@ -155,7 +157,7 @@ def test_the_redis_image_runs_the_charts_launch_script(
     ]
     log = tmp_path / "redis.log"
     argv = ["sh", "/opt/journal-redis/launch.sh"]
-    with images.running(built["redis"]["ref"], argv, log=log, env=env, volumes=volumes, user="999:999"):
+    with images.running(built["redis"]["image"], argv, log=log, env=env, volumes=volumes, user="999:999"):
         client = redis.Redis(port=port, password=password, socket_timeout=2)
         wait_until(lambda: bool(client.ping()), "Redis never answered", log)
         client.set("k", "v")
