@@ -8,7 +8,7 @@ from kbp.lint.manifests import Manifest, as_list, as_map, label_map
 from kbp.lint.platforms import Platform
 
 
-def namespaces(monitor: Manifest, platform: Platform) -> frozenset[str] | None:
+def namespaces(monitor: Manifest) -> frozenset[str] | None:
     """The namespaces it looks in; None: every namespace (`any: true`)."""
     selector = as_map(monitor.get(("spec", "namespaceSelector")))
     if selector.get("any") is True:
@@ -18,7 +18,7 @@ def namespaces(monitor: Manifest, platform: Platform) -> frozenset[str] | None:
 
 
 def selected_services(monitor: Manifest, platform: Platform) -> list[Manifest]:
-    where = namespaces(monitor, platform)
+    where = namespaces(monitor)
     selector = as_map(monitor.get(("spec", "selector")))
     return [
         s

@@ -27,8 +27,7 @@ class Declared:
 class Platform:
     bundle: Bundle
     releases: tuple[Declared, ...]
-    workflows: tuple[Manifest, ...]
-    pushes: tuple[Push, ...]
+    pushes: tuple[Push, ...]  # what the set's CI workflows push
 
     @cached_property
     def namespaces(self) -> frozenset[str]:
@@ -83,4 +82,4 @@ def build(bundle: Bundle, parts: Iterable[Manifest], tag_format: re.Pattern[str]
             declared[(r.namespace, r.name)] = Declared(r, None)
     workflows = tuple(p for p in parts if documents.kind_of(p.body) == "workflow")
     pushed = tuple(push for w in workflows for push in pipelines.pushes(w, tag_format))
-    return Platform(bundle, tuple(declared.values()), workflows, pushed)
+    return Platform(bundle, tuple(declared.values()), pushed)

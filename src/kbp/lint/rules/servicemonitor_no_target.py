@@ -21,7 +21,7 @@ def _port_names(service: Manifest) -> list[str]:
 
 def check(platform: Platform, options: Options) -> Iterator[SetHit]:
     for monitor in platform.bundle.of_kind("ServiceMonitor"):
-        where = namespaces(monitor, platform)
+        where = namespaces(monitor)
         if where is not None and not where & platform.namespaces and monitor.namespace is not None:
             continue  # it looks where the set has nothing: not ours to judge
         services = selected_services(monitor, platform)
