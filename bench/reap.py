@@ -32,6 +32,7 @@ from pathlib import Path
 from kbp import kube
 from kbp.cluster import binaries, launcher
 from kbp.cluster.layout import Layout
+from kbp.namespaces import catalog
 from kbp.namespaces.manifests import NamespaceSpec, namespace_manifest
 from kbp.namespaces.metrics import ReaperMetrics
 from kbp.namespaces.policy import Policy
@@ -71,7 +72,7 @@ def populate(kubeconfig: Path, start: int, stop: int) -> None:
             expires="2025-01-01" if expired else None,
         )
         with kube.connect(kubeconfig) as client:
-            kube.create(client, namespace_manifest(spec))
+            kube.create(client, namespace_manifest(spec, version=catalog.pod_security_version(client)))
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         list(pool.map(create, range(start, stop)))

@@ -186,12 +186,12 @@ def apply(client: Client, manifest: Mapping[str, Any], *, force: bool = True) ->
         return _as_dict(_api(client).apply(obj, namespace=namespace, force=force))
 
 
-def create(client: Client, manifest: Mapping[str, Any]) -> dict[str, Any]:
-    """Create one object (fails with KubeError 409 if it exists)."""
+def create(client: Client, manifest: Mapping[str, Any], *, dry_run: bool = False) -> dict[str, Any]:
+    """Create one object (fails with KubeError 409 if it exists); `dry_run` runs admission, stores nothing."""
     obj = _object(client, manifest)
     namespace = manifest.get("metadata", {}).get("namespace")
     with translated(), _first_decode(type(obj)):
-        return _as_dict(_api(client).create(obj, namespace=namespace))
+        return _as_dict(_api(client).create(obj, namespace=namespace, dry_run=dry_run))
 
 
 def get(
@@ -339,6 +339,19 @@ def _decide_csr(client: KubeClient, name: str, decision: str, reason: str, messa
         ]
         approval = CertificateSigningRequestApproval.from_dict(csr)
         return _as_dict(_api(client).replace(approval, name))
+
+
+def server_version(client: KubeClient) -> tuple[int, int]:
+    """The API server's (major, minor) from /version; a minor such as "37+" counts as 37."""
+    http = client._client._client  # lightkube has no call for /version
+    with translated():
+        response = http.get("/version")
+        response.raise_for_status()
+        info = response.json()
+    try:
+        return int(info["major"]), int(str(info["minor"]).rstrip("+"))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise KubeError(f"the API server's /version is unreadable: {info!r}") from exc
 
 
 def whoami(client: KubeClient) -> dict[str, Any]:

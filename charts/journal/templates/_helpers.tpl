@@ -169,3 +169,32 @@ topologySpreadConstraints:
 {{- fail (printf "\ninvalid values:\n  - %s" (join "\n  - " $errors)) }}
 {{- end }}
 {{- end }}
+
+{{/* An egress rule to the cluster DNS (networkPolicy.dns), for NetworkPolicy egress lists. */}}
+{{- define "journal.dnsEgress" -}}
+- to:
+    - namespaceSelector:
+        matchLabels:
+          kubernetes.io/metadata.name: {{ .Values.networkPolicy.dns.namespace }}
+      podSelector:
+        matchLabels:
+          {{- toYaml .Values.networkPolicy.dns.podLabels | nindent 10 }}
+  ports:
+    - {protocol: UDP, port: 53}
+    - {protocol: TCP, port: 53}
+{{- end }}
+
+{{/* An egress rule to this release's Redis pods: Redis, and the sentinels when they run. */}}
+{{- define "journal.redisEgress" -}}
+- to:
+    - podSelector:
+        matchLabels:
+          app.kubernetes.io/name: {{ include "journal.name" . }}
+          app.kubernetes.io/instance: {{ .Release.Name }}
+          kbp.dev/redis: "true"
+  ports:
+    - port: {{ .Values.redis.port }}
+    {{- if .Values.redis.sentinel.enabled }}
+    - port: {{ .Values.redis.sentinel.port }}
+    {{- end }}
+{{- end }}

@@ -9,6 +9,7 @@ import typer
 
 from kbp.cli.fleetwide import DEFAULT_FLEET_FILE, FleetFile, FleetSelector, Target, targets
 from kbp.cli.options import Context, Kubeconfig, Output, client, fail
+from kbp.namespaces.isolation import Level
 from kbp.output import Format, emit, emit_one
 
 app = typer.Typer(help="Namespaces with owners and TTLs (kube-janitor's annotations).", no_args_is_help=True)
@@ -41,17 +42,35 @@ def create(
     purpose: Annotated[str, typer.Option("--purpose", help="What it is for, in a few words.")],
     ttl: Ttl = None,
     expires: Expires = None,
+    pod_security: Annotated[
+        Level,
+        typer.Option(
+            "--pod-security",
+            help="Pod Security level: restricted, or baseline for a namespace deploy/tenancy exempts.",
+        ),
+    ] = Level.restricted,
     kubeconfig: Kubeconfig = None,
     context: Context = None,
     output: Output = Format.table,
 ) -> None:
-    """Create (or update) a namespace kbp manages; its TTL counts from creation. Needs --ttl or --expires."""
+    """Create (or update) a namespace kbp manages; its TTL counts from creation. Needs --ttl or --expires.
+
+    It gets Pod Security (enforce, audit, warn) pinned to the cluster's minor version and
+    default-deny NetworkPolicies that let in DNS, the namespace itself and the gateway."""
     from kbp import kube  # noqa: PLC0415 -- lightkube is slow to import
     from kbp.namespaces import catalog  # noqa: PLC0415
     from kbp.namespaces.manifests import NamespaceSpec  # noqa: PLC0415
     from kbp.namespaces.validation import check_spec  # noqa: PLC0415
 
-    spec = NamespaceSpec(name=name, owner=owner, team=team, purpose=purpose, ttl=ttl, expires=expires)
+    spec = NamespaceSpec(
+        name=name,
+        owner=owner,
+        team=team,
+        purpose=purpose,
+        ttl=ttl,
+        expires=expires,
+        pod_security=pod_security,
+    )
     try:
         check_spec(spec)
     except ValueError as exc:

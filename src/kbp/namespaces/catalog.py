@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from kbp import kube, metadata
-from kbp.namespaces import ttl
+from kbp.namespaces import isolation, ttl
 from kbp.namespaces.manifests import NamespaceSpec, namespace_manifest
 from kbp.namespaces.policy import Policy, decide, finalizers, is_managed, is_terminating, lifetime, warned_at
 from kbp.namespaces.validation import MetadataError, check_dns_label, check_name, check_spec
@@ -18,7 +18,8 @@ class CatalogError(Exception):
 
 
 def create(client: kube.KubeClient, spec: NamespaceSpec) -> dict[str, Any]:
-    """Server-side apply; running it again changes nothing. Never adopts a namespace kbp did not create."""
+    """Server-side apply the namespace, Pod Security labels included, then its NetworkPolicies;
+    running it again changes nothing. Never adopts a namespace kbp did not create."""
     check_spec(spec)
     existing = kube.find(client, "v1", "Namespace", spec.name)
     if existing is not None and not is_managed(existing):
@@ -28,7 +29,15 @@ def create(client: kube.KubeClient, spec: NamespaceSpec) -> dict[str, Any]:
         )
     if existing is not None and is_terminating(existing):
         raise CatalogError(f'namespace "{spec.name}" is being deleted; wait until it is gone')
-    return kube.apply(client, namespace_manifest(spec))
+    stored = kube.apply(client, namespace_manifest(spec, version=pod_security_version(client)))
+    for policy in isolation.network_policies(spec.name, labels={}):
+        kube.apply(client, policy)
+    return stored
+
+
+def pod_security_version(client: kube.KubeClient) -> str:
+    """The cluster's minor version, which every kbp namespace pins its Pod Security levels to."""
+    return isolation.minor_version(*kube.server_version(client))
 
 
 def extend(

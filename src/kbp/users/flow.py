@@ -2,7 +2,8 @@
 
 add: check the file at --out (no API call yet) → read the namespace and what is in it → keep the
 certificate, or make a key and CSR, approve, wait for the signature and verify it → create the
-namespace if it is missing → apply the quota, the LimitRange and the RoleBinding → write the
+namespace (restricted Pod Security) if it is missing → apply the quota, the LimitRange, the
+NetworkPolicies and the RoleBinding → write the
 kubeconfig. Nothing is written before the certificate is issued, and a failure undoes the objects
 this run created, so a denied CSR leaves no half-made user behind.
 """
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from kbp import kube, metadata
+from kbp.namespaces import catalog, isolation
 from kbp.users import CertificateError, InvalidUserError, UserError, keys, kubeconfig, plans, records
 from kbp.users.kubeconfig import Credentials, Endpoint
 from kbp.users.plans import UserSpec
@@ -101,7 +103,7 @@ def add(
     found = local_credentials(options.out, spec.name)
     at = now()  # one reading of the injected clock for the whole decision
     before = _existing(client, spec, at)
-    _check_owner(before["Namespace"], spec)
+    _check_owner(before["Namespace", spec.namespace], spec)
     decision = plans.decide_certificate(
         found, spec=spec, endpoint=target, now=at, renew_before=options.renew_before
     )
@@ -179,12 +181,14 @@ def wait_for_access(
     )
 
 
-def _existing(client: kube.KubeClient, spec: UserSpec, at: dt.datetime) -> dict[str, dict[str, Any] | None]:
-    found = {"Namespace": kube.find(client, "v1", "Namespace", spec.namespace)}
+Existing = dict[tuple[str, str], dict[str, Any] | None]  # (kind, name) -> the object, if it exists
+
+
+def _existing(client: kube.KubeClient, spec: UserSpec, at: dt.datetime) -> Existing:
+    found = {("Namespace", spec.namespace): kube.find(client, "v1", "Namespace", spec.namespace)}
     for obj in plans.contents(spec, at):
-        found[obj["kind"]] = kube.find(
-            client, obj["apiVersion"], obj["kind"], obj["metadata"]["name"], spec.namespace
-        )
+        kind, name = obj["kind"], obj["metadata"]["name"]
+        found[kind, name] = kube.find(client, obj["apiVersion"], kind, name, spec.namespace)
     return found
 
 
@@ -251,29 +255,36 @@ def _converge(
     client: kube.KubeClient,
     spec: UserSpec,
     expires: dt.datetime,
-    before: dict[str, dict[str, Any] | None],
+    before: Existing,
     undo: _Undo,
 ) -> list[str]:
     """Create the namespace if missing (never re-apply it: `kbp ns` may have changed its TTL since),
     then apply the rest; returns what changed."""
     changed = []
-    ns = before["Namespace"]
+    ns = before["Namespace", spec.namespace]
+    version = catalog.pod_security_version(client)
     if ns is None:
-        kube.apply(client, plans.namespace(spec))
+        kube.apply(client, plans.namespace(spec, version=version))
         undo.created.append(("v1", "Namespace", spec.namespace, None))
         changed.append(f"Namespace {spec.namespace}")
-    elif (ns["metadata"].get("labels") or {}).get(metadata.USER) != spec.name:
-        # A namespace `kbp ns create` made for this owner: adopt it with one label of our own.
-        label = {
-            "apiVersion": "v1",
-            "kind": "Namespace",
-            "metadata": {"name": spec.namespace, "labels": {metadata.USER: spec.name}},
-        }
-        kube.apply(client, label)
-        changed.append(f"Namespace {spec.namespace}")
+    else:
+        labels = ns["metadata"].get("labels") or {}
+        # A namespace `kbp ns create` made for this owner: adopt it with a label of our own, and
+        # restricted Pod Security if it has no level yet (one the platform exempted stays as it is).
+        adopt = {} if labels.get(metadata.USER) == spec.name else {metadata.USER: spec.name}
+        if not isolation.has_pod_security(ns):
+            adopt |= isolation.pod_security_labels(isolation.Level.restricted, version)
+        if adopt:
+            label = {
+                "apiVersion": "v1",
+                "kind": "Namespace",
+                "metadata": {"name": spec.namespace, "labels": adopt},
+            }
+            kube.apply(client, label)
+            changed.append(f"Namespace {spec.namespace}")
     for obj in plans.contents(spec, expires):
         kind, name = obj["kind"], obj["metadata"]["name"]
-        previous = before[kind]
+        previous = before[kind, name]
         stored = kube.apply(client, obj)
         if previous is None:
             undo.created.append((obj["apiVersion"], kind, name, spec.namespace))

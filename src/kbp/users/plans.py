@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kbp import metadata
+from kbp.namespaces import isolation
 from kbp.namespaces.manifests import NamespaceSpec, namespace_manifest
 from kbp.namespaces.ttl import format_instant
 from kbp.users import keys, quotas
@@ -63,18 +64,21 @@ def csr_manifest(spec: UserSpec, request_pem: bytes, *, suffix: str) -> dict[str
     }
 
 
-def namespace(spec: UserSpec) -> dict[str, Any]:
+def namespace(spec: UserSpec, *, version: str) -> dict[str, Any]:
+    """The user's namespace: restricted Pod Security pinned to `version` (the cluster's v1.<minor>)."""
     ns = namespace_manifest(
         NamespaceSpec(
             name=spec.namespace, owner=spec.name, team=spec.team, purpose=PURPOSE, ttl=spec.namespace_ttl
-        )
+        ),
+        version=version,
     )
     ns["metadata"]["labels"][metadata.USER] = spec.name  # what `user remove --delete-namespace` selects
     return ns
 
 
 def contents(spec: UserSpec, cert_expires: dt.datetime) -> list[dict[str, Any]]:
-    """The quota, the one LimitRange and the binding, in apply order (the binding, which grants, last).
+    """The quota, the one LimitRange, the NetworkPolicies and the binding, in apply order (the
+    binding, which grants, last): the user never sees their namespace unguarded.
 
     The binding carries the user's record (groups, certificate expiry, profile), so `user list`
     needs no CSR: the controller-manager deletes those within about an hour.
@@ -100,6 +104,7 @@ def contents(spec: UserSpec, cert_expires: dt.datetime) -> list[dict[str, Any]]:
     return [
         quotas.resource_quota(profile, namespace=spec.namespace, labels=labels),
         quotas.limit_range(profile, namespace=spec.namespace, labels=labels),
+        *isolation.network_policies(spec.namespace, labels=labels),
         binding,
     ]
 

@@ -1,7 +1,12 @@
 """Quota profiles: what one developer's namespace may consume, as a ResourceQuota plus one LimitRange.
 
+Besides compute, the quota bounds the side doors: object counts (pods, PVCs, Secrets: each is
+etcd space and controller work), node-local disk (ephemeral storage: logs, emptyDir, writable
+layers fill the node's disk for every tenant on it), and Services that open a node port or a
+cloud load balancer (none: the gateway is the way in).
+
 The quota caps requests and limits, so every pod must state them; the LimitRange fills them in for
-containers that do not, so a plain `kubectl create deployment` still starts. There is exactly one
+containers that do not, so a pod need not repeat what the profile already says. There is exactly one
 LimitRange per namespace: with two, the defaults Kubernetes applies are not deterministic.
 """
 
@@ -29,16 +34,27 @@ class Profile:
     default_memory: str
     default_cpu_request: str  # a container's request when it sets none
     default_memory_request: str
+    secrets: int
+    ephemeral_requests: str  # node-local disk: logs, emptyDir, the writable layer
+    ephemeral_limits: str
+    default_ephemeral: str  # a container's ephemeral-storage limit when it sets none
+    default_ephemeral_request: str
 
 
+# fmt: off
 PROFILES: dict[str, Profile] = {
     p.name: p
     for p in (
-        Profile("small", "2", "4Gi", "4", "8Gi", 20, "20Gi", "500m", "512Mi", "100m", "128Mi"),
-        Profile("medium", "4", "8Gi", "8", "16Gi", 50, "50Gi", "1", "1Gi", "250m", "256Mi"),
-        Profile("large", "8", "16Gi", "16", "32Gi", 100, "100Gi", "2", "2Gi", "500m", "512Mi"),
+        # The fields in order; Helm keeps a Secret per release revision, hence the room for Secrets.
+        Profile("small", "2", "4Gi", "4", "8Gi", 20, "20Gi", "500m", "512Mi", "100m", "128Mi",
+                100, "10Gi", "20Gi", "1Gi", "64Mi"),
+        Profile("medium", "4", "8Gi", "8", "16Gi", 50, "50Gi", "1", "1Gi", "250m", "256Mi",
+                200, "20Gi", "40Gi", "2Gi", "128Mi"),
+        Profile("large", "8", "16Gi", "16", "32Gi", 100, "100Gi", "2", "2Gi", "500m", "512Mi",
+                400, "40Gi", "80Gi", "4Gi", "256Mi"),
     )
 }
+# fmt: on
 DEFAULT_PROFILE = "small"
 
 
@@ -53,7 +69,7 @@ def profile(name: str) -> Profile:
 
 
 def resource_quota(p: Profile, *, namespace: str, labels: dict[str, str]) -> dict[str, Any]:
-    """Compute and object caps. No LoadBalancer or NodePort Services: those reach outside the namespace."""
+    """Compute, disk and object caps; no LoadBalancer or NodePort Services (they reach outside)."""
     return {
         "apiVersion": "v1",
         "kind": "ResourceQuota",
@@ -69,7 +85,10 @@ def resource_quota(p: Profile, *, namespace: str, labels: dict[str, str]) -> dic
                 "requests.memory": p.memory_requests,
                 "limits.cpu": p.cpu_limits,
                 "limits.memory": p.memory_limits,
+                "requests.ephemeral-storage": p.ephemeral_requests,
+                "limits.ephemeral-storage": p.ephemeral_limits,
                 "pods": str(p.pods),
+                "secrets": str(p.secrets),
                 "requests.storage": p.storage,
                 "persistentvolumeclaims": str(max(p.pods // 4, 1)),
                 "services.loadbalancers": "0",
@@ -94,9 +113,21 @@ def limit_range(p: Profile, *, namespace: str, labels: dict[str, str]) -> dict[s
             "limits": [
                 {
                     "type": "Container",
-                    "default": {"cpu": p.default_cpu, "memory": p.default_memory},
-                    "defaultRequest": {"cpu": p.default_cpu_request, "memory": p.default_memory_request},
-                    "max": {"cpu": p.cpu_limits, "memory": p.memory_limits},
+                    "default": {
+                        "cpu": p.default_cpu,
+                        "memory": p.default_memory,
+                        "ephemeral-storage": p.default_ephemeral,
+                    },
+                    "defaultRequest": {
+                        "cpu": p.default_cpu_request,
+                        "memory": p.default_memory_request,
+                        "ephemeral-storage": p.default_ephemeral_request,
+                    },
+                    "max": {
+                        "cpu": p.cpu_limits,
+                        "memory": p.memory_limits,
+                        "ephemeral-storage": p.ephemeral_limits,
+                    },
                 }
             ]
         },

@@ -80,6 +80,32 @@ def test_every_container_is_non_root_read_only_and_sized(helm: Helm) -> None:
             assert "@sha256:" in container["image"] or name.endswith(("-api", "-fileserver")), name
 
 
+@pytest.mark.parametrize("sets", [(), ("redis.sentinel.enabled=true",)], ids=["plain", "sentinel"])
+def test_every_container_requests_and_limits_ephemeral_storage(helm: Helm, sets: tuple[str, ...]) -> None:
+    containers = 0
+    for name, spec in pod_specs(helm.template(values=[PROD], sets=list(sets))):
+        for container in spec["containers"]:
+            containers += 1
+            for side in ("requests", "limits"):
+                assert container["resources"][side]["ephemeral-storage"], (name, container["name"], side)
+    assert containers == (7 if sets else 5)  # API, fileserver, Redis x2 StatefulSets (+ their sentinels)
+
+
+def test_ephemeral_storage_is_a_value(helm: Helm) -> None:
+    objects = helm.template(sets=["api.resources.limits.ephemeral-storage=1Gi"])
+    (container,) = one(objects, "Deployment", "journal-api")["spec"]["template"]["spec"]["containers"]
+    assert container["resources"]["limits"]["ephemeral-storage"] == "1Gi"
+
+
+@pytest.mark.parametrize("sets", [(), ("redis.sentinel.enabled=true",)], ids=["plain", "sentinel"])
+def test_liveness_and_readiness_probes_differ_in_every_container(helm: Helm, sets: tuple[str, ...]) -> None:
+    for name, spec in pod_specs(helm.template(values=[PROD], sets=list(sets))):
+        for container in spec["containers"]:
+            live, ready = container["livenessProbe"], container["readinessProbe"]
+            handler = {k: v for k, v in live.items() if k in ("exec", "httpGet", "tcpSocket", "grpc")}
+            assert handler != {k: v for k, v in ready.items() if k in handler}, (name, container["name"])
+
+
 def test_the_config_map_is_versioned_immutable_and_mounted_where_journal_reads(helm: Helm) -> None:
     objects = helm.template(sets=["config.version=7", "config.settings.entries=25"])
     config = one(objects, "ConfigMap", "journal-config-v7")
@@ -291,8 +317,13 @@ def test_sentinel_mode_puts_a_sentinel_in_every_redis_pod_and_tells_the_api(helm
         assert sentinel["command"] == ["sh", "/opt/journal-redis/sentinel.sh"]
         assert sentinel["ports"] == [{"name": "sentinel", "containerPort": 26379}]
         assert set(sentinel["resources"]) == {"requests", "limits"}
-        for probe in ("startupProbe", "livenessProbe", "readinessProbe"):
-            assert sentinel[probe]["exec"]["command"] == ["sh", "/opt/journal-redis/probe.sh", "sentinel"]
+        assert sentinel["readinessProbe"]["exec"]["command"] == [
+            "sh",
+            "/opt/journal-redis/probe.sh",
+            "sentinel",
+        ]
+        for probe in ("startupProbe", "livenessProbe"):
+            assert sentinel[probe]["tcpSocket"] == {"port": "sentinel"}
         for container in containers.values():
             env = {e["name"]: e.get("value") for e in container["env"]}
             assert env["SENTINEL_ADDRESSES"].split(",") == expected

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from kbp import kube, metadata
+from kbp.namespaces import catalog
 from kbp.namespaces.manifests import NamespaceSpec, namespace_manifest
 from support.controlplane import ControlPlane
 from support.namespaces import MakeNamespace
@@ -42,7 +43,8 @@ def make_namespace(api: kube.KubeClient, prefix: str) -> Iterator[MakeNamespace]
     ) -> str:
         name = prefix + suffix
         manifest: dict[str, Any] = namespace_manifest(
-            NamespaceSpec(name=name, owner="tester", team="qa", purpose="test", ttl=ttl, expires=expires)
+            NamespaceSpec(name=name, owner="tester", team="qa", purpose="test", ttl=ttl, expires=expires),
+            version=catalog.pod_security_version(api),
         )
         if not managed:
             del manifest["metadata"]["labels"][metadata.MANAGED_BY]

@@ -9,11 +9,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from kbp import kube, metadata
 from kbp.cluster import kubeconfigs
+from kbp.namespaces import catalog
 from kbp.namespaces.manifests import NamespaceSpec, namespace_manifest
 from support.controlplane import ControlPlane
 from support.namespaces import PAST, MakeNamespace, is_deleting, only, results, run_pass
@@ -41,9 +43,13 @@ def reaper(cluster: ControlPlane, tmp_path_factory: pytest.TempPathFactory) -> I
     protected = f"shared-{secrets.token_hex(3)}"
     values = tmp_path_factory.mktemp("reaper-values") / "values.yaml"
     values.write_text(f"protectedNames: [{protected}]\nprotectedRegex: '{PROTECTED_REGEX}'\n")
+    # The reaper's namespace is one kbp makes: Pod Security restricted, default-deny NetworkPolicies.
+    with cluster.client() as admin:
+        catalog.create(
+            admin, NamespaceSpec(name=namespace, owner="platform", team="platform", purpose="the kbp reaper")
+        )
     cluster.run(
-        "helm", "install", RELEASE, str(CHART), "-n", namespace, "--create-namespace", "--set", "apply=true",
-        "-f", str(values),
+        "helm", "install", RELEASE, str(CHART), "-n", namespace, "--set", "apply=true", "-f", str(values),
     )  # fmt: skip
     try:
         token = cluster.run(
@@ -100,6 +106,25 @@ def test_the_cronjob_runs_hourly_one_at_a_time(api: kube.KubeClient, reaper: Ins
     assert pod["securityContext"]["runAsNonRoot"] is True
 
 
+def test_a_pass_starts_under_pod_security_restricted(
+    cluster: ControlPlane, api: kube.KubeClient, reaper: Installed
+) -> None:
+    labels = kube.get(api, "v1", "Namespace", reaper.namespace)["metadata"]["labels"]
+    assert labels["pod-security.kubernetes.io/enforce"] == "restricted"
+    job = f"pass-{secrets.token_hex(3)}"
+    cluster.run("kubectl", "create", "job", job, "--from", f"cronjob/{RELEASE}", "-n", reaper.namespace)
+
+    def running() -> dict[str, Any] | None:
+        pods = kube.list_objects(api, "v1", "Pod", reaper.namespace, labels={"job-name": job})
+        return pods[0] if pods and pods[0].get("status", {}).get("phase") == "Running" else None
+
+    pod = kube.wait_for(running, timeout=60, what=f"the pod of job {job}")
+    assert pod["spec"]["serviceAccountName"] == RELEASE
+    events = kube.list_objects(api, "v1", "Event", reaper.namespace)
+    assert [e["message"] for e in events if e.get("reason") == "FailedCreate"] == []
+    cluster.run("kubectl", "delete", "job", job, "-n", reaper.namespace, "--wait=false")
+
+
 def test_the_service_account_cannot_read_secrets(as_reaper: kube.KubeClient) -> None:
     with pytest.raises(kube.ForbiddenError):
         kube.list_objects(as_reaper, "v1", "Secret", "kube-system")
@@ -132,7 +157,7 @@ def test_the_service_account_cannot_delete_protected_names_or_patterns_even_if_l
 ) -> None:
     by_pattern = make_namespace("keep-me", expires=PAST)
     spec = NamespaceSpec(name=reaper.protected_name, owner="tester", team="qa", purpose="test", expires=PAST)
-    kube.create(api, namespace_manifest(spec))
+    kube.create(api, namespace_manifest(spec, version=catalog.pod_security_version(api)))
     try:
         kube.wait_for(
             lambda: _policy_active(as_reaper, reaper.protected_name), timeout=30, what="the admission policy"

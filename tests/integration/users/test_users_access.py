@@ -12,6 +12,14 @@ from kbp import kube, metadata
 from kbp.users import quotas
 from support.onboarding import TIMEOUT, Onboarded
 
+# Pod Security `restricted` (every kbp namespace) admits only pods that say they are harmless.
+RESTRICTED = {
+    "runAsNonRoot": True,
+    "allowPrivilegeEscalation": False,
+    "capabilities": {"drop": ["ALL"]},
+    "seccompProfile": {"type": "RuntimeDefault"},
+}
+
 
 def _deployment(namespace: str) -> dict[str, Any]:
     labels = {"app": "web"}
@@ -24,14 +32,22 @@ def _deployment(namespace: str) -> dict[str, Any]:
             "selector": {"matchLabels": labels},
             "template": {
                 "metadata": {"labels": labels},
-                "spec": {"containers": [{"name": "app", "image": "registry.example/app:1.0"}]},
+                "spec": {
+                    "containers": [
+                        {"name": "app", "image": "registry.example/app:1.0", "securityContext": RESTRICTED}
+                    ]
+                },
             },
         },
     }
 
 
 def _pod(namespace: str, name: str, resources: dict[str, Any] | None = None) -> dict[str, Any]:
-    container: dict[str, Any] = {"name": "app", "image": "registry.example/app:1.0"}
+    container: dict[str, Any] = {
+        "name": "app",
+        "image": "registry.example/app:1.0",
+        "securityContext": RESTRICTED,
+    }
     if resources is not None:
         container["resources"] = resources
     return {
@@ -74,8 +90,16 @@ def test_user_creates_a_deployment_whose_pods_get_the_limitrange_defaults(alice:
         created = kube.wait_for(pod, timeout=TIMEOUT, what="the Deployment's pod")
     small = quotas.profile("small")
     assert created["spec"]["containers"][0]["resources"] == {
-        "limits": {"cpu": small.default_cpu, "memory": small.default_memory},
-        "requests": {"cpu": small.default_cpu_request, "memory": small.default_memory_request},
+        "limits": {
+            "cpu": small.default_cpu,
+            "memory": small.default_memory,
+            "ephemeral-storage": small.default_ephemeral,
+        },
+        "requests": {
+            "cpu": small.default_cpu_request,
+            "memory": small.default_memory_request,
+            "ephemeral-storage": small.default_ephemeral_request,
+        },
     }
 
 
@@ -83,7 +107,7 @@ def test_pod_without_requests_is_admitted_and_defaulted(alice: Onboarded) -> Non
     with alice.client() as user:
         pod = kube.create(user, _pod(alice.namespace, "bare"))
     resources = pod["spec"]["containers"][0]["resources"]
-    assert resources["requests"] == {"cpu": "100m", "memory": "128Mi"}
+    assert resources["requests"] == {"cpu": "100m", "memory": "128Mi", "ephemeral-storage": "64Mi"}
 
 
 def test_quota_rejects_an_over_quota_pod(alice: Onboarded) -> None:

@@ -106,19 +106,21 @@ def test_csr_is_v1_for_the_client_signer_with_expiration() -> None:
 
 
 def test_namespace_names_owner_team_purpose_and_the_user() -> None:
-    ns = plans.namespace(SPEC)
+    ns = plans.namespace(SPEC, version="v1.37")
     labels, annotations = ns["metadata"]["labels"], ns["metadata"]["annotations"]
     assert labels[metadata.OWNER] == labels[metadata.USER] == "alice"
+    assert labels["pod-security.kubernetes.io/enforce"] == "restricted"
+    assert labels["pod-security.kubernetes.io/enforce-version"] == "v1.37"
     assert labels[metadata.TEAM] == "payments"
     assert labels[metadata.MANAGED_BY] == metadata.MANAGED_BY_KBP
     assert annotations[metadata.PURPOSE] == "development"
     assert annotations[metadata.TTL] == "forever"
 
 
-def test_contents_are_quota_one_limitrange_and_an_edit_rolebinding_recording_the_user() -> None:
+def test_contents_are_quota_limitrange_network_policies_and_then_the_rolebinding() -> None:
     expires = NOW + dt.timedelta(days=30)
     kinds = [o["kind"] for o in plans.contents(SPEC, expires)]
-    assert kinds == ["ResourceQuota", "LimitRange", "RoleBinding"]
+    assert kinds == ["ResourceQuota", "LimitRange", "NetworkPolicy", "NetworkPolicy", "RoleBinding"]
     binding = plans.contents(SPEC, expires)[-1]
     assert binding["metadata"]["namespace"] == "dev-alice"
     assert binding["roleRef"] == {
@@ -139,10 +141,33 @@ def test_every_profile_has_defaults_within_its_limits(name: str) -> None:
     p = quotas.profile(name)
     limits = quotas.limit_range(p, namespace="n", labels={})["spec"]["limits"]
     assert len(limits) == 1
-    assert set(limits[0]["default"]) == set(limits[0]["defaultRequest"]) == {"cpu", "memory"}
+    resources = {"cpu", "memory", "ephemeral-storage"}
+    assert set(limits[0]["default"]) == set(limits[0]["defaultRequest"]) == set(limits[0]["max"]) == resources
+    for resource in resources:
+        request, limit = limits[0]["defaultRequest"][resource], limits[0]["default"][resource]
+        assert _quantity(request) <= _quantity(limit) <= _quantity(limits[0]["max"][resource])
     hard = quotas.resource_quota(p, namespace="n", labels={})["spec"]["hard"]
-    assert {"requests.cpu", "requests.memory", "limits.cpu", "limits.memory", "pods"} <= set(hard)
+    assert {
+        "requests.cpu",
+        "requests.memory",
+        "limits.cpu",
+        "limits.memory",
+        "requests.ephemeral-storage",
+        "limits.ephemeral-storage",
+        "pods",
+        "persistentvolumeclaims",
+        "secrets",
+    } <= set(hard)
     assert hard["services.loadbalancers"] == hard["services.nodeports"] == "0"
+    assert _quantity(hard["requests.ephemeral-storage"]) <= _quantity(hard["limits.ephemeral-storage"])
+
+
+def _quantity(text: str) -> float:
+    """The few Kubernetes quantity suffixes the profiles use."""
+    for suffix, factor in (("m", 1e-3), ("Ki", 2**10), ("Mi", 2**20), ("Gi", 2**30)):
+        if text.endswith(suffix):
+            return float(text[: -len(suffix)]) * factor
+    return float(text)
 
 
 def test_unknown_profile_names_the_choices() -> None:

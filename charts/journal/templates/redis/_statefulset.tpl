@@ -162,12 +162,13 @@ spec:
           ports:
             - name: sentinel
               containerPort: {{ $.Values.redis.sentinel.port }}
+          # Liveness: the sentinel accepts connections; readiness: it answers PING.
           startupProbe:
-            exec: {command: [sh, /opt/journal-redis/probe.sh, sentinel]}
+            tcpSocket: {port: sentinel}
             periodSeconds: 2
             failureThreshold: 30
           livenessProbe:
-            exec: {command: [sh, /opt/journal-redis/probe.sh, sentinel]}
+            tcpSocket: {port: sentinel}
             periodSeconds: 10
             timeoutSeconds: 3
             failureThreshold: 3
