@@ -7,7 +7,8 @@ from typing import Any
 from kbp.cluster.components import KWOK_NODE_ANNOTATION
 
 STORAGE_CLASS = "standard"
-NODE_CAPACITY = {"cpu": "32", "memory": "256Gi", "pods": "110"}
+# ephemeral-storage: pods that request node disk (every kbp namespace makes them) must fit.
+NODE_CAPACITY = {"cpu": "32", "memory": "256Gi", "ephemeral-storage": "200Gi", "pods": "110"}
 
 
 def node_name(index: int) -> str:

@@ -82,13 +82,16 @@ def test_every_container_is_non_root_read_only_and_sized(helm: Helm) -> None:
 
 @pytest.mark.parametrize("sets", [(), ("redis.sentinel.enabled=true",)], ids=["plain", "sentinel"])
 def test_every_container_requests_and_limits_ephemeral_storage(helm: Helm, sets: tuple[str, ...]) -> None:
+    objects = helm.template(values=[PROD], sets=list(sets))
+    tests = [(f"Pod/{o['metadata']['name']}", o["spec"]) for o in objects if o["kind"] == "Pod"]
     containers = 0
-    for name, spec in pod_specs(helm.template(values=[PROD], sets=list(sets))):
+    for name, spec in [*pod_specs(objects), *tests]:
         for container in spec["containers"]:
             containers += 1
             for side in ("requests", "limits"):
                 assert container["resources"][side]["ephemeral-storage"], (name, container["name"], side)
-    assert containers == (7 if sets else 5)  # API, fileserver, Redis x2 StatefulSets (+ their sentinels)
+    # API, fileserver, two Redis StatefulSets (with a sentinel each), helm test's pod.
+    assert containers == (7 if sets else 5)
 
 
 def test_ephemeral_storage_is_a_value(helm: Helm) -> None:
