@@ -21,8 +21,6 @@ from kbp import metadata
 
 PSA_PREFIX = "pod-security.kubernetes.io"
 MODES = ("enforce", "audit", "warn")
-# Where the shared Gateway's Envoy proxies run (deploy/cluster-services: envoy-gateway).
-GATEWAY_NAMESPACE = "envoy-gateway-system"
 DNS_NAMESPACE = "kube-system"
 DNS_POD_LABELS = {"k8s-app": "kube-dns"}  # CoreDNS keeps kube-dns's label
 _NAME_LABEL = "kubernetes.io/metadata.name"  # set by the API server on every namespace
@@ -62,9 +60,14 @@ def has_pod_security(namespace: Mapping[str, Any]) -> bool:
 
 
 def network_policies(
-    namespace: str, *, labels: Mapping[str, str], gateway_namespace: str = GATEWAY_NAMESPACE
+    namespace: str, *, labels: Mapping[str, str], gateway_namespace: str | None = None
 ) -> list[dict[str, Any]]:
-    """Default deny both ways, then DNS, the namespace itself and the gateway's namespace."""
+    """Default deny both ways, then DNS, the namespace itself and the gateway's namespace (by
+    default where the cluster services run the shared Gateway's proxies: kbp.cluster.gateway)."""
+    if gateway_namespace is None:
+        from kbp.cluster import gateway as edge  # noqa: PLC0415 -- it imports the API client; callers do too
+
+        gateway_namespace = edge.NAMESPACE
     same_namespace: dict[str, Any] = {"podSelector": {}}
     dns = {
         "to": [

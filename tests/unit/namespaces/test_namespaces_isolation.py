@@ -8,6 +8,7 @@ import pytest
 import yaml
 
 from kbp import metadata
+from kbp.cluster import gateway
 from kbp.namespaces import isolation
 from kbp.namespaces.isolation import Level
 from kbp.namespaces.manifests import NamespaceSpec, namespace_manifest
@@ -89,9 +90,9 @@ def test_allowances_are_the_namespace_itself_the_gateway_and_dns() -> None:
 def test_the_default_gateway_namespace_is_where_cluster_services_runs_the_gateway() -> None:
     documents = list(yaml.safe_load_all(HELMFILE.read_text()))
     releases = {r["name"]: r for d in documents if d for r in d.get("releases", [])}
-    assert releases["edge"]["namespace"] == isolation.GATEWAY_NAMESPACE
+    assert releases["edge"]["namespace"] == gateway.NAMESPACE
     _, allow = isolation.network_policies("team-a", labels={})
     (rule,) = allow["spec"]["ingress"]
     assert rule["from"][1]["namespaceSelector"]["matchLabels"] == {
-        "kubernetes.io/metadata.name": isolation.GATEWAY_NAMESPACE
+        "kubernetes.io/metadata.name": gateway.NAMESPACE
     }
