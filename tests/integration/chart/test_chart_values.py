@@ -80,8 +80,14 @@ def test_every_container_is_non_root_read_only_and_sized(helm: Helm) -> None:
             assert "@sha256:" in container["image"] or name.endswith(("-api", "-fileserver")), name
 
 
-@pytest.mark.parametrize("sets", [(), ("redis.sentinel.enabled=true",)], ids=["plain", "sentinel"])
-def test_every_container_requests_and_limits_ephemeral_storage(helm: Helm, sets: tuple[str, ...]) -> None:
+@pytest.mark.parametrize(
+    ("sets", "expected"),
+    [(("redis.sentinel.enabled=false",), 5), (("redis.sentinel.enabled=true",), 7)],
+    ids=["plain", "sentinel"],
+)
+def test_every_container_requests_and_limits_ephemeral_storage(
+    helm: Helm, sets: tuple[str, ...], expected: int
+) -> None:
     objects = helm.template(values=[PROD], sets=list(sets))
     tests = [(f"Pod/{o['metadata']['name']}", o["spec"]) for o in objects if o["kind"] == "Pod"]
     containers = 0
@@ -91,7 +97,7 @@ def test_every_container_requests_and_limits_ephemeral_storage(helm: Helm, sets:
             for side in ("requests", "limits"):
                 assert container["resources"][side]["ephemeral-storage"], (name, container["name"], side)
     # API, fileserver, two Redis StatefulSets (with a sentinel each), helm test's pod.
-    assert containers == (7 if sets else 5)
+    assert containers == expected
 
 
 def test_ephemeral_storage_is_a_value(helm: Helm) -> None:
@@ -100,7 +106,9 @@ def test_ephemeral_storage_is_a_value(helm: Helm) -> None:
     assert container["resources"]["limits"]["ephemeral-storage"] == "1Gi"
 
 
-@pytest.mark.parametrize("sets", [(), ("redis.sentinel.enabled=true",)], ids=["plain", "sentinel"])
+@pytest.mark.parametrize(
+    "sets", [("redis.sentinel.enabled=false",), ("redis.sentinel.enabled=true",)], ids=["plain", "sentinel"]
+)
 def test_liveness_and_readiness_probes_differ_in_every_container(helm: Helm, sets: tuple[str, ...]) -> None:
     for name, spec in pod_specs(helm.template(values=[PROD], sets=list(sets))):
         for container in spec["containers"]:

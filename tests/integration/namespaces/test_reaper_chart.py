@@ -114,11 +114,15 @@ def test_a_pass_starts_under_pod_security_restricted(
     job = f"pass-{secrets.token_hex(3)}"
     cluster.run("kubectl", "create", "job", job, "--from", f"cronjob/{RELEASE}", "-n", reaper.namespace)
 
-    def running() -> dict[str, Any] | None:
+    def placed() -> dict[str, Any] | None:
         pods = kube.list_objects(api, "v1", "Pod", reaper.namespace, labels={"job-name": job})
-        return pods[0] if pods and pods[0].get("status", {}).get("phase") == "Running" else None
+        return pods[0] if pods and pods[0]["spec"].get("nodeName") else None
 
-    pod = kube.wait_for(running, timeout=60, what=f"the pod of job {job}")
+    try:
+        pod = kube.wait_for(placed, timeout=60, what=f"the pod of job {job} on a node")
+    except kube.WaitTimeoutError as exc:
+        events = kube.list_objects(api, "v1", "Event", reaper.namespace)
+        raise AssertionError([f"{e.get('reason')}: {e.get('message')}" for e in events]) from exc
     assert pod["spec"]["serviceAccountName"] == RELEASE
     events = kube.list_objects(api, "v1", "Event", reaper.namespace)
     assert [e["message"] for e in events if e.get("reason") == "FailedCreate"] == []

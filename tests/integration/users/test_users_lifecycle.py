@@ -331,6 +331,7 @@ def _limited_admin(cluster: ControlPlane, api: kube.KubeClient, directory: Path)
         },
         {"apiGroups": [""], "resources": ["namespaces", "resourcequotas", "limitranges"], "verbs": ["get"]},
         {"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["rolebindings"], "verbs": ["get"]},
+        {"apiGroups": ["networking.k8s.io"], "resources": ["networkpolicies"], "verbs": ["get"]},
     ]
     kube.apply(api, {"apiVersion": RBAC, "kind": "ClusterRole", "metadata": {"name": who}, "rules": rules})
     kube.apply(
