@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from kbp import kube, metadata
+from kbp.namespaces import catalog
 from kbp.namespaces.manifests import NamespaceSpec, namespace_manifest
 from support.controlplane import ControlPlane
 
@@ -44,7 +45,8 @@ def _load_kbp_image(plane: ControlPlane) -> str:
 
 def _namespace(client: kube.KubeClient, name: str, *, expires: str, managed: bool = True) -> str:
     manifest = namespace_manifest(
-        NamespaceSpec(name=name, owner="tester", team="qa", purpose="test", expires=expires)
+        NamespaceSpec(name=name, owner="tester", team="qa", purpose="test", expires=expires),
+        version=catalog.pod_security_version(client),
     )
     if not managed:
         del manifest["metadata"]["labels"][metadata.MANAGED_BY]
