@@ -38,6 +38,7 @@ venv:
 
 controlplane:
 	bash testenv/build.sh
+	bash testenv/observability/build.sh
 
 cluster: setup controlplane
 	$(PY) -m kbp cluster up
