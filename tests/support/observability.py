@@ -1,0 +1,84 @@
+"""Prometheus, promtool, VictoriaLogs and vlagent from testenv/observability/build.sh, for tests."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from kbp.ports import free_ports
+from support.processes import stop_group
+
+ROOT = Path(__file__).resolve().parents[2]
+BUILD = ROOT / "testenv" / "observability" / "build.sh"
+BINARIES = ("prometheus", "promtool", "victoria-logs", "vlagent")
+
+
+def bin_dir() -> Path:
+    """The (cached) build's directory; fails, never skips, when the build fails."""
+    result = subprocess.run(["bash", str(BUILD)], stdout=subprocess.PIPE, text=True, check=False)
+    lines = result.stdout.strip().splitlines()
+    assert result.returncode == 0, f"{BUILD} failed with exit code {result.returncode}"
+    assert lines, f"{BUILD} printed no directory"
+    out = Path(lines[-1])
+    missing = [name for name in BINARIES if not (out / name).is_file()]
+    assert not missing, f"{out} lacks {', '.join(missing)}"
+    return out
+
+
+@dataclass
+class LogStore:
+    """A real VictoriaLogs on loopback."""
+
+    url: str
+    process: subprocess.Popen[bytes]
+
+    def ingest(self, entries: Sequence[dict[str, Any]]) -> None:
+        """Lines as vlagent writes them (stream fields: container, pod, namespace), then flush."""
+        body = "\n".join(json.dumps(e) for e in entries).encode()
+        stream = "kubernetes.container_name,kubernetes.pod_name,kubernetes.pod_namespace"
+        params = {"_stream_fields": stream, "_msg_field": "event", "_time_field": "timestamp"}
+        httpx.post(f"{self.url}/insert/jsonline", params=params, content=body, timeout=10).raise_for_status()
+        httpx.get(f"{self.url}/internal/force_flush", timeout=10).raise_for_status()
+
+    def query(self, logsql: str) -> list[dict[str, Any]]:
+        resp = httpx.post(f"{self.url}/select/logsql/query", data={"query": logsql}, timeout=10)
+        resp.raise_for_status()
+        return [json.loads(line) for line in resp.text.splitlines() if line.strip()]
+
+
+@contextmanager
+def log_store(data: Path) -> Iterator[LogStore]:
+    """VictoriaLogs from the observability build, on a free loopback port, stopped afterwards."""
+    [port] = free_ports(1)
+    binary = bin_dir() / "victoria-logs"
+    log = (data / "victoria-logs.log").open("wb")
+    process = subprocess.Popen(
+        [str(binary), f"-storageDataPath={data / 'storage'}", f"-httpListenAddr=127.0.0.1:{port}"],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    store = LogStore(f"http://127.0.0.1:{port}", process)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            assert process.poll() is None, (data / "victoria-logs.log").read_text()[-2000:]
+            try:
+                if httpx.get(f"{store.url}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline, "victoria-logs did not answer /health in 30 s"
+            time.sleep(0.1)
+        yield store
+    finally:
+        stop_group(process, 10)
+        log.close()
