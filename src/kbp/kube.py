@@ -362,10 +362,19 @@ def whoami(client: KubeClient) -> dict[str, Any]:
 
 
 def can_i(
-    client: KubeClient, *, verb: str, resource: str, group: str = "", namespace: str | None = None
+    client: KubeClient,
+    *,
+    verb: str,
+    resource: str,
+    group: str = "",
+    namespace: str | None = None,
+    name: str | None = None,
 ) -> bool:
     """Whether the caller may do this now (SelfSubjectAccessReview: every authenticated user may ask)."""
-    spec = {"resourceAttributes": _attributes(verb, resource, group, namespace)}
+    attributes = _attributes(verb, resource, group, namespace)
+    if name is not None:
+        attributes["name"] = name
+    spec = {"resourceAttributes": attributes}
     return _allowed(client, "SelfSubjectAccessReview", spec)
 
 
@@ -395,3 +404,41 @@ def _attributes(verb: str, resource: str, group: str, namespace: str | None) -> 
 def _allowed(client: KubeClient, kind: str, spec: Mapping[str, Any]) -> bool:
     review = create(client, {"apiVersion": "authorization.k8s.io/v1", "kind": kind, "spec": dict(spec)})
     return bool(review.get("status", {}).get("allowed"))
+
+
+def pod_log(
+    client: KubeClient, name: str, namespace: str, *, container: str, since_seconds: int, follow: bool
+) -> Iterator[str]:
+    """A container's log lines, each with the kubelet's RFC 3339 timestamp in front."""
+    with translated():
+        lines = client.log(
+            name,
+            namespace=namespace,
+            container=container,
+            since=since_seconds,
+            follow=follow,
+            timestamps=True,
+            newlines=False,
+        )
+        yield from lines
+
+
+def service_proxy_lines(
+    client: KubeClient, service: tuple[str, str, str], path: str, params: Mapping[str, str]
+) -> Iterator[str]:
+    """GET a Service's endpoint through the API server's service proxy, line by line as they come.
+
+    The API server authenticates the caller and checks `get services/proxy` on that Service.
+    """
+    namespace, name, port = service  # the Service's namespace, name and port (name or number)
+    url = f"/api/v1/namespaces/{namespace}/services/{name}:{port}/proxy/{path.lstrip('/')}"
+    http: httpx2.Client = client._client._client  # lightkube has no raw-request API
+    with (
+        translated(),
+        http.stream("GET", url, params=dict(params), timeout=httpx2.Timeout(30, read=None)) as resp,
+    ):
+        if resp.status_code >= 400:
+            body = resp.read().decode(errors="replace")[:300]
+            cls = {404: NotFoundError, 403: ForbiddenError}.get(resp.status_code, KubeError)
+            raise cls(f"{url}: HTTP {resp.status_code}: {body}", resp.status_code)
+        yield from resp.iter_lines()

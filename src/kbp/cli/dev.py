@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from kbp.cli import devlogs
 from kbp.cli.options import Context, Kubeconfig, Namespace, Output, client, fail
 from kbp.output import Format
 
@@ -176,3 +177,6 @@ def status(
          fmt=output, title=f"{release} in {ns}")  # fmt: skip
     if not all(w.ready >= w.desired for w in workloads):
         raise typer.Exit(1)
+
+
+app.command("logs")(devlogs.logs)
