@@ -48,6 +48,13 @@ class LogStore:
         httpx.post(f"{self.url}/insert/jsonline", params=params, content=body, timeout=10).raise_for_status()
         httpx.get(f"{self.url}/internal/force_flush", timeout=10).raise_for_status()
 
+    def post_lines(self, lines: Sequence[str]) -> None:
+        """JSON lines straight into the store, visible when it flushes on its own (no force_flush)."""
+        params = {"_msg_field": "event", "_time_field": "timestamp"}
+        httpx.post(
+            f"{self.url}/insert/jsonline", params=params, content="\n".join(lines), timeout=10
+        ).raise_for_status()
+
     def query(self, logsql: str) -> list[dict[str, Any]]:
         resp = httpx.post(f"{self.url}/select/logsql/query", data={"query": logsql}, timeout=10)
         resp.raise_for_status()
