@@ -97,7 +97,7 @@ def test_rule_thresholds_and_for_come_from_values(helm: Helm) -> None:
             helm,
             "--set",
             "monitoring.prometheusRule.availability.for=30s",
-            "--set",
+            "--set-json",
             "monitoring.prometheusRule.errorRatio.threshold=0.2",
         ),
         "PrometheusRule",

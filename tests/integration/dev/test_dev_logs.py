@@ -109,7 +109,7 @@ def test_without_access_to_the_store_it_reads_the_pods_own_logs(
     """kwok pods have no containers to read, so the fallback's choice and pod discovery are what
     can be proven here; the lines themselves need the real node."""
     none = kbp_logs(cluster, ana)
-    assert "you may not read the log store (get services/proxy on logging/victoria-logs:http)" in none.stderr
+    assert "you may not read the log store (get services/proxy on logging/victoria-logs)" in none.stderr
     assert none.returncode == 1
     assert f'no pods of release "journal" in namespace {ana.namespace}' in none.stderr
     labels = {"app.kubernetes.io/instance": "journal"}
