@@ -28,8 +28,8 @@ def helmfile_template(cluster: ControlPlane, environment: str) -> list[dict[str,
     return [doc for doc in yaml.safe_load_all(out.stdout) if doc]
 
 
-def by_kind(objects: list[dict[str, Any]], kind: str) -> dict[str, Any]:
-    [found] = [o for o in objects if o["kind"] == kind]
+def by_kind(objects: list[dict[str, Any]], kind: str, name: str | None = None) -> dict[str, Any]:
+    [found] = [o for o in objects if o["kind"] == kind and name in (None, o["metadata"]["name"])]
     return found
 
 
@@ -59,9 +59,12 @@ def test_the_real_file_renders_the_log_stack_per_environment(
         "pods": "/var/log/pods",
         "state": "/var/lib/vlagent",
     }
-    service = by_kind(objects, "Service")
-    assert service["metadata"]["name"] == "victoria-logs"
+    service = by_kind(objects, "Service", "victoria-logs")
     assert [p["name"] for p in service["spec"]["ports"]] == ["http"]  # what kbp dev logs proxies to
+    assert by_kind(objects, "Service", store["spec"]["serviceName"])["spec"]["clusterIP"] == "None"
+    policy = by_kind(objects, "NetworkPolicy", "victoria-logs")
+    [allowed] = policy["spec"]["ingress"]
+    assert allowed["from"] == [{"podSelector": {"matchLabels": collector["spec"]["selector"]["matchLabels"]}}]
 
 
 def test_only_the_listed_groups_may_read_the_store(cluster: ControlPlane, tmp_path: Path) -> None:
