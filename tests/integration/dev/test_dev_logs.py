@@ -117,7 +117,16 @@ def test_without_access_to_the_store_it_reads_the_pods_own_logs(
         "apiVersion": "v1",
         "kind": "Pod",
         "metadata": {"name": "journal-api-x", "namespace": ana.namespace, "labels": labels},
-        "spec": {"containers": [{"name": "api", "image": "registry.invalid/journal:v1"}]},
+        "spec": {
+            "securityContext": {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}},
+            "containers": [
+                {
+                    "name": "api",
+                    "image": "registry.invalid/journal:v1",
+                    "securityContext": {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}},
+                }
+            ],
+        },
     }
     with ana.client() as client:
         kube.create(client, pod)
