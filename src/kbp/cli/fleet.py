@@ -68,14 +68,20 @@ def status(
 
     An unreachable cluster shows its last good answer with that answer's age, never as healthy.
     """
-    from kbp.fleet import surveying, view  # noqa: PLC0415
-    from kbp.users import inputs  # noqa: PLC0415
+    from kbp.fleet import tooling  # noqa: PLC0415
+    from kbp.namespaces import ttl  # noqa: PLC0415 -- not kbp.users: cryptography is slow to import
 
     with _errors():
-        window = inputs.duration("--expiring-within", expiring_within)
+        try:
+            window = ttl.parse_duration(expiring_within)
+        except ttl.LifetimeError as exc:
+            raise fail(f"--expiring-within {exc}", 2) from exc
         fleet, picked = load(fleet_file, selector)
+        tools = tooling.start(picked)  # helmfile list runs while lightkube imports below
+        from kbp.fleet import surveying, view  # noqa: PLC0415
+
         with progress(f"asking {len(picked)} clusters"):
-            result = surveying.survey(fleet, picked, expiring_within=window)
+            result = surveying.survey(fleet, picked, expiring_within=window, tools=tools)
     if output is Format.json:
         emit(result.items, kind="FleetCluster", columns=[], fmt=output)
     else:
@@ -110,12 +116,12 @@ def apply(
     A wave starts only when every cluster of the one before is healthy; the first failure stops the
     rollout and says where. Releases that match are left alone, so a second run changes nothing.
     """
-    from kbp.fleet import applying, observing, rolling  # noqa: PLC0415
+    from kbp.fleet import applying, rolling, tooling  # noqa: PLC0415
     from kbp.lint.helm import find_helm  # noqa: PLC0415
 
     with _errors():
         fleet, picked = load(fleet_file, selector)
-        tools = observing.tools(picked)
+        tools = tooling.start(picked)
         helm, chart = find_helm(), _chart()
 
         def one(cluster: Cluster) -> Change:

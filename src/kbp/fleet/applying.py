@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from kbp import kube
-from kbp.fleet import observing, view
+from kbp.fleet import view
 from kbp.fleet.inventory import Cluster, Journal
+from kbp.fleet.tooling import Tools
 from kbp.platform import planning
 from kbp.platform.changes import ReleasePlan
 from kbp.release import deploy as deploying
@@ -37,9 +38,7 @@ class Change:
     notes: tuple[str, ...] = field(default_factory=tuple)
 
 
-def apply(
-    cluster: Cluster, t: observing.Tools, *, helm: str, chart: Path, dry_run: bool, timeout_s: float
-) -> Change:
+def apply(cluster: Cluster, t: Tools, *, helm: str, chart: Path, dry_run: bool, timeout_s: float) -> Change:
     plans: list[ReleasePlan] = []
     problems: list[str] = []
     done: list[str] = []
@@ -54,7 +53,7 @@ def apply(
         if not dry_run:
             problems += [
                 f"{s.release.key} {s.state.value}: {s.reason}"
-                for s in planning.status(services, target, enabled=t.enabled[key])
+                for s in planning.status(services, target, enabled=t.enabled(key))
                 if s.state.value not in view.GOOD_STATES
             ]
     diff, new = None, False

@@ -163,7 +163,8 @@ def _check_unique(names: list[str], what: str, path: Path) -> None:
 
 
 def _path(text: str, base: Path) -> Path:
-    return (base / os.path.expandvars(text)).expanduser()
+    # Absolute: helmfile runs helm from the services file's directory, not from ours.
+    return (base / Path(os.path.expandvars(text)).expanduser()).absolute()
 
 
 def _cluster(c: ClusterConfig, fleet: FleetConfig, base: Path) -> Cluster:

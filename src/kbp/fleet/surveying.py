@@ -12,6 +12,7 @@ from typing import Any
 from kbp import kube
 from kbp.fleet import answers, freshness, observing, view
 from kbp.fleet.inventory import Cluster, Fleet
+from kbp.fleet.tooling import Tools
 from kbp.platform.errors import ToolError
 
 
@@ -29,9 +30,9 @@ def survey(
     clusters: Sequence[Cluster],
     *,
     expiring_within: timedelta,
+    tools: Tools,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> Survey:
-    tools = observing.tools(clusters)  # a bad services file stops everything, before any cluster
     cache = answers.cache_dir(fleet.path)
 
     def one(cluster: Cluster) -> dict[str, Any]:

@@ -60,6 +60,17 @@ def test_defaults_fill_in_and_per_cluster_values_merge_over_the_fleets(tmp_path:
     assert b.journal.values == {"api": {"replicas": 3, "port": 8000}}
 
 
+def test_paths_are_absolute_even_from_a_relative_fleet_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path, fleet_doc())
+    monkeypatch.chdir(tmp_path)
+    a = inventory.load(Path("fleet.yaml")).clusters[0]
+    assert a.kubeconfig == tmp_path / "a.kubeconfig"
+    assert a.services is not None
+    assert a.services.file == tmp_path / "cluster-services/helmfile.yaml"
+
+
 def test_select_picks_by_labels_in_file_order(tmp_path: Path) -> None:
     fleet = inventory.load(write(tmp_path, fleet_doc()))
     assert [c.name for c in fleet.select("env in (dev,prod)")] == ["a", "b"]
