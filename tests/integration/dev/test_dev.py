@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from kbp import kube, metadata
+from kbp.namespaces import isolation
 from support.controlplane import ControlPlane
 from support.onboarding import Onboarded, onboard, unique
 
@@ -100,6 +101,13 @@ def test_a_developer_without_a_namespace_gets_one_with_kbps_metadata(cluster: Co
         assert ns["metadata"]["labels"][metadata.MANAGED_BY] == metadata.MANAGED_BY_KBP
         assert ns["metadata"]["labels"][metadata.TEAM] == "platform"
         assert ns["metadata"]["annotations"][metadata.TTL] == "2d"
+        # Locked down like every namespace kbp makes, and the journal still came up inside it.
+        assert ns["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
+        policies = kube.list_objects(admin, "networking.k8s.io/v1", "NetworkPolicy", name)
+        assert {isolation.DENY_NAME, isolation.ALLOW_NAME} <= {p["metadata"]["name"] for p in policies}
+        deployments = kube.list_objects(admin, "apps/v1", "Deployment", name)
+        assert deployments
+        assert all(d["status"].get("readyReplicas") == d["spec"]["replicas"] for d in deployments)
     kbp(cluster, cluster.kubeconfig, "down", "-n", name, "--delete-namespace")
     with cluster.client() as admin:
         ns_after = kube.find(admin, "v1", "Namespace", name)
