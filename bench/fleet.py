@@ -100,7 +100,10 @@ def main() -> None:
             with ThreadPoolExecutor(len(NAMES)) as pool:
                 list(
                     pool.map(
-                        lambda n: run([*kbp, "cluster", "up", "--name", n, "--bin-dir", str(bins)], env),
+                        lambda n: run(
+                            [*kbp, "cluster", "up", "--name", n, "--bin-dir", str(bins), "--timeout", "180"],
+                            env,
+                        ),
                         NAMES,
                     )
                 )

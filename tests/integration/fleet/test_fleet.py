@@ -129,7 +129,12 @@ def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fleet]:
     f.write()
     try:
         with ThreadPoolExecutor(3) as pool:  # three control planes start at once
-            ups = list(pool.map(lambda n: f.kbp("cluster", "up", "--name", n, "--bin-dir", str(bins)), NAMES))
+            ups = list(
+                pool.map(
+                    lambda n: f.kbp("cluster", "up", "--name", n, "--bin-dir", str(bins), "--timeout", "180"),
+                    NAMES,
+                )
+            )
         for name, up in zip(NAMES, ups, strict=True):
             assert up.returncode == 0, f"cluster {name}: {up.stderr}"
         yield f
