@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from kbp import kube
-from kbp.namespaces import isolation
+from kbp.namespaces import catalog, isolation
+from kbp.namespaces.manifests import NamespaceSpec, namespace_manifest
 from kbp.users import quotas
-from support.onboarding import Onboarded
+from support.controlplane import ControlPlane
+from support.onboarding import Onboarded, onboard, unique
 
 Change = Callable[[dict[str, Any]], None]
 
@@ -183,3 +186,31 @@ def test_the_namespace_is_restricted_pinned_to_the_cluster_and_isolated(
     small = quotas.profile("small")
     assert hard["secrets"] == str(small.secrets)
     assert hard["limits.ephemeral-storage"] == small.ephemeral_limits
+
+
+@pytest.mark.parametrize(("before", "after"), [(None, "restricted"), ("baseline", "baseline")])
+def test_adopting_a_namespace_adds_restricted_only_where_no_level_is_set(
+    cluster: ControlPlane,
+    api: kube.KubeClient,
+    tmp_path: Path,
+    before: str | None,
+    after: str,
+) -> None:
+    """A kbp namespace from before Pod Security labels is locked down when its owner is onboarded;
+    one the platform exempted keeps its level."""
+    name = unique("ivy")
+    spec = NamespaceSpec(name=f"dev-{name}", owner=name, team="payments", purpose="older", ttl="1d")
+    manifest = namespace_manifest(spec, version=catalog.pod_security_version(api))
+    labels = manifest["metadata"]["labels"]
+    for key in [k for k in labels if k.startswith(isolation.PSA_PREFIX)]:
+        del labels[key]
+    if before is not None:
+        labels |= isolation.pod_security_labels(isolation.Level(before), catalog.pod_security_version(api))
+    kube.create(api, manifest)
+    try:
+        onboard(cluster, tmp_path, name)
+        stored = kube.get(api, "v1", "Namespace", spec.name)["metadata"]["labels"]
+        assert {stored[f"{isolation.PSA_PREFIX}/{m}"] for m in isolation.MODES} == {after}
+        assert stored[f"{isolation.PSA_PREFIX}/enforce-version"] == catalog.pod_security_version(api)
+    finally:
+        kube.delete(api, "v1", "Namespace", spec.name)
