@@ -5,7 +5,8 @@
 # cache directory outside the repo, with the Gateway API CRDs beside them, and helmfile from its
 # own module (helmfile/go.mod: its replace directives cannot share this graph), kubelet and
 # kube-proxy (tools here too), the real node's containerd, crictl and CoreDNS from node/go.mod,
-# and kube-router (NetworkPolicy in tests) from netpol/go.mod.
+# kube-router (NetworkPolicy in tests) from netpol/go.mod, and Dex from dex/go.mod (the OIDC
+# issuer of the identity tests; its own key, like helmfile).
 # Prints that directory as the last line of stdout.
 #
 #   bash testenv/build.sh            # build if the cache is missing, else print it at once
@@ -143,10 +144,27 @@ build_netpol() {
 }
 netpol_ok() { [ "$(cat "$1/netpol.key" 2>/dev/null)" = "$NETPOL_KEY" ]; }
 
+# Dex, the OIDC issuer of the identity tests, from dex/go.mod: same pattern, key dex.key. Dex's
+# module path lacks /v2, so `go install …@v2.x` fails; dex/go.mod pins v2.45.1's pseudo-version.
+DEX_KEY=$( (cat dex/go.mod dex/go.sum; echo "$CGO_ENABLED|$(go env GOVERSION GOOS GOARCH)") |
+  sha256sum | cut -c1-16)
+build_dex() {
+  local tmp
+  log "building dex into $1"
+  tmp=$(mktemp -d "$1/.dex-XXXXXX")
+  (cd dex && GOFLAGS=-mod=readonly go build -trimpath -buildvcs=false -ldflags "-s -w" -o "$tmp/" tool)
+  echo "$DEX_KEY" >"$tmp/dex.key"
+  mv "$tmp/dex" "$1/dex"
+  mv "$tmp/dex.key" "$1/dex.key"
+  rm -rf "$tmp"
+}
+dex_ok() { [ -x "$1/dex" ] && [ "$(cat "$1/dex.key" 2>/dev/null)" = "$DEX_KEY" ]; }
+
 if complete; then  # touch: prune() below keeps builds in use
   helmfile_ok "$OUT" || build_helmfile "$OUT"
   node_ok "$OUT" || build_node "$OUT"
   netpol_ok "$OUT" || build_netpol "$OUT"
+  dex_ok "$OUT" || build_dex "$OUT"
   touch "$OUT"
   echo "$OUT"
   exit 0
@@ -189,6 +207,7 @@ done >"$TMP/gateway-api-crds.yaml"
 build_helmfile "$TMP"
 build_node "$TMP"
 build_netpol "$TMP"
+build_dex "$TMP"
 
 rm -rf "$OUT"
 mv "$TMP" "$OUT"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from kbp.cli import (
+    auth,
     cluster,
     cluster_services,
     config,
@@ -33,6 +34,7 @@ app.add_typer(image.app, name="image")
 app.add_typer(namespaces.app, name="ns")
 reap.register(app)
 app.add_typer(users.app, name="user")
+app.add_typer(auth.app, name="auth")
 app.add_typer(cluster_services.app, name="cluster-services")
 app.add_typer(config.app, name="config")
 app.command("deploy")(deploy.deploy)

@@ -100,6 +100,8 @@ def apiserver(spec: Spec) -> Component:
         f"--tls-cert-file={lay.cert('apiserver')}",
         f"--tls-private-key-file={lay.key('apiserver')}",
         f"--client-ca-file={lay.cert('ca')}",
+        # OIDC issuers (`kbp auth oidc add`); the API server reloads the file when it changes.
+        f"--authentication-config={lay.authentication_config}",
         "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
         f"--service-account-key-file={lay.pki / 'sa.pub'}",
         f"--service-account-signing-key-file={lay.key('sa')}",

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kbp import kube
+from kbp.auth import authconfig
 from kbp.cluster import credentials, gateway, objects, processes
 from kbp.cluster.components import START_ORDER, Component, Ports, all_components
 from kbp.cluster.layout import Layout
@@ -106,6 +107,7 @@ def up(
     cluster = Cluster(layout, bin_dir, Ports(*free_ports(6)), node)
     cluster.save()  # before any process: `down` must find what a crashed `up` left behind
     credentials.write_all(layout, cluster.server)
+    authconfig.ensure(layout.authentication_config)
     try:
         _start(cluster, nodes, time.monotonic() + timeout)
     except (NotReadyError, kube.KubeError, OSError) as exc:

@@ -80,6 +80,11 @@ class Layout:
     def containerd_socket(self) -> Path:
         return self.node_run / "containerd.sock"
 
+    @property
+    def authentication_config(self) -> Path:
+        """The API server's AuthenticationConfiguration (OIDC issuers); kept across `down` and `up`."""
+        return self.root / "authentication.yaml"
+
     def log(self, component: str) -> Path:
         return self.logs / f"{component}.log"
 
