@@ -16,11 +16,13 @@ MANAGED_BY_KBP: Final = "kbp"  # the reaper touches only namespaces with MANAGED
 OWNER: Final = f"{DOMAIN}/owner"
 TEAM: Final = f"{DOMAIN}/team"
 USER: Final = f"{DOMAIN}/user"  # on the objects `kbp user add` creates for one user
+TEAM_GROUP: Final = f"{DOMAIN}/team-group"  # on the objects `kbp team add` creates for an IdP group
 
 # Annotations: descriptive.
 PURPOSE: Final = f"{DOMAIN}/purpose"
 GROUPS: Final = f"{DOMAIN}/groups"  # a user's groups, comma-separated
 CERT_EXPIRES: Final = f"{DOMAIN}/cert-expires"  # RFC 3339; user list reads this, never CSRs
+IDENTITY: Final = f"{DOMAIN}/identity"  # the prefixed OIDC user or group a binding names
 QUOTA_PROFILE: Final = f"{DOMAIN}/quota-profile"  # the named profile a user's quota and limits came from
 TTL: Final = "janitor/ttl"  # "7d", "forever"
 EXPIRES: Final = "janitor/expires"  # RFC 3339 or a plain date

@@ -17,6 +17,7 @@ from kbp.cli import (
     local,
     namespaces,
     reap,
+    teams,
     users,
 )
 
@@ -34,6 +35,7 @@ app.add_typer(image.app, name="image")
 app.add_typer(namespaces.app, name="ns")
 reap.register(app)
 app.add_typer(users.app, name="user")
+app.add_typer(teams.app, name="team")
 app.add_typer(auth.app, name="auth")
 app.add_typer(cluster_services.app, name="cluster-services")
 app.add_typer(config.app, name="config")

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from kbp.cli.auth import AuthConfig
 from kbp.cli.fleetwide import DEFAULT_FLEET_FILE, FleetFile, FleetSelector, targets
 from kbp.cli.options import Context, Kubeconfig, Output, client, fail
 from kbp.output import Format
@@ -67,6 +68,15 @@ def add(
     renew_before: RenewBefore = None,
     no_approve: NoApprove = False,
     timeout: Timeout = 60.0,
+    oidc: Annotated[
+        str | None,
+        typer.Option("--oidc", help="Onboard through this issuer (kbp auth oidc list): no key, no CSR."),
+    ] = None,
+    identity: Annotated[
+        str | None,
+        typer.Option("--identity", help="With --oidc: the username claim's value (default: NAME)."),
+    ] = None,
+    auth_config: AuthConfig = None,
     kubeconfig: Kubeconfig = None,
     context: Context = None,
     output: Output = Format.table,
@@ -77,10 +87,18 @@ def add(
 
     Running it again changes nothing, unless the certificate is near its end: then it is renewed.
     With --fleet, on every cluster picked, one kubeconfig each (NAME-CLUSTER.kubeconfig).
+    With --oidc the kubeconfig runs `kbp auth token` instead and holds no secret.
     """
     from kbp.users import flow, inputs  # noqa: PLC0415 -- keeps `--help` fast
 
-    with _errors():
+    if oidc is not None:
+        if fleet is not None:
+            raise fail("--oidc onboards on one cluster; run it per cluster instead of --fleet", 2)
+        _add_oidc(name, oidc, identity, team=team, groups=groups, quota=quota, out=out, namespace=namespace,
+                  ttl=ttl, timeout=timeout, auth_config=auth_config, kubeconfig=kubeconfig, context=context,
+                  output=output)  # fmt: skip
+        return
+    with errors():
         spec = inputs.user_spec(
             name, team=team, groups=groups, quota=quota, namespace=namespace, cert_ttl=cert_ttl, ttl=ttl
         )
@@ -119,7 +137,7 @@ def renew(
     """Issue NAME a new certificate now (team, groups and quota as recorded) and rewrite the kubeconfig."""
     from kbp.users import flow, inputs, names  # noqa: PLC0415
 
-    with _errors():
+    with errors():
         names.check_user(name)
         inputs.certificate_ttl(cert_ttl)
         options = flow.AddOptions(
@@ -160,7 +178,7 @@ def remove(
     from kbp.output import emit_one, note  # noqa: PLC0415
     from kbp.users import names, offboarding  # noqa: PLC0415
 
-    with _errors():
+    with errors():
         names.check_user(name)
         with client(kubeconfig, context, field_manager=FIELD_MANAGER) as api:
             done = offboarding.remove(api, name, delete_namespace=delete_namespace)
@@ -172,6 +190,7 @@ def remove(
             "deletedNamespaces": list(done.namespaces),
             "certExpires": expires,
             "groups": list(done.groups),
+            "identities": list(done.identities),
         },
         fmt=output,
     )
@@ -182,6 +201,12 @@ def remove(
         if expires
         else "stays valid until it expires (kbp has no record of when)"
     )
+    if done.identities:
+        note(
+            f"{name} logged in as {', '.join(done.identities)}: disable the account at the IdP to stop it "
+            "authenticating at all; kbp can only take the cluster's bindings away"
+        )
+        return
     groups = f" and whatever is bound to its groups ({', '.join(done.groups)})" if done.groups else ""
     note(
         f"A client certificate cannot be revoked: {name}'s {when}. Without kbp's bindings it still "
@@ -199,14 +224,14 @@ def list_(
     context: Context = None,
     output: Output = Format.table,
 ) -> None:
-    """Every onboarded user with team, namespace, groups and certificate expiry, soonest first."""
+    """Every certificate user, OIDC user and IdP group, with kind, namespace and certificate expiry."""
     from kbp.output import emit  # noqa: PLC0415
-    from kbp.users import flow, inputs, records  # noqa: PLC0415
+    from kbp.users import federated, flow, inputs, records  # noqa: PLC0415
 
-    with _errors():
+    with errors():
         window = inputs.duration("--expiring-within", expiring_within)
         with client(kubeconfig, context, field_manager=FIELD_MANAGER) as api:
-            found = flow.list_users(api)
+            found = flow.list_users(api) + federated.list_teams(api)
     now = dt.datetime.now(dt.UTC)
     rows = [records.row(r, now=now, window=window) for r in records.expiring_first(found)]
     for r in rows:
@@ -216,6 +241,8 @@ def list_(
         kind="User",
         columns=[
             ("name", "name"),
+            ("kind", "kind"),
+            ("identity", "identity"),
             ("team", "team"),
             ("namespace", "namespace"),
             ("groups", "groups"),
@@ -225,6 +252,59 @@ def list_(
         ],
         fmt=output,
     )
+
+
+def _add_oidc(
+    name: str, issuer_name: str, identity: str | None, *, team: str, groups: str, quota: str,
+    out: Path | None, namespace: str | None, ttl: str, timeout: float, auth_config: Path | None,
+    kubeconfig: Path | None, context: str | None, output: Format,
+) -> None:  # fmt: skip
+    from dataclasses import replace  # noqa: PLC0415
+
+    from kbp import kube  # noqa: PLC0415
+    from kbp.auth import AuthError, authconfig  # noqa: PLC0415
+    from kbp.cli.auth import config_path  # noqa: PLC0415
+    from kbp.output import emit_one, note  # noqa: PLC0415
+    from kbp.users import InvalidUserError, federated, flow, inputs  # noqa: PLC0415
+
+    path = config_path(auth_config)
+    with errors():
+        if groups:
+            raise InvalidUserError(
+                "--groups: the IdP sends an OIDC user's groups; bind groups with kbp team add"
+            )
+        try:
+            issuer = authconfig.find(authconfig.read(path), issuer_name, path=path)
+        except AuthError as exc:
+            raise InvalidUserError(str(exc)) from exc
+        who = federated.check_identity(identity or name)
+        spec = replace(
+            inputs.user_spec(
+                name, team=team, groups="", quota=quota, namespace=namespace, cert_ttl="30d", ttl=ttl
+            ),
+            identity=issuer.username(who),
+        )
+        target_out = out or Path(f"{name}.kubeconfig")
+        server = kube.server(kubeconfig, context=context)
+        with client(kubeconfig, context, field_manager=FIELD_MANAGER) as api:
+            record = federated.add_user(
+                api, flow.endpoint(api, server), spec, issuer, out=target_out, timeout_s=timeout
+            )
+    emit_one(
+        {
+            "name": record.name,
+            "kind": record.kind,
+            "identity": record.identity,
+            "issuer": issuer.url,
+            "team": record.team,
+            "namespace": record.namespace,
+            "quota": record.quota,
+            "kubeconfig": str(target_out),
+        },
+        fmt=output,
+    )
+    if output is Format.table:
+        note(f"try: KUBECONFIG={target_out} kubectl auth whoami   (kbp auth token logs in on first use)")
 
 
 def _hooks() -> dict[str, Any]:
@@ -288,7 +368,7 @@ def _show_added(items: list[dict[str, Any]], output: Format, *, fleet: bool) -> 
 
 
 @contextmanager
-def _errors() -> Iterator[None]:
+def errors() -> Iterator[None]:
     """Bad input exits 2; a failed API call or certificate exits 1; both print `error: ...`."""
     from kbp import kube  # noqa: PLC0415
     from kbp.users import InvalidUserError, UserError  # noqa: PLC0415

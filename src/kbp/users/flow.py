@@ -51,7 +51,7 @@ class AddResult:
 
 
 @dataclass
-class _Undo:
+class Undo:
     """What this run created, deleted in reverse if the run fails."""
 
     created: list[tuple[str, str, str, str | None]] = field(default_factory=list)
@@ -102,14 +102,14 @@ def add(
 ) -> AddResult:
     found = local_credentials(options.out, spec.name)
     at = now()  # one reading of the injected clock for the whole decision
-    before = _existing(client, spec, at)
-    _check_owner(before["Namespace", spec.namespace], spec)
+    before = existing(client, spec, at)
+    check_owner(before["Namespace", spec.namespace], spec)
     decision = plans.decide_certificate(
         found, spec=spec, endpoint=target, now=at, renew_before=options.renew_before
     )
     if options.force_renew:
         decision = plans.CertDecision(True, "renewal requested")
-    undo = _Undo()
+    undo = Undo()
     try:
         csr: str | None = None
         if decision.renew:
@@ -118,7 +118,7 @@ def add(
             assert found is not None  # decide_certificate renews when there is no kubeconfig
             cert_pem, key_pem = found.cert_pem, found.key_pem
         expires = keys.read_certificate(cert_pem).not_after
-        changed = _converge(client, spec, expires, before, undo)
+        changed = converge(client, spec, expires, before, undo)
         wait_for_access(client, spec.name, spec.namespace, allowed=True, timeout_s=options.timeout_s)
     except (kube.KubeError, UserError) as exc:
         failures = undo.run(client)
@@ -184,7 +184,7 @@ def wait_for_access(
 Existing = dict[tuple[str, str], dict[str, Any] | None]  # (kind, name) -> the object, if it exists
 
 
-def _existing(client: kube.KubeClient, spec: UserSpec, at: dt.datetime) -> Existing:
+def existing(client: kube.KubeClient, spec: UserSpec, at: dt.datetime) -> Existing:
     found = {("Namespace", spec.namespace): kube.find(client, "v1", "Namespace", spec.namespace)}
     for obj in plans.contents(spec, at):
         kind, name = obj["kind"], obj["metadata"]["name"]
@@ -192,7 +192,7 @@ def _existing(client: kube.KubeClient, spec: UserSpec, at: dt.datetime) -> Exist
     return found
 
 
-def _check_owner(ns: dict[str, Any] | None, spec: UserSpec) -> None:
+def check_owner(ns: dict[str, Any] | None, spec: UserSpec) -> None:
     labels = (ns or {}).get("metadata", {}).get("labels") or {}
     if ns is None or (
         labels.get(metadata.MANAGED_BY) == metadata.MANAGED_BY_KBP and labels.get(metadata.OWNER) == spec.name
@@ -206,7 +206,7 @@ def _check_owner(ns: dict[str, Any] | None, spec: UserSpec) -> None:
 
 
 def _issue(
-    client: kube.KubeClient, spec: UserSpec, options: AddOptions, waiting: Waiting, undo: _Undo
+    client: kube.KubeClient, spec: UserSpec, options: AddOptions, waiting: Waiting, undo: Undo
 ) -> tuple[bytes, bytes, str]:
     """A new key (kept here) and a certificate for it from the cluster's client signer."""
     key_pem = keys.new_key()
@@ -225,9 +225,14 @@ def _issue(
                 lambda: _signed(client, name), timeout=options.timeout_s, what=what, interval=0.05
             )
     except kube.WaitTimeoutError as exc:
+        if not _approved(client, name):
+            raise CertificateError(f"CSR {name}: not approved within {options.timeout_s:g}s") from exc
+        # Approved and never issued: what managed clusters do (EKS, aws/containers-roadmap#1604).
         raise CertificateError(
-            f"CSR {name}: not signed within {options.timeout_s:g}s (is the controller-manager's "
-            f"{plans.SIGNER} signer running?)"
+            f"CSR {name}: approved, but no certificate was issued within {options.timeout_s:g}s: this "
+            f"cluster does not sign {plans.SIGNER} requests (managed control planes such as EKS never "
+            f"do); no user was created. Onboard through the cluster's identity provider instead: "
+            f"kbp user add {spec.name} --oidc ISSUER"
         ) from exc
     cert_pem = base64.b64decode(signed)
     cert = keys.read_certificate(cert_pem)
@@ -236,6 +241,11 @@ def _issue(
             f"CSR {name}: the signed certificate does not match the request ({cert.subject})"
         )
     return cert_pem, key_pem, name
+
+
+def _approved(client: kube.KubeClient, name: str) -> bool:
+    csr = kube.get(client, "certificates.k8s.io/v1", "CertificateSigningRequest", name)
+    return kube.condition(csr, "Approved") == "True"
 
 
 def _signed(client: kube.KubeClient, name: str) -> str | None:
@@ -251,12 +261,12 @@ def _signed(client: kube.KubeClient, name: str) -> str | None:
     return certificate
 
 
-def _converge(
+def converge(
     client: kube.KubeClient,
     spec: UserSpec,
-    expires: dt.datetime,
+    expires: dt.datetime | None,
     before: Existing,
-    undo: _Undo,
+    undo: Undo,
 ) -> list[str]:
     """Create the namespace if missing (never re-apply it: `kbp ns` may have changed its TTL since),
     then apply the rest; returns what changed."""

@@ -66,6 +66,26 @@ def build(
     }
 
 
+def build_exec(
+    endpoint: Endpoint, *, user: str, namespace: str, issuer: str, client_id: str, issuer_ca_pem: str | None
+) -> dict[str, Any]:
+    """A kubeconfig with no secret in it: `kbp auth token`, an exec credential plugin, logs in to the
+    issuer (device code) and keeps the tokens in its own 0600 cache."""
+    exec_spec: dict[str, Any] = {
+        "apiVersion": "client.authentication.k8s.io/v1",
+        "command": "kbp",
+        "args": ["auth", "token", f"--issuer={issuer}", f"--client-id={client_id}"],
+        "interactiveMode": "IfAvailable",
+        "provideClusterInfo": False,
+        "installHint": "kbp is the kubectl credential plugin here: pip install kbp (or use the repo's .venv)",
+    }
+    if issuer_ca_pem:
+        exec_spec["env"] = [{"name": "KBP_OIDC_CA_DATA", "value": _b64(issuer_ca_pem.encode())}]
+    document = build(endpoint, user=user, namespace=namespace, cert_pem=b"", key_pem=b"")
+    document["users"] = [{"name": user, "user": {"exec": exec_spec}}]
+    return document
+
+
 def render(document: dict[str, Any]) -> bytes:
     return yaml.safe_dump(document, sort_keys=False).encode()
 

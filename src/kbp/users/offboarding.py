@@ -21,6 +21,7 @@ class Removal:
     namespaces: tuple[str, ...]  # namespaces deleted (they terminate in the background)
     groups: tuple[str, ...]  # the groups the certificate still names
     cert_expires: dt.datetime | None  # the latest expiry recorded for the user
+    identities: tuple[str, ...] = ()  # OIDC: the prefixed identities whose bindings went
 
 
 def remove(client: kube.KubeClient, user: str, *, delete_namespace: bool, timeout_s: float = 30.0) -> Removal:
@@ -30,7 +31,8 @@ def remove(client: kube.KubeClient, user: str, *, delete_namespace: bool, timeou
     for record in found:
         _delete(client, rbac, "RoleBinding", plans.binding_name(user), record.namespace)
         try:
-            flow.wait_for_access(client, user, record.namespace, allowed=False, timeout_s=timeout_s)
+            who = record.identity or user
+            flow.wait_for_access(client, who, record.namespace, allowed=False, timeout_s=timeout_s)
         except kube.WaitTimeoutError as exc:
             raise UserError(
                 f'user "{user}": removed {record.namespace}/{plans.binding_name(user)}, but they can still '
@@ -50,6 +52,7 @@ def remove(client: kube.KubeClient, user: str, *, delete_namespace: bool, timeou
         namespaces=tuple(namespaces),
         groups=tuple(groups),
         cert_expires=max(expiries) if expiries else None,
+        identities=tuple(sorted({r.identity for r in found if r.identity})),
     )
 
 

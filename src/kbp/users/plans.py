@@ -33,6 +33,11 @@ class UserSpec:
     quota: str  # a profile name in quotas.PROFILES
     cert_ttl: dt.timedelta
     namespace_ttl: str = "forever"  # kube-janitor's grammar
+    identity: str | None = None  # OIDC: the prefixed username RBAC sees; None: a certificate user
+
+    @property
+    def rbac_user(self) -> str:
+        return self.identity or self.name
 
     @property
     def subject(self) -> keys.Subject:
@@ -76,15 +81,21 @@ def namespace(spec: UserSpec, *, version: str) -> dict[str, Any]:
     return ns
 
 
-def contents(spec: UserSpec, cert_expires: dt.datetime) -> list[dict[str, Any]]:
+def contents(spec: UserSpec, cert_expires: dt.datetime | None) -> list[dict[str, Any]]:
     """The quota, the one LimitRange, the NetworkPolicies and the binding, in apply order (the
     binding, which grants, last): the user never sees their namespace unguarded.
 
     The binding carries the user's record (groups, certificate expiry, profile), so `user list`
-    needs no CSR: the controller-manager deletes those within about an hour.
+    needs no CSR: the controller-manager deletes those within about an hour. An OIDC user's
+    binding names their prefixed identity and has no certificate expiry.
     """
     profile = quotas.profile(spec.quota)
     labels = _labels(spec)
+    annotations = {metadata.GROUPS: ",".join(spec.groups), metadata.QUOTA_PROFILE: profile.name}
+    if cert_expires is not None:
+        annotations[metadata.CERT_EXPIRES] = format_instant(cert_expires)
+    if spec.identity is not None:
+        annotations[metadata.IDENTITY] = spec.identity
     binding = {
         "apiVersion": "rbac.authorization.k8s.io/v1",
         "kind": "RoleBinding",
@@ -92,14 +103,10 @@ def contents(spec: UserSpec, cert_expires: dt.datetime) -> list[dict[str, Any]]:
             "name": binding_name(spec.name),
             "namespace": spec.namespace,
             "labels": {**labels, metadata.TEAM: spec.team},
-            "annotations": {
-                metadata.GROUPS: ",".join(spec.groups),
-                metadata.CERT_EXPIRES: format_instant(cert_expires),
-                metadata.QUOTA_PROFILE: profile.name,
-            },
+            "annotations": annotations,
         },
         "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": CLUSTER_ROLE},
-        "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": spec.name}],
+        "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": spec.rbac_user}],
     }
     return [
         quotas.resource_quota(profile, namespace=spec.namespace, labels=labels),

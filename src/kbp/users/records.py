@@ -1,4 +1,8 @@
-"""Who has been onboarded, read back from the RoleBindings `kbp user add` made (never from CSRs)."""
+"""Who has been onboarded, read back from the RoleBindings `kbp user add` and `kbp team add` made.
+
+Three kinds: a certificate user (CSR API), an OIDC user (a prefixed identity from an issuer) and
+an IdP group (a team's namespace bound to a prefixed group). Never read from CSRs.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +23,8 @@ class UserRecord:
     groups: tuple[str, ...]
     cert_expires: dt.datetime | None  # None when the annotation is missing or unreadable
     quota: str
+    kind: str = "certificate"  # "certificate", "oidc" or "group"
+    identity: str | None = None  # what RBAC sees: the prefixed OIDC user or group
 
 
 def from_binding(binding: Mapping[str, Any]) -> UserRecord | None:
@@ -26,6 +32,19 @@ def from_binding(binding: Mapping[str, Any]) -> UserRecord | None:
     meta = binding.get("metadata", {})
     labels = meta.get("labels") or {}
     annotations = meta.get("annotations") or {}
+    identity = annotations.get(metadata.IDENTITY)
+    team = labels.get(metadata.TEAM_GROUP)
+    if team:
+        return UserRecord(
+            name=team,
+            team=team,
+            namespace=meta.get("namespace", ""),
+            groups=(identity,) if identity else (),
+            cert_expires=None,
+            quota=annotations.get(metadata.QUOTA_PROFILE, ""),
+            kind="group",
+            identity=identity,
+        )
     name = labels.get(metadata.USER)
     if not name:
         return None
@@ -37,6 +56,8 @@ def from_binding(binding: Mapping[str, Any]) -> UserRecord | None:
         groups=tuple(g for g in groups.split(",") if g),
         cert_expires=_parse_time(annotations.get(metadata.CERT_EXPIRES)),
         quota=annotations.get(metadata.QUOTA_PROFILE, ""),
+        kind="oidc" if identity else "certificate",
+        identity=identity,
     )
 
 
@@ -47,18 +68,22 @@ def expiring_first(records: Iterable[UserRecord]) -> list[UserRecord]:
 
 
 def row(record: UserRecord, *, now: dt.datetime, window: dt.timedelta) -> dict[str, Any]:
-    """One line of `kbp user list`: the record, time left, and whether it needs renewing soon."""
+    """One line of `kbp user list`: the record, time left, and whether it needs renewing soon
+    (only certificates expire; an IdP account lives as long as the IdP keeps it)."""
     left = record.cert_expires - now if record.cert_expires else None
+    certificate = record.kind == "certificate"
     return {
         "name": record.name,
+        "kind": record.kind,
+        "identity": record.identity or record.name,
         "team": record.team,
         "namespace": record.namespace,
         "groups": list(record.groups),
         "quota": record.quota,
         "certExpires": format_instant(record.cert_expires) if record.cert_expires else None,
         "expiresIn": format_duration(left) if left is not None else None,
-        "expiring": left is None or left <= window,
-        "expired": left is not None and left <= dt.timedelta(0),
+        "expiring": certificate and (left is None or left <= window),
+        "expired": certificate and left is not None and left <= dt.timedelta(0),
     }
 
 
