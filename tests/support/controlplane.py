@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import os
 import subprocess
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from kbp import kube
@@ -147,3 +148,29 @@ def running(state: Path, tools_home: Path, *, real_node: bool = False) -> Iterat
             left += node_leftovers(node.node, layout)
         if errors or left:
             raise AssertionError(f"control plane teardown failed: {errors}, still running: {left}")
+
+
+@contextmanager
+def controller_manager_with(plane: ControlPlane, controllers: str) -> Iterator[None]:
+    """Run the cluster's controller-manager with `--controllers=controllers` for a while (a control
+    plane whose CSR signer is off, say), then restore the usual one."""
+    from kbp.cluster import components  # noqa: PLC0415
+    from kbp.cluster.readiness import Tls, wait_healthy  # noqa: PLC0415
+
+    layout = plane.layout
+    usual = components.controller_manager(plane.cluster.spec)
+    argv = tuple(f"--controllers={controllers}" if a.startswith("--controllers=") else a for a in usual.argv)
+    tls = Tls(plane.ca, layout.cert("admin"), layout.key("admin"))
+
+    def swap(to: components.Component) -> None:
+        handle = processes.read_handle(layout, usual.name)
+        if handle is not None:
+            processes.stop(handle, layout)
+        started = processes.spawn(to, layout)
+        wait_healthy(started, to, tls, time.monotonic() + 60.0)
+
+    swap(replace(usual, argv=argv))
+    try:
+        yield
+    finally:
+        swap(usual)

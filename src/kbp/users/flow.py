@@ -252,10 +252,10 @@ def _signed(client: kube.KubeClient, name: str) -> str | None:
     csr = kube.get(client, "certificates.k8s.io/v1", "CertificateSigningRequest", name)
     for cond in csr.get("status", {}).get("conditions") or []:
         if cond.get("type") in ("Denied", "Failed") and cond.get("status") == "True":
-            verdict = "denied" if cond["type"] == "Denied" else "failed"
+            verdict = "was denied" if cond["type"] == "Denied" else "failed (the signer gave up)"
             detail = ": ".join(p for p in (cond.get("reason"), cond.get("message")) if p)
             raise CertificateError(
-                f"CSR {name} was {verdict}: {detail or 'no reason given'}; no user was created"
+                f"CSR {name} {verdict}: {detail or 'no reason given'}; no user was created"
             )
     certificate: str | None = csr.get("status", {}).get("certificate") or None
     return certificate

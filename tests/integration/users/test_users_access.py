@@ -10,6 +10,7 @@ import yaml
 
 from kbp import kube, metadata
 from kbp.users import quotas
+from support import escapes
 from support.onboarding import TIMEOUT, Onboarded
 
 # Pod Security `restricted` (every kbp namespace) admits only pods that say they are harmless.
@@ -121,65 +122,9 @@ def test_namespace_has_exactly_one_limitrange(alice: Onboarded, api: kube.KubeCl
     assert [r["metadata"]["name"] for r in ranges] == [quotas.LIMITS_NAME]
 
 
-def _forbidden_actions(me: Onboarded, other: Onboarded) -> dict[str, Any]:
-    ns = me.namespace
-    widen = {
-        "apiVersion": "rbac.authorization.k8s.io/v1",
-        "kind": "RoleBinding",
-        "metadata": {"name": "widen", "namespace": ns},
-        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "admin"},
-        "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": me.name}],
-    }
-    quota_edit = {
-        "apiVersion": "v1",
-        "kind": "ResourceQuota",
-        "metadata": {"name": quotas.QUOTA_NAME, "namespace": ns},
-        "spec": {"hard": {"requests.cpu": "100"}},
-    }
-    second_limits = {
-        "apiVersion": "v1",
-        "kind": "LimitRange",
-        "metadata": {"name": "mine", "namespace": ns},
-        "spec": {"limits": [{"type": "Container", "default": {"cpu": "8"}}]},
-    }
-    configmap = {
-        "apiVersion": "v1",
-        "kind": "ConfigMap",
-        "metadata": {"name": "x", "namespace": other.namespace},
-    }
-    return {
-        "read-secrets-in-kube-system": lambda c: kube.list_objects(c, "v1", "Secret", "kube-system"),
-        "list-namespaces": lambda c: kube.list_objects(c, "v1", "Namespace"),
-        "create-rolebinding-to-admin": lambda c: kube.create(c, widen),
-        "edit-own-quota": lambda c: kube.apply(c, quota_edit),
-        "delete-own-quota": lambda c: kube.delete(c, "v1", "ResourceQuota", quotas.QUOTA_NAME, ns),
-        "delete-own-limitrange": lambda c: kube.delete(c, "v1", "LimitRange", quotas.LIMITS_NAME, ns),
-        "add-a-second-limitrange": lambda c: kube.create(c, second_limits),
-        "delete-own-namespace": lambda c: kube.delete(c, "v1", "Namespace", ns),
-        "create-in-another-developers-namespace": lambda c: kube.create(c, configmap),
-        "list-pods-in-another-developers-namespace": lambda c: kube.list_objects(
-            c, "v1", "Pod", other.namespace
-        ),
-    }
-
-
-ACTIONS = [
-    "read-secrets-in-kube-system",
-    "list-namespaces",
-    "create-rolebinding-to-admin",
-    "edit-own-quota",
-    "delete-own-quota",
-    "delete-own-limitrange",
-    "add-a-second-limitrange",
-    "delete-own-namespace",
-    "create-in-another-developers-namespace",
-    "list-pods-in-another-developers-namespace",
-]
-
-
-@pytest.mark.parametrize("action", ACTIONS)
+@pytest.mark.parametrize("action", escapes.ACTIONS)
 def test_user_is_forbidden(alice: Onboarded, bob: Onboarded, action: str) -> None:
     with alice.client() as user, pytest.raises(kube.ForbiddenError) as denied:
-        _forbidden_actions(alice, bob)[action](user)
+        escapes.forbidden_actions(alice.namespace, alice.name, bob.namespace)[action](user)
     assert denied.value.status == 403
     assert f'User "{alice.name}"' in str(denied.value)

@@ -83,3 +83,9 @@ def test_kwok_manages_only_annotated_nodes(spec: Spec) -> None:
 
 def test_ports_are_listed_once_each() -> None:
     assert len(set(PORTS.all())) == 6
+
+
+def test_apiserver_reads_the_authentication_config_kbp_auth_writes(spec: Spec) -> None:
+    flags = _flags(components.apiserver(spec))
+    assert flags["authentication-config"] == "/state/authentication.yaml"
+    assert not any(flag.startswith("oidc-") for flag in flags)  # mutually exclusive with the file

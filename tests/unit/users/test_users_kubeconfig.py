@@ -80,3 +80,20 @@ def test_no_file_in_the_directory_is_ever_group_or_world_readable(tmp_path: Path
         done.set()
         watcher.join()
     assert seen == {0o600}
+
+
+def test_the_oidc_kubeconfig_runs_the_plugin_and_holds_no_secret() -> None:
+    from kbp.users.kubeconfig import Endpoint, build_exec  # noqa: PLC0415
+
+    doc = build_exec(
+        Endpoint("local", "https://127.0.0.1:6443", b"CA"),
+        user="alice", namespace="dev-alice", issuer="https://dex.example", client_id="kbp",
+        issuer_ca_pem="PEM",
+    )  # fmt: skip
+    (user,) = doc["users"]
+    exec_spec = user["user"]["exec"]
+    assert set(user["user"]) == {"exec"}
+    assert exec_spec["command"] == "kbp"
+    assert exec_spec["args"] == ["auth", "token", "--issuer=https://dex.example", "--client-id=kbp"]
+    assert exec_spec["env"] == [{"name": "KBP_OIDC_CA_DATA", "value": "UEVN"}]
+    assert doc["contexts"][0]["context"]["namespace"] == "dev-alice"

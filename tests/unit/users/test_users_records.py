@@ -57,3 +57,32 @@ def test_soonest_first_and_flags_within_the_window() -> None:
         format_duration(dt.timedelta(days=3)),
         format_duration(dt.timedelta(days=20)),
     ]
+
+
+def test_oidc_users_and_groups_read_back_with_their_kind() -> None:
+    from kbp import metadata  # noqa: PLC0415
+    from kbp.users import records  # noqa: PLC0415
+
+    oidc = {
+        "metadata": {
+            "namespace": "dev-alice",
+            "labels": {metadata.USER: "alice", metadata.TEAM: "payments"},
+            "annotations": {metadata.IDENTITY: "dex:alice@example.com"},
+        }
+    }
+    group = {
+        "metadata": {
+            "namespace": "team-pay",
+            "labels": {metadata.TEAM_GROUP: "pay"},
+            "annotations": {metadata.IDENTITY: "dex:payments-devs"},
+        }
+    }
+    a, g = records.from_binding(oidc), records.from_binding(group)
+    assert a is not None
+    assert g is not None
+    assert (a.kind, a.identity) == ("oidc", "dex:alice@example.com")
+    assert (g.kind, g.name, g.identity) == ("group", "pay", "dex:payments-devs")
+    now = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    row = records.row(a, now=now, window=dt.timedelta(days=7))
+    assert not row["expiring"]  # no certificate, nothing to renew
+    assert not row["expired"]
