@@ -76,11 +76,12 @@ class Issuer:
 
     def __init__(self, client: Client, *, http: httpx2.Client | None = None) -> None:
         self.client = client
-        self._http = http or httpx2.Client(verify=_verify(client.ca_pem), timeout=TIMEOUT_S, trust_env=True)
+        self._http = http  # made on first use: a cached token needs no connection
         self._discovery: dict[str, Any] | None = None
 
     def close(self) -> None:
-        self._http.close()
+        if self._http is not None:
+            self._http.close()
 
     def discovery(self) -> dict[str, Any]:
         if self._discovery is None:
@@ -151,6 +152,8 @@ class Issuer:
         return Tokens(id_token, refresh, float(payload.get("exp") or 0))
 
     def _call(self, method: str, url: str, form: dict[str, str] | None = None) -> dict[str, Any]:
+        if self._http is None:
+            self._http = httpx2.Client(verify=_verify(self.client.ca_pem), timeout=TIMEOUT_S, trust_env=True)
         try:
             response = self._http.request(method, url, data=form)
         except httpx2.HTTPError as exc:

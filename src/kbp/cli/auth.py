@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
-import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,9 +14,7 @@ from kbp.cli.options import Output, fail
 from kbp.output import Format
 
 if TYPE_CHECKING:
-    from kbp.auth import tokens
     from kbp.auth.issuers import Issuer
-    from kbp.auth.tokens import Client
 
 app = typer.Typer(help="External identity: OIDC issuers and the kubectl token plugin.", no_args_is_help=True)
 oidc = typer.Typer(help="The OIDC issuers in an AuthenticationConfiguration file.", no_args_is_help=True)
@@ -30,7 +24,6 @@ managed = typer.Typer(
 app.add_typer(oidc, name="oidc")
 app.add_typer(managed, name="managed")
 
-CA_ENV = "KBP_OIDC_CA_DATA"  # base64 PEM, set by the kubeconfigs kbp writes
 AuthConfig = Annotated[
     Path | None,
     typer.Option(
@@ -106,7 +99,9 @@ def add(
     for line in found.notes:
         note(line)
     if output is Format.table:
-        note(f"the API server reloads {path.name} within a minute of a change; no restart")
+        note(
+            f"the API server reloads {path.name} when it changes (a 1-minute poll at the latest); no restart"
+        )
 
 
 @oidc.command("remove")
@@ -215,19 +210,10 @@ def aks(
 @app.command("token")
 def token(*, issuer: IssuerUrl, client_id: ClientId, ca_file: CaFile = None) -> None:
     """The kubectl exec plugin: print an ExecCredential with a cached, refreshed or new ID token."""
-    from kbp.auth import credentials, tokens  # noqa: PLC0415
+    from kbp.auth import plugin  # noqa: PLC0415 -- `kbp auth token` itself bypasses Typer (main.py)
 
     with _errors():
-        client = _client(issuer, client_id, ca_file)
-        remote = tokens.Issuer(client)
-        try:
-            login = _device_login if credentials.interactive(os.environ) else None
-            found = credentials.token(
-                remote, credentials.cache_path(client, credentials.cache_dir()), login=login
-            )
-        finally:
-            remote.close()
-    sys.stdout.write(json.dumps(credentials.exec_credential(found)) + "\n")
+        sys.stdout.write(plugin.run(issuer, client_id, ca_file) + "\n")
 
 
 @app.command("login")
@@ -244,18 +230,18 @@ def login(
     ] = None,
 ) -> None:
     """Log in now (device code, or --username with the password on stdin) and cache the tokens."""
-    from kbp.auth import credentials, tokens  # noqa: PLC0415
+    from kbp.auth import credentials, plugin, tokens  # noqa: PLC0415
     from kbp.output import note  # noqa: PLC0415
 
     with _errors():
-        client = _client(issuer, client_id, ca_file)
+        client = plugin.client(issuer, client_id, ca_file)
         remote = tokens.Issuer(client)
         try:
             if username is not None:
                 password = sys.stdin.readline().rstrip("\n")
                 found = remote.password(username, password)
             else:
-                found = _device_login(remote)
+                found = plugin.device_login(remote)
         finally:
             remote.close()
         credentials.save(credentials.cache_path(client, credentials.cache_dir()), found)
@@ -263,39 +249,10 @@ def login(
     note(f"logged in to {issuer} as {claims.get('email') or claims.get('sub')}")
 
 
-def _device_login(remote: tokens.Issuer) -> tokens.Tokens:
-    def show(prompt: tokens.DevicePrompt) -> None:
-        where = prompt.complete_url or prompt.url
-        typer.echo(f"To log in, open {where} and enter the code {prompt.user_code}", err=True)
-
-    return remote.device(show)
-
-
-def _client(issuer: str, client_id: str, ca_file: Path | None) -> Client:
-    from kbp.auth import InvalidAuthError, issuers, tokens  # noqa: PLC0415
-
-    issuers.check_url(issuer)
-    ca = _read_ca(ca_file)
-    if ca is None and os.environ.get(CA_ENV):
-        try:
-            ca = base64.b64decode(os.environ[CA_ENV], validate=True).decode()
-        except (binascii.Error, UnicodeDecodeError) as exc:
-            raise InvalidAuthError(f"${CA_ENV}: not base64 of a PEM CA") from exc
-    return tokens.Client(issuer, client_id, ca)
-
-
 def _read_ca(path: Path | None) -> str | None:
-    from kbp.auth import InvalidAuthError  # noqa: PLC0415
+    from kbp.auth import plugin  # noqa: PLC0415
 
-    if path is None:
-        return None
-    try:
-        text = path.read_text()
-    except OSError as exc:
-        raise InvalidAuthError(f"--ca-file {path}: cannot read: {exc.strerror}") from exc
-    if "-----BEGIN CERTIFICATE-----" not in text:
-        raise InvalidAuthError(f"--ca-file {path}: not a PEM certificate")
-    return text
+    return plugin.read_ca(path)
 
 
 def _row(issuer: Issuer) -> dict[str, object]:

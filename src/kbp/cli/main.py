@@ -12,6 +12,11 @@ def main() -> None:
         from kbp.lint.arguments import main as lint_main  # noqa: PLC0415
 
         raise SystemExit(lint_main(sys.argv[2:]))
+    if sys.argv[1:3] == ["auth", "token"] and "--help" not in sys.argv:
+        # kubectl's exec plugin: it runs whenever kubectl needs a token, so it skips Typer too.
+        from kbp.auth.plugin import main as token_main  # noqa: PLC0415
+
+        raise SystemExit(token_main(sys.argv[3:]))
     from kbp.cli.app import app  # noqa: PLC0415
 
     app()
