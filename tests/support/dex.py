@@ -7,6 +7,7 @@ tokens that expire after `ID_TOKEN_TTL`, so expiry and refresh can be tested in 
 from __future__ import annotations
 
 import json
+import ssl
 import subprocess
 import time
 from collections.abc import Iterator
@@ -145,11 +146,12 @@ def running(bin_dir: Path, directory: Path) -> Iterator[Dex]:
 def _wait_ready(dex: Dex, process: subprocess.Popen[bytes]) -> None:
     deadline = time.monotonic() + START_TIMEOUT_S
     url = f"{dex.issuer}/.well-known/openid-configuration"
+    trust = ssl.create_default_context(cafile=str(dex.ca_file))
     while True:
         if process.poll() is not None:
             raise AssertionError(f"dex exited {process.returncode}:\n{dex.log.read_text()[-3000:]}")
         try:
-            if httpx.get(url, verify=str(dex.ca_file), timeout=2.0).status_code == 200:
+            if httpx.get(url, verify=trust, timeout=2.0).status_code == 200:
                 return
         except httpx.HTTPError:
             pass

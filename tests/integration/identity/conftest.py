@@ -7,8 +7,7 @@ admits only @example.com); `other_dex` runs beside it and is trusted by no one u
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -17,13 +16,8 @@ from kbp import kube
 from support import dex as dexes
 from support.controlplane import ControlPlane
 from support.dex import Dex
+from support.oidc import ISSUER, RULE, Whoami, auth_config, wait_accepted
 from support.onboarding import kbp
-
-RELOAD_TIMEOUT_S = 90.0  # the API server's poll is 1 minute; inotify makes it seconds
-ISSUER = "dex"
-RULE = "claims.email.endsWith('@example.com')"
-
-Whoami = Callable[[str], dict[str, Any]]
 
 
 @pytest.fixture(scope="session")
@@ -52,22 +46,6 @@ def whoami(cluster: ControlPlane, tmp_path_factory: pytest.TempPathFactory) -> W
     return review
 
 
-def wait_accepted(whoami: Whoami, token: Callable[[], str]) -> dict[str, Any]:
-    """Poll until the API server accepts a (fresh) token: it has reloaded the file."""
-
-    def accepted() -> dict[str, Any] | None:
-        try:
-            return whoami(token())
-        except kube.KubeError as exc:
-            if exc.status != 401:
-                raise
-            return None
-
-    return kube.wait_for(
-        accepted, timeout=RELOAD_TIMEOUT_S, what="the API server to accept the issuer", interval=0.5
-    )
-
-
 @pytest.fixture(scope="session")
 def trusted_dex(
     cluster: ControlPlane, dex: Dex, whoami: Whoami, tmp_path_factory: pytest.TempPathFactory
@@ -82,13 +60,3 @@ def trusted_dex(
     wait_accepted(whoami, lambda: dex.password_token(dexes.ALICE).id_token)
     yield dex
     kbp(cluster, "auth", "oidc", "remove", ISSUER, *auth_config(cluster))
-
-
-def auth_config(cluster: ControlPlane) -> list[str]:
-    return ["--auth-config", str(cluster.layout.authentication_config)]
-
-
-def ca_file(dex: Dex, directory: Path) -> Path:
-    path = directory / "dex-ca.pem"
-    path.write_text(dex.ca_pem)
-    return path

@@ -17,9 +17,8 @@ from kbp.auth import credentials
 from support import dex as dexes
 from support.controlplane import ControlPlane
 from support.dex import Dex
+from support.oidc import ISSUER, auth_config, ca_file
 from support.onboarding import kbp, unique
-
-from .conftest import ISSUER, auth_config, ca_file
 
 
 @pytest.fixture

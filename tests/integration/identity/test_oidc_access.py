@@ -14,9 +14,8 @@ from support import dex as dexes
 from support import escapes
 from support.controlplane import ControlPlane
 from support.dex import Dex
+from support.oidc import ISSUER, Whoami, auth_config
 from support.onboarding import kbp, unique
-
-from .conftest import ISSUER, Whoami, auth_config
 
 
 def _client(cluster: ControlPlane, token: str, path: Path) -> kube.KubeClient:

@@ -10,9 +10,8 @@ from kbp import kube
 from support import dex as dexes
 from support.controlplane import ControlPlane
 from support.dex import Dex
+from support.oidc import Whoami, auth_config, ca_file, wait_accepted
 from support.onboarding import kbp
-
-from .conftest import Whoami, auth_config, ca_file, wait_accepted
 
 
 def test_a_second_issuer_is_accepted_without_a_restart_and_refused_once_removed(
