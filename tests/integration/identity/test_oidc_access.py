@@ -105,7 +105,7 @@ def test_a_group_member_works_in_the_teams_namespace_and_others_do_not(
         kube.list_objects(bob, "apps/v1", "Deployment", ns)
 
 
-def test_team_namespace_has_owner_team_quota_and_limits(
+def test_team_namespace_has_owner_team_quota_limits_and_the_isolation_of_every_kbp_namespace(
     cluster: ControlPlane, payments_team: dict[str, Any]
 ) -> None:
     ns = payments_team["namespace"]
@@ -113,12 +113,15 @@ def test_team_namespace_has_owner_team_quota_and_limits(
         namespace = kube.get(admin, "v1", "Namespace", ns)
         quotas = kube.list_objects(admin, "v1", "ResourceQuota", ns)
         limits = kube.list_objects(admin, "v1", "LimitRange", ns)
+        policies = kube.list_objects(admin, "networking.k8s.io/v1", "NetworkPolicy", ns)
     labels = namespace["metadata"]["labels"]
     assert labels["kbp.dev/owner"] == payments_team["name"]
     assert labels["kbp.dev/team"] == payments_team["name"]
     assert namespace["metadata"]["annotations"]["janitor/ttl"] == "forever"
     assert len(quotas) == 1
     assert len(limits) == 1
+    assert labels["pod-security.kubernetes.io/enforce"] == "restricted"
+    assert policies  # the same default-deny set `kbp user add` applies
 
 
 def test_user_list_shows_every_kind(
