@@ -83,6 +83,11 @@ class Address:
         return Address(host, port, self.db, self.timeout_s, self.password, self.username, self.tls)
 
 
+def is_push(reply: Any) -> bool:
+    """Whether a reply is a RESP3 push (an `invalidate` message), not the answer to a call."""
+    return isinstance(reply, hiredis.PushNotification)
+
+
 class _Protocol(asyncio.Protocol):
     """Feeds replies to the futures waiting for them, oldest first.
 
@@ -180,7 +185,8 @@ class Connection:
 
     `generation` counts the sockets opened: two replies with the same generation came over one
     socket, in order (what `WAIT` relies on: it covers the writes sent before it on its socket).
-    `on_lost` is called once for each socket that fails or closes.
+    `on_lost` is called once for each socket that fails or closes. `setup` commands are sent on
+    every new socket after the login, before any call (e.g. `HELLO 3` and `CLIENT TRACKING`).
     """
 
     def __init__(
@@ -189,11 +195,13 @@ class Connection:
         *,
         on_push: Callable[[Any], bool] | None = None,
         on_lost: Callable[[], None] | None = None,
+        setup: Sequence[Sequence[Arg]] = (),
     ) -> None:
         self.address = address
         self.generation = 0
         self._on_push = on_push
         self._on_lost = on_lost
+        self._setup = tuple(tuple(command) for command in setup)
         self._protocol: _Protocol | None = None
         self._opening: asyncio.Future[_Protocol] | None = None
         self._watchdog: asyncio.TimerHandle | None = None
@@ -225,6 +233,10 @@ class Connection:
         if self._watchdog is None:
             self._watchdog = loop.call_later(self.address.timeout_s, self._check_overdue)
         return self.generation, _replies(futures)
+
+    def is_open(self) -> bool:
+        """Whether a socket is open and through its handshake (and `setup`) right now."""
+        return self._protocol is not None and not self._protocol.closed
 
     async def close(self) -> None:
         if self._watchdog is not None:
@@ -299,10 +311,14 @@ class Connection:
             commands.append(("AUTH", *login, address.password))
         if address.db:
             commands.append(("SELECT", address.db))
+        commands += self._setup
         if not commands:
             return
-        for future in protocol.send(commands, asyncio.get_running_loop().time()):
-            reply = await future
+        # Every reply is collected, so a failure leaves no future with an unretrieved exception.
+        futures = protocol.send(commands, asyncio.get_running_loop().time())
+        for reply in await asyncio.gather(*futures, return_exceptions=True):
+            if isinstance(reply, ConnectionFailedError):
+                raise reply
             if isinstance(reply, ReplyError):
                 # Redis's AUTH errors (WRONGPASS, NOAUTH) never echo the password.
                 error = ConnectionFailedError(f"redis at {address} refused the handshake: {reply}")

@@ -159,18 +159,19 @@ class Store:
         self.primary = primary
         self._writes = Connection(primary)
         self._primary = Connection(primary)
-        self._replica = Connection(replica)
         self._observer = observer
         self._acks = Acknowledger(acknowledgement)
         self._rediscover = rediscover
         self._last_version = 0
         self._pages: Coalescer[tuple[int, int], Snapshot[Page]] = Coalescer()
-        # Pages read from the replica, kept until its tracking connection says they changed.
+        # Pages read from the replica, kept until the replica they came from says they changed:
+        # the reads and the tracking share one connection, so one server (`tracking`).
         self._cache: TrackedCache[tuple[int, int], Snapshot[Page]] = TrackedCache(replica)
+        self._replica = self._cache.connection
 
     async def close(self) -> None:
-        await self._cache.close()
-        for connection in (self._writes, self._primary, self._replica):
+        await self._cache.close()  # and the replica connection
+        for connection in (self._writes, self._primary):
             await connection.close()
 
     async def move_primary(self, address: Address) -> None:

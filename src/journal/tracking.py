@@ -1,17 +1,25 @@
 """Pages kept in memory, exact by Redis's server-assisted client-side caching.
 
-One RESP3 connection to the server that reads go to (the replica) asks for `CLIENT TRACKING ON BCAST
-PREFIX journal:version`: Redis then pushes an `invalidate` message on it whenever `journal:version`
-changes, which every add and delete does (scripts.py), including writes the replica receives by
-replication, and a flush (FLUSHALL, a full resync) pushes one for everything. Each message, and the loss
-of the connection, empties the cache; pages are kept only while tracking is on.
+The tracking and the reads share one connection: every socket it opens to the read address starts
+with `HELLO 3` and `CLIENT TRACKING ON BCAST PREFIX journal:version` (its `setup`), and the pages are
+read over that same socket. Redis then pushes an `invalidate` message on it whenever
+`journal:version` changes on *that* server, which every add and delete does (scripts.py), including
+writes it receives by replication, and a flush (FLUSHALL, a full resync) pushes one for everything.
+Each message, and the loss of the socket, empties the cache.
+
+Why one socket: behind a Service with several replicas, two connections to the read address may
+reach two pods. A page read from a lagging replica B while the invalidations came from replica A
+would stay cached after B caught up, because B's catching up is never announced to A's subscriber.
+On one socket, a page comes from the server whose invalidations are subscribed, and any change that
+server applies after answering the read is pushed on the same socket behind the answer.
 
 Why a page is never served after an invalidation it should have seen:
-- a read may fill the cache only if no invalidation (nor loss, nor reconnection) happened between the
-  moment it was asked for and its answer (`token` / `put`): a write racing with the read is never kept;
-- while the tracking connection is down (or being reopened) nothing is kept or served;
+- a read may fill the cache only if no invalidation (nor loss) happened between the moment it was
+  asked for and its answer (`token` / `put`): a write racing with the read is never kept, and a read
+  answered on a later socket than its token's is discarded (the loss in between bumped the epoch);
+- while no tracked socket is open, `token()` is None and nothing is kept;
 - a cached page is served only after `settled()`: invalidations that reached the socket are read first;
-- a PING every `HEARTBEAT_S` fails a connection that no longer answers (a frozen or unreachable server),
+- a PING every `HEARTBEAT_S` fails a socket that no longer answers (a frozen or unreachable server),
   which empties the cache as a loss does;
 - the store serves a cached page only if its version is at least the reader's floor (the session
   token and this process's own writes), so read-your-writes never depends on the message's timing.
@@ -21,23 +29,25 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
-from journal.pipelining import Address, Connection, RedisError
+from journal.pipelining import Address, Connection, RedisError, is_push
 from journal.scripts import VERSION
 
 K = TypeVar("K")
 V = TypeVar("V")
 HEARTBEAT_S = 1.0
+TRACKING = (("HELLO", 3), ("CLIENT", "TRACKING", "ON", "BCAST", "PREFIX", VERSION))
 
 
 class TrackedCache(Generic[K, V]):
-    def __init__(self, address: Address) -> None:
-        self._connection = Connection(address, on_push=self._on_push, on_lost=self._lost)
+    """A cache emptied by the server that `connection` (the read connection) talks to."""
+
+    def __init__(self, address: Address, *, connect: Callable[..., Connection] = Connection) -> None:
+        self.connection = connect(address, on_push=self._on_push, on_lost=self._lost, setup=TRACKING)
         self._values: dict[K, V] = {}
-        self._epoch = 0  # bumped by every invalidation, loss and (re)start of tracking
-        self._tracking = False
-        self._starting: asyncio.Task[None] | None = None
+        self._epoch = 0  # bumped by every invalidation and every lost socket
         self._heartbeat: asyncio.Task[None] | None = None
         self._closing = False
 
@@ -55,19 +65,17 @@ class TrackedCache(Generic[K, V]):
         await asyncio.sleep(0)
 
     def token(self) -> int | None:
-        """Taken before a read; None while tracking is off (the read's answer is then not kept).
-
-        Also starts tracking in the background when it is off.
-        """
-        if self._tracking:
-            return self._epoch
-        if not self._closing and (self._starting is None or self._starting.done()):
-            self._starting = asyncio.ensure_future(self._start())
-        return None
+        """Taken before a read; None while no tracked socket is open (the read's answer is then
+        not kept, and the read itself opens one)."""
+        if self._closing or not self.connection.is_open():
+            return None
+        if self._heartbeat is None or self._heartbeat.done():
+            self._heartbeat = asyncio.ensure_future(self._beat())
+        return self._epoch
 
     def put(self, key: K, value: V, token: int | None) -> None:
         """Keep `value` if nothing was invalidated since `token` was taken."""
-        if token is not None and self._tracking and token == self._epoch:
+        if token is not None and token == self._epoch and self.connection.is_open():
             self._values[key] = value
 
     def __len__(self) -> int:
@@ -75,41 +83,26 @@ class TrackedCache(Generic[K, V]):
 
     async def close(self) -> None:
         self._closing = True
-        # A start is let finish (it fails fast or soon times out): cancelled while connecting, it
-        # would leave the socket it was opening behind. The heartbeat only waits on an open socket.
-        if self._starting is not None:
-            await self._starting
         if self._heartbeat is not None:
             self._heartbeat.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._heartbeat
-        await self._connection.close()
-        self._lost()
-
-    async def _start(self) -> None:
-        try:
-            await self._connection.call_many(
-                [("HELLO", 3), ("CLIENT", "TRACKING", "ON", "BCAST", "PREFIX", VERSION)]
-            )
-        except RedisError:
-            return  # the connection backs off; the next token() tries again
+        await self.connection.close()
         self._invalidate()
-        self._tracking = True
-        if self._heartbeat is None or self._heartbeat.done():
-            self._heartbeat = asyncio.ensure_future(self._beat())
 
     async def _beat(self) -> None:
-        while True:
+        while self.connection.is_open():
             await asyncio.sleep(HEARTBEAT_S)
-            if not self._tracking:
-                return  # a PING now would open a socket without tracking
+            if not self.connection.is_open():
+                return  # a PING now would open a socket only to check it
             with contextlib.suppress(RedisError):  # a failure has already emptied the cache
-                await self._connection.call("PING")
+                await self.connection.call("PING")
 
     def _on_push(self, reply: Any) -> bool:
-        if isinstance(reply, list) and reply and reply[0] == b"invalidate":
-            self._invalidate()
-            return True
+        if is_push(reply):
+            if reply and reply[0] == b"invalidate":
+                self._invalidate()
+            return True  # a push is never the answer to a call
         return False
 
     def _invalidate(self) -> None:
@@ -117,5 +110,4 @@ class TrackedCache(Generic[K, V]):
         self._values.clear()
 
     def _lost(self) -> None:
-        self._tracking = False
         self._invalidate()

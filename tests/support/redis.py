@@ -276,3 +276,72 @@ def replicated_pair(directory: Path) -> Iterator[RedisPair]:
                 errors.append(err)
         if errors:
             raise RedisLaunchError(f"stopping redis failed: {errors}")
+
+
+def caught_up(primary: RedisServer, replica: RedisServer, timeout_s: float = 10.0) -> None:
+    """Until `replica` (direct or chained: sub-replicas share the primary's offsets) has applied
+    everything `primary` has written so far."""
+    with primary.client() as client:
+        offset = int(client.info("replication")["master_repl_offset"])
+
+    def applied() -> bool:
+        with replica.client() as client:
+            return int(client.info("replication").get("slave_repl_offset", -1)) >= offset
+
+    wait_for(applied, timeout_s=timeout_s, what="catching up", server=replica)
+
+
+@dataclass
+class ReplicaSet:
+    """A primary, `current` replicas of it, and one `lagging` replica that follows it through a
+    `relay` (a chained replica, outside any Service): pausing the relay makes `lagging` fall behind
+    while it still answers reads, as a replica with a slow link does."""
+
+    primary: RedisServer
+    relay: RedisServer
+    lagging: RedisServer
+    current: list[RedisServer]
+    password: str
+    password_file: Path
+
+    @property
+    def replicas(self) -> list[RedisServer]:
+        """The servers a read Service spreads over: the lagging one first."""
+        return [self.lagging, *self.current]
+
+    def pair(self, replica: RedisServer) -> RedisPair:
+        return RedisPair(self.primary, replica, self.password, self.password_file)
+
+    def all_caught_up(self) -> None:
+        for server in (self.relay, *self.replicas):
+            caught_up(self.primary, server)
+
+
+@contextmanager
+def replica_set(directory: Path, replicas: int) -> Iterator[ReplicaSet]:
+    """`replicas` readable replicas (one of them lagging on demand); stopped replicas first."""
+    if replicas < 2:
+        raise ValueError("a replica set needs a lagging replica and at least one current one")
+    password = secrets.token_urlsafe(24)
+    password_file = directory / "passwd"
+    password_file.write_text(password + "\n")
+    password_file.chmod(0o600)
+    started: list[RedisServer] = []
+    try:
+        primary = start_on_free_port("redis-primary", directory / "primary", password)
+        started.append(primary)
+        relay = start_on_free_port("redis-relay", directory / "relay", password, primary.port)
+        started.append(relay)
+        lagging = start_on_free_port("redis-lagging", directory / "lagging", password, relay.port)
+        started.append(lagging)
+        current = []
+        for index in range(replicas - 1):
+            server = start_on_free_port(
+                f"redis-replica-{index}", directory / f"replica-{index}", password, primary.port
+            )
+            started.append(server)
+            current.append(server)
+        yield ReplicaSet(primary, relay, lagging, current, password, password_file)
+    finally:
+        for server in reversed(started):
+            stop(server)

@@ -75,8 +75,8 @@ async def test_a_dropped_tracking_connection_empties_the_cache(empty_redis: Redi
     cache: TrackedCache[str, str] = TrackedCache(
         Address("127.0.0.1", empty_redis.replica.port, 0, 2.0, empty_redis.password)
     )
-    cache.token()  # starts tracking
-    await until(lambda: cache.token() is not None)
+    assert cache.token() is None  # no tracked socket yet
+    await cache.connection.call("PING")  # a read opens it, tracking from its handshake on
     cache.put("page", "cached", cache.token())
     assert cache.get("page") == "cached"
     (tracker,) = tracking_client_ids(empty_redis)
@@ -84,8 +84,9 @@ async def test_a_dropped_tracking_connection_empties_the_cache(empty_redis: Redi
     empty_redis.replica.client().client_kill_filter(_id=str(tracker))
     await until(lambda: cache.get("page") is None)
 
-    assert cache.token() is None  # nothing is kept until tracking is back on
-    await until(lambda: cache.token() is not None)
+    assert cache.token() is None  # nothing is kept until a tracked socket is open again
+    await cache.connection.call("PING")
+    assert cache.token() is not None
     assert tracking_client_ids(empty_redis) not in ([], [tracker])
     await cache.close()
 
@@ -94,8 +95,7 @@ async def test_an_invalidation_during_a_read_discards_its_answer(empty_redis: Re
     cache: TrackedCache[str, str] = TrackedCache(
         Address("127.0.0.1", empty_redis.replica.port, 0, 2.0, empty_redis.password)
     )
-    cache.token()
-    await until(lambda: cache.token() is not None)
+    await cache.connection.call("PING")
     token = cache.token()
     empty_redis.primary.client().incr(VERSION)  # a write lands while the read is in flight
     empty_redis.wait_replicated()
