@@ -30,7 +30,7 @@ from journal.metrics import Metrics, StoreEvents
 from journal.pipelining import Address
 from journal.redisurls import parse_redis_url
 from journal.sentinels import SentinelFollower
-from journal.settings import Config, load_config
+from journal.settings import Config, load_config, split_urls
 
 
 class JournalApp(Starlette):
@@ -110,7 +110,7 @@ def create_app(config: Config | None = None, *, clock: Callable[[], datetime] = 
         )
     journal_store = store.Store(
         primary=primary,
-        replica=address_for(config.redis_read_url, config),
+        replicas=[address_for(url, config) for url in split_urls(config.redis_read_url)],
         observer=StoreEvents(metrics, log),
         acknowledgement=Acknowledgement(config.replica_acks, config.replica_ack_timeout_s),
         rediscover=follower.rediscover if follower else None,

@@ -62,10 +62,17 @@ class Settings(BaseSettings):
     def _lower(cls, value: Any) -> Any:
         return value.strip().lower() if isinstance(value, str) else value
 
-    @field_validator("redis_write_url", "redis_read_url")
+    @field_validator("redis_write_url")
     @classmethod
     def _redis_url(cls, value: str) -> str:
         parse_redis_url(value)
+        return value
+
+    @field_validator("redis_read_url")
+    @classmethod
+    def _redis_urls(cls, value: str) -> str:
+        for url in split_urls(value):
+            parse_redis_url(url)
         return value
 
     @field_validator("sentinel_addresses")
@@ -149,7 +156,7 @@ class Config:
             "entries": self.entries,
             "max_body_bytes": self.max_body_bytes,
             "redis_write_url": redact_url(self.redis_write_url),
-            "redis_read_url": redact_url(self.redis_read_url),
+            "redis_read_url": ",".join(redact_url(url) for url in split_urls(self.redis_read_url)),
             "redis_timeout_s": self.redis_timeout_s,
             "shutdown_timeout_s": self.shutdown_timeout_s,
             "idempotency_ttl_s": self.idempotency_ttl_s,
@@ -161,6 +168,15 @@ class Config:
             "log_level": self.log_level,
             "redis_auth": self.redis_password is not None,
         }
+
+
+def split_urls(text: str) -> list[str]:
+    """`JOURNAL_REDIS_READ_URL`: one URL, or several separated by commas (one per replica);
+    ValueError if there is none."""
+    urls = [part.strip() for part in text.split(",") if part.strip()]
+    if not urls:
+        raise ValueError("expected one or more redis:// URLs separated by commas")
+    return urls
 
 
 def redact_url(url: str) -> str:
@@ -193,7 +209,9 @@ def describe_error(err: ValidationError) -> str:
             continue
         name = ENV_PREFIX + ".".join(str(part) for part in problem["loc"]).upper()
         given = problem.get("input")
-        shown = f" (got {redact_url(str(given))!r})" if isinstance(given, str | int | float) else ""
+        # A list of read URLs is redacted URL by URL: a later one's password must not show either.
+        redacted = ",".join(redact_url(part) for part in str(given).split(","))
+        shown = f" (got {redacted!r})" if isinstance(given, str | int | float) else ""
         lines.append(f"{name}: {problem['msg']}{shown}")
     return "; ".join(lines)
 
@@ -207,7 +225,7 @@ def load_config(**overrides: Any) -> Config:
     password = read_password(settings.redis_password_file)
     for name, url in (
         ("REDIS_WRITE_URL", settings.redis_write_url),
-        ("REDIS_READ_URL", settings.redis_read_url),
+        *(("REDIS_READ_URL", read_url) for read_url in split_urls(settings.redis_read_url)),
     ):
         parsed = parse_redis_url(url)
         if parsed.username and password is None and parsed.password is None:

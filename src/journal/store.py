@@ -6,7 +6,7 @@ reply is lost, the write's fate is unknown and `WriteFateUnknownError` says so. 
 idempotency key stores once: a repeat within the TTL replays the first entry, which is what makes a
 retry after an unknown fate safe and what settles it.
 
-Reads go to the replica and fall back to the primary (`Store` docstring). Errors:
+Reads go to the replicas and fall back to the primary (`Store` docstring, `reading`). Errors:
 
     StoreError
      ├── IdempotencyConflictError      the key was used for other text
@@ -19,14 +19,15 @@ Reads go to the replica and fall back to the primary (`Store` docstring). Errors
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from journal.acknowledging import PRIMARY_ALONE, Acknowledgement, Acknowledger, Confirmation
 from journal.coalescing import Coalescer
 from journal.models import Page
 from journal.pipelining import Address, Arg, Connection, RedisError, ReplyError, ReplyLostError
+from journal.reading import PageKey, Read, Replicas, Snapshot, attempt_read
 from journal.scripts import (
     ADD,
     DELETE,
@@ -39,7 +40,6 @@ from journal.scripts import (
     VERSION,
     Script,
 )
-from journal.tracking import TrackedCache
 
 T = TypeVar("T")
 
@@ -117,16 +117,6 @@ class Availability:
     writable: bool
 
 
-@dataclass(frozen=True)
-class Snapshot(Generic[T]):
-    """A read together with the `journal:version` of the server that answered it."""
-
-    version: int
-    value: T
-    from_primary: bool = False
-
-
-Read = Callable[[Connection], Awaitable[Snapshot[T]]]
 Rediscover = Callable[[], Awaitable[None]]
 
 
@@ -151,7 +141,7 @@ class Store:
         self,
         *,
         primary: Address,
-        replica: Address,
+        replicas: Sequence[Address],
         observer: StoreObserver,
         acknowledgement: Acknowledgement = PRIMARY_ALONE,
         rediscover: Rediscover | None = None,
@@ -163,14 +153,13 @@ class Store:
         self._acks = Acknowledger(acknowledgement)
         self._rediscover = rediscover
         self._last_version = 0
-        self._pages: Coalescer[tuple[int, int], Snapshot[Page]] = Coalescer()
-        # Pages read from the replica, kept until the replica they came from says they changed:
-        # the reads and the tracking share one connection, so one server (`tracking`).
-        self._cache: TrackedCache[tuple[int, int], Snapshot[Page]] = TrackedCache(replica)
-        self._replica = self._cache.connection
+        self._pages: Coalescer[PageKey, Snapshot[Page]] = Coalescer()
+        # Pages read from a replica, kept until the replica they came from says they changed:
+        # each replica's reads and tracking share one connection, so one server (`tracking`).
+        self._replicas = Replicas(replicas, observer)
 
     async def close(self) -> None:
-        await self._cache.close()  # and the replica connection
+        await self._replicas.close()  # and the replica connections
         for connection in (self._writes, self._primary):
             await connection.close()
 
@@ -267,21 +256,21 @@ class Store:
         call's answer asks the primary itself.
         """
         key = (number, size)
-        if self._cache.get(key) is not None:
-            await self._cache.settled()
-            cached = self._cache.get(key)
+        cache = self._replicas.cache()
+        if cache.get(key) is not None:
+            await cache.settled()
+            cached = cache.get(key)
             if cached is not None and cached.version >= max(self._last_version, at_least):
                 return cached
-        token = self._cache.token()  # before the read: an invalidation during it discards the answer
+        tokens = self._replicas.tokens()  # before the read: an invalidation during it discards the answer
         snapshot = await self._pages.run(key, lambda: self._read("page", self._page_read(key), found=_any))
-        if not snapshot.from_primary:
-            self._cache.put(key, snapshot, token)
+        self._replicas.keep(key, snapshot, tokens)
         if snapshot.version >= at_least:
             return snapshot
         return await self._read("page", self._page_read(key), found=_any, at_least=at_least)
 
     @staticmethod
-    def _page_read(key: tuple[int, int]) -> Read[Page]:
+    def _page_read(key: PageKey) -> Read[Page]:
         number, size = key
 
         async def read(connection: Connection) -> Snapshot[Page]:
@@ -297,7 +286,7 @@ class Store:
     async def availability(self) -> Availability:
         """Which endpoints answer PING: readiness serves reads while either does."""
         writable = await self._answers(self._primary, "write")
-        readable = writable or await self._answers(self._replica, "read")
+        readable = writable or await self._replicas.any_answers()
         return Availability(readable=readable, writable=writable)
 
     async def _answers(self, connection: Connection, endpoint: str) -> bool:
@@ -310,9 +299,10 @@ class Store:
     async def _read(
         self, operation: str, read: Read[T], *, found: Callable[[T], bool], at_least: int = 0
     ) -> Snapshot[T]:
-        """Replica first; the primary when the replica fails, lags the floor, or misses."""
+        """A replica first; the primary when every replica fails, or the one that answered lags the
+        floor or misses."""
         floor = max(self._last_version, at_least)
-        replica = await self._attempt(operation, read, endpoint="read")
+        replica = await self._replicas.read(operation, read)
         if replica is not None and replica.version >= floor and found(replica.value):
             return replica
         if replica is None:
@@ -320,7 +310,7 @@ class Store:
         else:
             reason = "replica_stale" if replica.version < floor else "replica_miss"
         self._observer.read_fallback(reason=reason)
-        primary = await self._attempt(operation, read, endpoint="write")
+        primary = await attempt_read(self._primary, self._observer, operation, read, endpoint="write")
         if primary is not None:
             # The primary is the truth: a lower version means its data was reset (FLUSHALL, a new
             # empty primary), and waiting for the replica to reach our old version would be forever.
@@ -329,22 +319,6 @@ class Store:
         if replica is not None:
             return replica  # the primary is down: the replica's view is the best there is
         raise ReadsUnavailableError
-
-    async def _attempt(self, operation: str, read: Read[T], *, endpoint: str) -> Snapshot[T] | None:
-        """One read; read again at once if the server closed the socket under it (a read is safe to
-        repeat, and Sentinel closes every client's socket on the servers it reconfigures)."""
-        for attempt in (1, 2):
-            connection = self._replica if endpoint == "read" else self._primary
-            try:
-                return await read(connection)
-            except ReplyLostError as err:
-                self._observer.redis_error(endpoint=endpoint, operation=operation, error=err)
-                if err.timed_out or attempt == 2:
-                    return None
-            except RedisError as err:
-                self._observer.redis_error(endpoint=endpoint, operation=operation, error=err)
-                return None
-        return None
 
     def _saw_write(self, version: int) -> None:
         self._last_version = max(self._last_version, version)

@@ -200,7 +200,7 @@ async def test_a_write_refused_as_readonly_finds_the_primary_and_is_not_stored_t
 
     store = Store(
         primary=replica,  # a demoted primary: it answers READONLY to writes
-        replica=replica,
+        replicas=[replica],
         observer=NullObserver(),
         acknowledgement=Acknowledgement(1, 1.0),
         rediscover=rediscover,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from journal.settings import Config, SettingsError, load_config, redact_url
+from journal.settings import Config, SettingsError, load_config, redact_url, split_urls
 
 
 @pytest.fixture
@@ -171,4 +171,23 @@ def test_an_acl_user_without_a_password_is_refused(config_dir: Path, monkeypatch
     monkeypatch.setenv("JOURNAL_REDIS_WRITE_URL", "redis://journal@redis-write:6379/0")
 
     with pytest.raises(SettingsError, match="JOURNAL_REDIS_WRITE_URL: the user 'journal' needs a password"):
+        load_config()
+
+
+def test_several_read_urls_are_checked_one_by_one_and_redacted(
+    config_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("JOURNAL_REDIS_READ_URL", "redis://:pw1@redis-0:6379/0, redis://:pw2@redis-1:6379/0")
+    config = load_config()
+    assert split_urls(config.redis_read_url) == ["redis://:pw1@redis-0:6379/0", "redis://:pw2@redis-1:6379/0"]
+    assert config.redacted()["redis_read_url"] == "redis://***@redis-0:6379/0,redis://***@redis-1:6379/0"
+
+    monkeypatch.setenv("JOURNAL_REDIS_READ_URL", "redis://:pw1@redis-0:6379/0,redis://:pw2@redis-1:6379/x")
+    with pytest.raises(SettingsError, match=r"JOURNAL_REDIS_READ_URL: .*the database must be") as raised:
+        load_config()
+    assert "pw1" not in str(raised.value)
+    assert "pw2" not in str(raised.value)
+
+    monkeypatch.setenv("JOURNAL_REDIS_READ_URL", " , ")
+    with pytest.raises(SettingsError, match=r"JOURNAL_REDIS_READ_URL: .*one or more redis:// URLs"):
         load_config()
