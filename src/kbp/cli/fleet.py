@@ -77,7 +77,8 @@ def status(
         except ttl.LifetimeError as exc:
             raise fail(f"--expiring-within {exc}", 2) from exc
         fleet, picked = load(fleet_file, selector)
-        tools = tooling.start(picked)  # helmfile list runs while lightkube imports below
+        # helmfile list and each cluster's helm list run while lightkube imports below.
+        tools = tooling.start(picked, listing=True)
         from kbp.fleet import surveying, view  # noqa: PLC0415
 
         with progress(f"asking {len(picked)} clusters"):

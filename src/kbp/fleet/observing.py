@@ -40,7 +40,8 @@ def observe(cluster: Cluster, t: Tools, *, now: datetime, expiring_within: timed
         target = t.target(cluster, timeout_s=60)
         key = (str(cluster.services.file), cluster.services.environment)
         # Last: helmfile list, started with the command, has had the longest to finish.
-        for s in planning.status(t.services[key], target, enabled=t.enabled(key)):
+        deployed = t.deployed(cluster)  # started with the command, like helmfile list
+        for s in planning.status(t.services[key], target, enabled=t.enabled(key), deployed=deployed):
             r = s.release
             health = view.rollout_health(workloads.get((r.namespace, r.name), []))
             services.append(

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from kbp.platform import running
 from kbp.platform.changes import ReleasePlan, plan_release
-from kbp.platform.drift import ReleaseStatus, compare
+from kbp.platform.drift import Deployed, ReleaseStatus, compare
 from kbp.platform.releases import ServicesFile, load
 
 
@@ -27,15 +27,23 @@ class Services:
         return cls(file, releases.check_environment(environment), releases)
 
 
-def status(services: Services, t: running.Target, *, enabled: set[str] | None = None) -> list[ReleaseStatus]:
+def status(
+    services: Services,
+    t: running.Target,
+    *,
+    enabled: set[str] | None = None,
+    deployed: dict[str, Deployed] | None = None,
+) -> list[ReleaseStatus]:
     """Each release's deployed version against its pin, in install order.
 
     `enabled` (what `enabled_releases` says) depends only on the file and environment, so a caller
-    asking many clusters passes it in once.
+    asking many clusters passes it in once; `deployed` (`running.deployed_releases(t)`) may have
+    been asked for already, while the caller did other work.
     """
     if enabled is None:
         enabled = enabled_releases(services, t)
-    deployed = running.deployed_releases(t)
+    if deployed is None:
+        deployed = running.deployed_releases(t)
     return [compare(r, deployed.get(r.key), enabled=r.key in enabled) for r in services.releases.releases]
 
 
