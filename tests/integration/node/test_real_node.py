@@ -7,6 +7,7 @@ ClusterIP routes through kube-proxy's rules.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -90,10 +91,17 @@ def test_a_service_name_resolves_through_coredns_and_routes_through_kube_proxy(
     lookup = real_cluster.run("kubectl", "exec", "-n", ns, "client", "--", "/nodetest", "lookup", "backend")
     assert lookup.stdout.split() == [cluster_ip]  # the short name, through the pod's search path
     fqdn = f"backend.{ns}.svc.cluster.local"
-    via_service = real_cluster.run(
-        "kubectl", "exec", "-n", ns, "client", "--", "/nodetest", "get", f"http://{fqdn}/"
-    )
-    assert via_service.stdout == "hello from backend\n"
+    # A Ready pod reaches kube-proxy's rules only after the EndpointSlice controller and kube-proxy's
+    # next sync; until then the Service REJECTs ("no route to host"). Allow that propagation, bounded.
+    deadline = time.monotonic() + 30
+    while True:
+        via_service = real_cluster.run(
+            "kubectl", "exec", "-n", ns, "client", "--", "/nodetest", "get", f"http://{fqdn}/", check=False
+        )
+        if via_service.returncode == 0 or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    assert via_service.stdout == "hello from backend\n", via_service.stderr
     # From the node itself too: kube-proxy's OUTPUT rules, no DNS involved.
     assert get_from_node(node_of(real_cluster), f"http://{cluster_ip}/") == "hello from backend\n"
 
