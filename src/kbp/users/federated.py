@@ -145,16 +145,11 @@ def add_team(
             undo.created.append(("v1", "Namespace", spec.namespace, None))
             changed.append(f"Namespace {spec.namespace}")
         for obj in team_contents(spec):
-            kind, name = obj["kind"], obj["metadata"]["name"]
-            previous = kube.find(client, obj["apiVersion"], kind, name, spec.namespace)
-            stored = kube.apply(client, obj)
-            if previous is None:
-                undo.created.append((obj["apiVersion"], kind, name, spec.namespace))
-            if (
-                previous is None
-                or previous["metadata"]["resourceVersion"] != stored["metadata"]["resourceVersion"]
-            ):
-                changed.append(f"{kind} {spec.namespace}/{name}")
+            meta = obj["metadata"]
+            previous = kube.find(client, obj["apiVersion"], obj["kind"], meta["name"], spec.namespace)
+            change = flow.apply_tracked(client, obj, spec.namespace, previous, undo)
+            if change:
+                changed.append(change)
         _wait_for_group(client, spec, timeout_s=timeout_s)
     except (kube.KubeError, UserError) as exc:
         _undo(client, undo, exc)

@@ -293,17 +293,28 @@ def converge(
             kube.apply(client, label)
             changed.append(f"Namespace {spec.namespace}")
     for obj in plans.contents(spec, expires):
-        kind, name = obj["kind"], obj["metadata"]["name"]
-        previous = before[kind, name]
-        stored = kube.apply(client, obj)
-        if previous is None:
-            undo.created.append((obj["apiVersion"], kind, name, spec.namespace))
-        if (
-            previous is None
-            or previous["metadata"]["resourceVersion"] != stored["metadata"]["resourceVersion"]
-        ):
-            changed.append(f"{kind} {spec.namespace}/{name}")
+        previous = before[obj["kind"], obj["metadata"]["name"]]
+        change = apply_tracked(client, obj, spec.namespace, previous, undo)
+        if change:
+            changed.append(change)
     return changed
+
+
+def apply_tracked(
+    client: kube.KubeClient,
+    obj: dict[str, Any],
+    namespace: str,
+    previous: dict[str, Any] | None,
+    undo: Undo,
+) -> str | None:
+    """Apply one object of `namespace`, kept for undo if new; returns what changed, if anything."""
+    kind, name = obj["kind"], obj["metadata"]["name"]
+    stored = kube.apply(client, obj)
+    if previous is None:
+        undo.created.append((obj["apiVersion"], kind, name, namespace))
+    elif previous["metadata"]["resourceVersion"] == stored["metadata"]["resourceVersion"]:
+        return None
+    return f"{kind} {namespace}/{name}"
 
 
 def _write(path: Path, data: bytes) -> bool:
