@@ -71,3 +71,13 @@ def test_a_unified_only_host_is_refused_with_a_reason() -> None:
         cgroups.check_v1(
             cgroups.own_paths(HYBRID), {"memory", "cpu", "cpuacct", "cpuset", "devices", "freezer"}
         )
+
+
+def test_kubelet_sockets_fit_a_unix_path_however_deep_the_state_directory(tmp_path: Path) -> None:
+    # kubelet binds <root>/pod-resources/<10 digits>; a unix socket path has 108 bytes with its NUL.
+    deep = tmp_path / ("d" * 60) / ("e" * 60)
+    paths = _paths(deep)
+    assert len(str(paths.kubelet_root / "pod-resources" / "1647222357")) < 100
+    script = config.holder_script(paths)
+    assert f"mount --bind {paths.kubelet_disk} {paths.kubelet_root}" in script
+    assert str(paths.kubelet_disk).startswith(str(deep))  # the data stays on disk, in the state dir

@@ -6,6 +6,7 @@ Pure builders; `kbp.cluster.node.launcher` writes them and starts the processes.
 from __future__ import annotations
 
 import json
+import shlex
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -64,8 +65,16 @@ class NodePaths:
         return self.layout.node / "cni-ipam"
 
     @property
-    def kubelet_root(self) -> Path:
+    def kubelet_disk(self) -> Path:
+        """Where kubelet's root (volumes, plugins, checkpoints) is stored, under the state dir."""
         return self.layout.node / "kubelet"
+
+    @property
+    def kubelet_root(self) -> Path:
+        """kubelet_disk as kubelet sees it: bind-mounted at a short path inside the node's mount
+        namespace, since kubelet binds unix sockets under its root and a long state dir (a deep
+        pytest tmp dir, say) would pass the 108-byte limit."""
+        return self.layout.node_run / "kubelet"
 
     @property
     def kubelet_config(self) -> Path:
@@ -239,14 +248,17 @@ def corefile(kubeconfig: Path, context: str) -> str:
 """
 
 
-def holder_script() -> str:
-    """The mount namespace's first process: private tmpfs over PRIVATE_DIRS, then sleep forever.
+def holder_script(paths: NodePaths) -> str:
+    """The mount namespace's first process: private tmpfs over PRIVATE_DIRS and kubelet's root
+    at its short path, then sleep forever.
 
     Started under `unshare --mount --propagation slave`: the host's mounts reach the node, the
     node's never reach the host; rshared inside, so kubelet's volume mounts reach containerd.
     """
     mounts = "; ".join(f"mkdir -p {d} && mount -t tmpfs -o mode=0755 kbp-node {d}" for d in PRIVATE_DIRS)
-    return f"set -e; {mounts}; mount --make-rshared /; exec sleep infinity"
+    disk, root = shlex.quote(str(paths.kubelet_disk)), shlex.quote(str(paths.kubelet_root))
+    bind = f"mkdir -p {root} && mount --bind {disk} {root}"
+    return f"set -e; {mounts}; {bind}; mount --make-rshared /; exec sleep infinity"
 
 
 def resolv_conf() -> str:

@@ -95,7 +95,7 @@ def start(cluster: Cluster, deadline: float) -> None:
     join = ("/bin/sh", "-c", cgroups.join_argv(node.cgroup_root, hier), "kbp-node")
 
     holder_argv = (*join, "nsenter", f"--net={node.netns_path}", "--", "unshare", "--mount",
-                   "--propagation", "slave", "--", "/bin/sh", "-c", config.holder_script())  # fmt: skip
+                   "--propagation", "slave", "--", "/bin/sh", "-c", config.holder_script(paths))  # fmt: skip
     holder = processes.spawn(Component("node-holder", holder_argv, "", tls=False), layout)
     wait(holder, lambda: _comm(holder.pid) == "sleep", "the node's mount namespace", deadline)
     inside = ("nsenter", f"--target={holder.pid}", "--mount", "--net", "--")
@@ -141,7 +141,7 @@ def start(cluster: Cluster, deadline: float) -> None:
 
 def _write_configs(cluster: Cluster, paths: config.NodePaths) -> None:
     layout = cluster.layout
-    for d in (paths.cni_conf_dir, paths.cni_ipam, paths.kubelet_root, paths.pod_logs, paths.containerd_root):
+    for d in (paths.cni_conf_dir, paths.cni_ipam, paths.kubelet_disk, paths.pod_logs, paths.containerd_root):
         d.mkdir(parents=True, exist_ok=True)
     layout.node_run.mkdir(parents=True, exist_ok=True, mode=0o700)
     assert cluster.node is not None
