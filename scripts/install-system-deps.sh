@@ -19,6 +19,12 @@ command -v ipset >/dev/null || need+=(ipset)  # kube-router's NetworkPolicy fire
 command -v buildah >/dev/null || need+=(buildah)
 command -v mmdebstrap >/dev/null || need+=(mmdebstrap)
 [ -x /usr/bin/catatonit ] || need+=(catatonit)
+# Each real node's kubelet, containerd and CoreDNS take inotify instances; the suite runs several
+# nodes, and a kernel default of 128 per user runs out (kubelet: "too many open files"). As kind
+# advises; not persistent across reboots.
+if [ "$(id -u)" -eq 0 ] && [ "$(sysctl -n fs.inotify.max_user_instances)" -lt 1024 ]; then
+  sysctl -qw fs.inotify.max_user_instances=1024
+fi
 [ ${#need[@]} -eq 0 ] && exit 0
 echo "installing Debian packages: ${need[*]}" >&2
 if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi

@@ -12,7 +12,7 @@ import yaml
 
 from kbp.cluster.components import POD_CIDR, SERVICE_CIDR
 from kbp.cluster.layout import Layout
-from kbp.cluster.node import cgroups, config, network
+from kbp.cluster.node import cgroups, config, network, preflight
 
 HYBRID = "9:name=systemd:/\n4:memory:/sandbox/abc\n3:cpuset:/\n1:cpu:/\n0::/\n"
 
@@ -81,3 +81,11 @@ def test_kubelet_sockets_fit_a_unix_path_however_deep_the_state_directory(tmp_pa
     script = config.holder_script(paths)
     assert f"mount --bind {paths.kubelet_disk} {paths.kubelet_root}" in script
     assert str(paths.kubelet_disk).startswith(str(deep))  # the data stays on disk, in the state dir
+
+
+def test_too_few_free_inotify_instances_is_refused_with_the_sysctl_that_fixes_it() -> None:
+    assert preflight.inotify_shortfall(1024, 98) is None
+    refused = preflight.inotify_shortfall(128, 110)
+    assert refused is not None
+    assert "max_user_instances is 128 with 110 in use" in refused
+    assert "sysctl -w fs.inotify.max_user_instances=" in refused
