@@ -22,6 +22,7 @@ from kbp.cluster.node import images
 from kbp.cluster.node.launcher import import_image
 from support.controlplane import ControlPlane
 from support.observability import bin_dir
+from support.onboarding import Onboarded, onboard, unique
 from support.realnode import get_from_node, namespace, node_of, ready_pod
 
 ROOT = Path(__file__).parents[3]
@@ -164,3 +165,36 @@ def test_a_container_restart_loses_no_line_already_written(
         logsql = f'kubernetes.pod_namespace:="{ns}" kubernetes.pod_name:="restarts" | uniq by (request_id)'
         _, found = wait_queryable(real_cluster, log_stack, logsql, len(ids))
         assert {f["request_id"] for f in found} == set(ids)
+
+
+def dev_logs(plane: ControlPlane, who: Onboarded, *args: str) -> subprocess.CompletedProcess[str]:
+    env = plane.env()
+    env.pop("KUBECONFIG")
+    argv = [sys.executable, "-m", "kbp", "dev", "logs", "--kubeconfig", str(who.kubeconfig), *args]
+    return subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60, check=False)
+
+
+def test_a_developer_reads_their_namespaces_logs_and_not_another_teams(
+    real_cluster: ControlPlane, tmp_path: Path
+) -> None:
+    """The developers' route: `kbp dev logs`, which without the store grant reads the pods' own logs
+    (pods/log, granted by their edit role in their namespace only)."""
+    image = load_api_image(real_cluster)
+    mine, theirs = (onboard(real_cluster, tmp_path, unique(n)) for n in ("lia", "max"))
+    ids = {who.name: f"{who.name}-{secrets.token_hex(4)}" for who in (mine, theirs)}
+    with real_cluster.client() as admin:
+        for who in (mine, theirs):
+            kube.create(
+                admin, writer_pod("journal-api-1", who.namespace, image, [ids[who.name]], then_sleep=300)
+            )
+        for who in (mine, theirs):
+            ready_pod(admin, "journal-api-1", who.namespace)
+    own = dev_logs(real_cluster, mine)
+    assert own.returncode == 0, own.stderr
+    assert "you may not read the log store" in own.stderr  # developers are not bound to the store
+    assert f"journal-api-1 info GET /api 200 1.5 {ids[mine.name]} request" in own.stdout
+    assert ids[theirs.name] not in own.stdout
+    other = dev_logs(real_cluster, mine, "-n", theirs.namespace)
+    assert other.returncode == 1
+    assert ids[theirs.name] not in other.stdout
+    assert "forbidden" in other.stderr.lower(), other.stderr
