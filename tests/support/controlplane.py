@@ -64,14 +64,16 @@ class ControlPlane:
             "HELM_DATA_HOME": str(home / "data"),
         }
 
-    def run(self, tool: str, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    def run(
+        self, tool: str, *args: str, check: bool = True, timeout: float = 120
+    ) -> subprocess.CompletedProcess[str]:
         """Run a bundled tool (kubectl, helm) against this cluster; raises with its output on failure."""
         result = subprocess.run(
             [str(self.bin_dir / tool), *args],
             env=self.env(),
             capture_output=True,
             text=True,
-            timeout=120,
+            timeout=timeout,
             check=False,
         )
         if check and result.returncode != 0:

@@ -62,30 +62,39 @@ class LogStore:
 
 
 @contextmanager
-def log_store(data: Path) -> Iterator[LogStore]:
-    """VictoriaLogs from the observability build, on a free loopback port, stopped afterwards."""
-    [port] = free_ports(1)
-    binary = bin_dir() / "victoria-logs"
-    log = (data / "victoria-logs.log").open("wb")
-    process = subprocess.Popen(
-        [str(binary), f"-storageDataPath={data / 'storage'}", f"-httpListenAddr=127.0.0.1:{port}"],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    store = LogStore(f"http://127.0.0.1:{port}", process)
+def serving(
+    argv: Sequence[str], ready_url: str, log_path: Path, timeout_s: float
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Run one of the build's servers in a session of its own until `ready_url` answers 200; always
+    stop it. Fails with the log's tail if it exits or is not ready in time."""
+    log = log_path.open("wb")
+    process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + timeout_s
         while True:
-            assert process.poll() is None, (data / "victoria-logs.log").read_text()[-2000:]
+            assert process.poll() is None, log_path.read_text()[-3000:]
             try:
-                if httpx.get(f"{store.url}/health", timeout=1).status_code == 200:
+                if httpx.get(ready_url, timeout=1).status_code == 200:
                     break
             except httpx.HTTPError:
                 pass
-            assert time.monotonic() < deadline, "victoria-logs did not answer /health in 30 s"
+            assert time.monotonic() < deadline, f"{argv[0]} not ready at {ready_url} in {timeout_s:.0f} s"
             time.sleep(0.1)
-        yield store
+        yield process
     finally:
-        stop_group(process, 10)
+        stop_group(process, 15)
         log.close()
+
+
+@contextmanager
+def log_store(data: Path) -> Iterator[LogStore]:
+    """VictoriaLogs from the observability build, on a free loopback port, stopped afterwards."""
+    [port] = free_ports(1)
+    url = f"http://127.0.0.1:{port}"
+    argv = [
+        str(bin_dir() / "victoria-logs"),
+        f"-storageDataPath={data / 'storage'}",
+        f"-httpListenAddr=127.0.0.1:{port}",
+    ]
+    with serving(argv, f"{url}/health", data / "victoria-logs.log", 30) as process:
+        yield LogStore(url, process)

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import re
 import subprocess
-import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,8 +20,7 @@ import httpx
 import yaml
 
 from kbp.ports import free_ports
-from support.observability import bin_dir
-from support.processes import stop_group
+from support.observability import bin_dir, serving
 
 
 def _sanitize(label: str) -> str:
@@ -88,36 +86,31 @@ class Prometheus:
 
 @contextmanager
 def prometheus(
-    data: Path, scrape: list[dict[str, Any]], rules: dict[str, Any] | None = None
+    data: Path,
+    scrape: list[dict[str, Any]],
+    rules: dict[str, Any] | None = None,
+    *,
+    prefix: Sequence[str] = (),
+    host: str = "127.0.0.1",
 ) -> Iterator[Prometheus]:
-    """Prometheus from the observability build with these jobs and rule groups, evaluated every 1s."""
+    """Prometheus from the observability build with these jobs and rule groups, evaluated every 1s.
+
+    `prefix` runs it through another command (the real node's network namespace), listening on
+    every address there and reached at `host`.
+    """
     [port] = free_ports(1)
     config: dict[str, Any] = {"global": {"evaluation_interval": "1s"}, "scrape_configs": scrape}
     if rules is not None:
         (data / "rules.yaml").write_text(yaml.safe_dump(rules))
         config["rule_files"] = [str(data / "rules.yaml")]
     (data / "prometheus.yml").write_text(yaml.safe_dump(config))
-    log = (data / "prometheus.log").open("wb")
     argv = [
+        *prefix,
         str(bin_dir() / "prometheus"),
         f"--config.file={data / 'prometheus.yml'}",
         f"--storage.tsdb.path={data / 'tsdb'}",
-        f"--web.listen-address=127.0.0.1:{port}",
+        f"--web.listen-address={'0.0.0.0' if prefix else '127.0.0.1'}:{port}",
     ]
-    process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    running = Prometheus(f"http://127.0.0.1:{port}", process)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None, (data / "prometheus.log").read_text()[-3000:]
-            try:
-                if httpx.get(f"{running.url}/-/ready", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, "prometheus not ready in 60 s"
-            time.sleep(0.2)
-        yield running
-    finally:
-        stop_group(process, 15)
-        log.close()
+    url = f"http://{host}:{port}"
+    with serving(argv, f"{url}/-/ready", data / "prometheus.log", 60) as process:
+        yield Prometheus(url, process)

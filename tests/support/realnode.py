@@ -85,3 +85,47 @@ def get_from_node(node: RealNode, url: str) -> str:
     if result.returncode != 0:
         raise AssertionError(f"GET {url} from the node failed: {result.stderr}")
     return result.stdout
+
+
+@contextmanager
+def local_volumes(plane: ControlPlane, scratch: Path, count: int, size: str) -> Iterator[None]:
+    """`count` PersistentVolumes of class `standard` on directories of the node, for claims to bind.
+
+    `local` volumes, because the kubelet applies a pod's fsGroup to them and not to the
+    controller-manager's host-path ones (root's, mode 0750: Redis, uid 999, could not write).
+    """
+    node = node_of(plane)
+    term = {"matchExpressions": [{"key": "kubernetes.io/hostname", "operator": "In", "values": [node.name]}]}
+    names = [f"kbp-test-{secrets.token_hex(4)}" for _ in range(count)]
+    with plane.client() as client:
+        try:
+            for name in names:
+                (scratch / name).mkdir(parents=True)
+                spec = {
+                    "capacity": {"storage": size},
+                    "accessModes": ["ReadWriteOnce"],
+                    "persistentVolumeReclaimPolicy": "Retain",
+                    "storageClassName": "standard",
+                    "local": {"path": str(scratch / name)},
+                    "nodeAffinity": {"required": {"nodeSelectorTerms": [term]}},
+                }
+                kube.apply(
+                    client,
+                    {
+                        "apiVersion": "v1",
+                        "kind": "PersistentVolume",
+                        "metadata": {"name": name},
+                        "spec": spec,
+                    },
+                )
+            for name in names:
+
+                def available(name: str = name) -> bool | None:
+                    phase = kube.get(client, "v1", "PersistentVolume", name).get("status", {}).get("phase")
+                    return True if phase == "Available" else None
+
+                kube.wait_for(available, timeout=TIMEOUT, what=f"PersistentVolume {name} Available")
+            yield
+        finally:
+            for name in names:
+                kube.delete(client, "v1", "PersistentVolume", name)
