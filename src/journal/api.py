@@ -25,7 +25,9 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from journal import models
-from journal.store import Idempotency, IdempotencyConflictError, Store, StoreUnavailableError
+from journal.store import Store
+from journal.storeerrors import IdempotencyConflictError, StoreUnavailableError
+from journal.writing import Idempotency
 
 JSON = "application/json"
 MAX_PAGE = 1_000_000_000

@@ -20,7 +20,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
-from journal import openapi, store
+from journal import openapi, store, storeerrors
 from journal.access import AccessMiddleware
 from journal.acknowledging import Acknowledgement
 from journal.api import JSON, JournalApi, ListFastPath
@@ -154,7 +154,7 @@ def create_app(config: Config | None = None, *, clock: Callable[[], datetime] = 
         ),
         exception_handlers={
             HTTPException: http_error,
-            store.StoreUnavailableError: store_unavailable,
+            storeerrors.StoreUnavailableError: store_unavailable,
             Exception: internal_error,
         },
         lifespan=lifespan,

@@ -10,54 +10,44 @@ A connection that cannot be opened backs off: for a while (100 ms, doubling to 2
 once instead of each waiting for the connect timeout, so an unreachable replica costs one slow
 read per window, not every read.
 
-Errors:
-
-    RedisError
-     ├── ConnectionFailedError  cannot connect, connection lost, or no reply within the timeout
-     │    └── ReplyLostError    the command was sent, but its reply never came: its effect is unknown
-     │                          (`timed_out`, or the server closed the socket)
-     └── ReplyError             Redis answered with an error (NOSCRIPT, READONLY, LOADING, NOAUTH, ...)
+The socket's framing and its errors are in `resp`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import collections
 import contextlib
 import ssl
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
-import hiredis
+from journal.resp import (
+    Arg,
+    ConnectionFailedError,
+    RedisError,
+    ReplyError,
+    ReplyLostError,
+    ReplyProtocol,
+    TimedOutError,
+    is_push,
+    replies,
+)
 
-Arg = str | bytes | int | float
-# hiredis' stub types the argument as a 1-tuple; it takes any tuple of arguments.
-_pack = cast(Callable[[tuple[Arg, ...]], bytes], hiredis.pack_command)
+# Callers take the errors and `Arg` from here, with the connection they come from.
+__all__ = [
+    "Address",
+    "Arg",
+    "Connection",
+    "ConnectionFailedError",
+    "RedisError",
+    "ReplyError",
+    "ReplyLostError",
+    "is_push",
+]
+
 BACKOFF_FIRST_S = 0.1
 BACKOFF_MAX_S = 2.0
-
-
-class RedisError(Exception):
-    """Base of this module's errors; messages carry host:port at most, never the password."""
-
-
-class ConnectionFailedError(RedisError):
-    pass
-
-
-class ReplyLostError(ConnectionFailedError):
-    def __init__(self, message: str, *, timed_out: bool) -> None:
-        super().__init__(message)
-        self.timed_out = timed_out  # else the server closed the socket (restart, CLIENT KILL)
-
-
-class _TimedOutError(ConnectionFailedError):
-    pass
-
-
-class ReplyError(RedisError):
-    pass
 
 
 @dataclass(frozen=True)
@@ -83,103 +73,6 @@ class Address:
         return Address(host, port, self.db, self.timeout_s, self.password, self.username, self.tls)
 
 
-def is_push(reply: Any) -> bool:
-    """Whether a reply is a RESP3 push (an `invalidate` message), not the answer to a call."""
-    return isinstance(reply, hiredis.PushNotification)
-
-
-class _Protocol(asyncio.Protocol):
-    """Feeds replies to the futures waiting for them, oldest first.
-
-    `on_push` sees every reply first and takes the ones that are messages (a subscriber's); a
-    reply nobody waits for is a protocol error, and the connection fails rather than hand a later
-    caller someone else's reply.
-    """
-
-    def __init__(
-        self,
-        address: Address,
-        on_push: Callable[[Any], bool] | None = None,
-        on_lost: Callable[[], None] | None = None,
-    ) -> None:
-        self.address = address
-        self.on_push = on_push
-        self.on_lost = on_lost
-        self.reader = hiredis.Reader(replyError=ReplyError)
-        self.waiting: collections.deque[tuple[asyncio.Future[Any], float]] = collections.deque()
-        self.transport: asyncio.Transport | None = None
-        self.closed = False
-        self.answered = False  # any reply yet: a server that hangs up before one may speak TLS
-        self.error: RedisError | None = None  # why it closed, first cause only
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = cast(asyncio.Transport, transport)  # uvloop's is not a subclass
-
-    def data_received(self, data: bytes) -> None:
-        self.reader.feed(data)
-        while not self.closed:
-            try:
-                reply = self.reader.gets()
-            except hiredis.ProtocolError:
-                self.fail(ConnectionFailedError(f"redis at {self.address} sent a malformed reply"))
-                return
-            if reply is False:
-                return
-            self.answered = True
-            if self.on_push is not None and self.on_push(reply):
-                continue
-            if self.waiting:
-                future, _ = self.waiting.popleft()
-                if not future.done():  # the caller may have been cancelled
-                    future.set_result(reply)
-            else:
-                self.fail(ConnectionFailedError(f"redis at {self.address} sent a reply nobody asked for"))
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        if self.answered or self.address.tls is not None:
-            self.fail(ConnectionFailedError(f"connection to redis at {self.address} lost"))
-        else:
-            self.fail(
-                ConnectionFailedError(
-                    f"redis at {self.address} closed the connection before answering"
-                    " (a TLS port needs a rediss:// URL)"
-                )
-            )
-
-    def fail(self, error: RedisError) -> None:
-        if not self.closed and self.on_lost is not None:
-            self.on_lost()
-        self.closed = True
-        error = self.error = self.error or error
-        while self.waiting:
-            future, _ = self.waiting.popleft()
-            if not future.done():
-                future.set_exception(error)
-        if self.transport is not None:
-            self.transport.abort()
-
-    def send(self, commands: Sequence[Sequence[Arg]], now: float) -> list[asyncio.Future[Any]]:
-        if self.error is not None:  # failed between opening and this call
-            raise self.error
-        loop = asyncio.get_running_loop()
-        futures = [loop.create_future() for _ in commands]
-        self.waiting.extend((future, now) for future in futures)
-        assert self.transport is not None
-        self.transport.write(b"".join(_pack(tuple(command)) for command in commands))
-        return futures
-
-
-async def _replies(futures: list[asyncio.Future[Any]]) -> list[Any]:
-    try:
-        replies = [await future for future in futures]
-    except ConnectionFailedError as err:
-        raise ReplyLostError(str(err), timed_out=isinstance(err, _TimedOutError)) from None
-    for reply in replies:
-        if isinstance(reply, ReplyError):
-            raise reply
-    return replies
-
-
 class Connection:
     """One multiplexed connection, (re)opened on demand; calls time out after `timeout_s`.
 
@@ -202,8 +95,8 @@ class Connection:
         self._on_push = on_push
         self._on_lost = on_lost
         self._setup = tuple(tuple(command) for command in setup)
-        self._protocol: _Protocol | None = None
-        self._opening: asyncio.Future[_Protocol] | None = None
+        self._protocol: ReplyProtocol | None = None
+        self._opening: asyncio.Future[ReplyProtocol] | None = None
         self._watchdog: asyncio.TimerHandle | None = None
         self._failures = 0
         self._retry_at = 0.0
@@ -232,7 +125,7 @@ class Connection:
         futures = protocol.send(commands, loop.time())
         if self._watchdog is None:
             self._watchdog = loop.call_later(self.address.timeout_s, self._check_overdue)
-        return self.generation, _replies(futures)
+        return self.generation, replies(futures)
 
     def is_open(self) -> bool:
         """Whether a socket is open and through its handshake (and `setup`) right now."""
@@ -252,7 +145,7 @@ class Connection:
             self._protocol.transport.close()
         self._protocol = None
 
-    async def _open(self) -> _Protocol:
+    async def _open(self) -> ReplyProtocol:
         loop = asyncio.get_running_loop()
         if loop.time() < self._retry_at:
             raise ConnectionFailedError(f"cannot connect to redis at {self.address}: backing off")
@@ -276,14 +169,14 @@ class Connection:
         self._failures += 1
         self._retry_at = now + min(BACKOFF_MAX_S, BACKOFF_FIRST_S * 2 ** (self._failures - 1))
 
-    async def _connect(self) -> _Protocol:
+    async def _connect(self) -> ReplyProtocol:
         loop = asyncio.get_running_loop()
         address = self.address
-        protocol: _Protocol | None = None
+        protocol: ReplyProtocol | None = None
         try:
             async with asyncio.timeout(address.timeout_s):
                 transport, protocol = await loop.create_connection(
-                    lambda: _Protocol(address, self._on_push, self._on_lost),
+                    lambda: ReplyProtocol(address, self._on_push, self._on_lost),
                     address.host,
                     address.port,
                     ssl=address.tls,
@@ -303,9 +196,9 @@ class Connection:
         self.generation += 1
         return protocol
 
-    async def _handshake(self, protocol: _Protocol) -> None:
+    async def _handshake(self, protocol: ReplyProtocol) -> None:
         commands: list[tuple[Arg, ...]] = []
-        address = protocol.address
+        address = self.address
         if address.password is not None:
             login = (address.username,) if address.username else ()
             commands.append(("AUTH", *login, address.password))
@@ -335,6 +228,6 @@ class Connection:
         oldest_s = protocol.waiting[0][1]
         overdue_at = oldest_s + self.address.timeout_s
         if loop.time() >= overdue_at:
-            protocol.fail(_TimedOutError(f"redis at {self.address} did not answer in time"))
+            protocol.fail(TimedOutError(f"redis at {self.address} did not answer in time"))
         else:
             self._watchdog = loop.call_later(overdue_at - loop.time(), self._check_overdue)

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from journal.scripts import PAGE
-from journal.store import (
+from journal.storeerrors import (
     ADD_RETRY,
     DELETE_RETRY,
-    Idempotency,
     ReadsUnavailableError,
     StoreUnavailableError,
     WriteFateUnknownError,
     WritesUnavailableError,
 )
+from journal.writing import Idempotency
 
 
 def test_outage_messages_are_fixed_sentences() -> None:
