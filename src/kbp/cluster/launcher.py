@@ -19,6 +19,7 @@ from kbp.cluster import credentials, gateway, objects, processes
 from kbp.cluster.components import START_ORDER, Component, Ports, all_components
 from kbp.cluster.layout import Layout
 from kbp.cluster.node import launcher as node_launcher
+from kbp.cluster.node import volumes
 from kbp.cluster.readiness import NotReadyError, Tls, http_ok, wait, wait_healthy
 from kbp.cluster.record import Cluster
 from kbp.ports import free_ports
@@ -176,7 +177,7 @@ def _seed(
     tainted: bool = False,
 ) -> None:
     """Storage class and fake nodes in; wait for the controllers' first work and Ready nodes."""
-    kube.apply(client, objects.default_storage_class())
+    kube.apply(client, objects.default_storage_class(volumes.PROVISIONER if tainted else objects.HOST_PATH))
     sa = _exists(client, "v1", "ServiceAccount", "default")
     wait(kcm, sa, "ServiceAccount default/default", deadline)
     root_ca = _exists(client, "v1", "ConfigMap", "kube-root-ca.crt")

@@ -7,6 +7,7 @@ from typing import Any
 from kbp.cluster.components import KWOK_NODE_ANNOTATION
 
 STORAGE_CLASS = "standard"
+HOST_PATH = "kubernetes.io/host-path"
 # ephemeral-storage: pods that request node disk (every kbp namespace makes them) must fit.
 NODE_CAPACITY = {"cpu": "32", "memory": "256Gi", "ephemeral-storage": "200Gi", "pods": "110"}
 
@@ -41,10 +42,12 @@ def fake_node(index: int, tainted: bool = False) -> dict[str, Any]:
     return node
 
 
-def default_storage_class() -> dict[str, Any]:
+def default_storage_class(provisioner: str = HOST_PATH) -> dict[str, Any]:
     """`standard`, provisioned in-tree by KCM's host-path provisioner; binds claims at once.
 
     Immediate binding: with kwok there is no kubelet to wait for, and the PV has no node affinity.
+    A real node's cluster names its own provisioner (kbp.cluster.node.volumes), whose `local`
+    volumes are on that node, the only one pods land on: binding at once still places them right.
     """
     return {
         "apiVersion": "storage.k8s.io/v1",
@@ -53,7 +56,7 @@ def default_storage_class() -> dict[str, Any]:
             "name": STORAGE_CLASS,
             "annotations": {"storageclass.kubernetes.io/is-default-class": "true"},
         },
-        "provisioner": "kubernetes.io/host-path",
+        "provisioner": provisioner,
         "reclaimPolicy": "Delete",
         "volumeBindingMode": "Immediate",
     }

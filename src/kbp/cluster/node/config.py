@@ -49,6 +49,11 @@ class NodePaths:
         return self.layout.node / "containerd.toml"
 
     @property
+    def volumes(self) -> Path:
+        """The node's PersistentVolumes, one directory each (kbp.cluster.node.volumes)."""
+        return self.layout.node / "volumes"
+
+    @property
     def containerd_root(self) -> Path:
         return self.layout.node / "containerd"
 

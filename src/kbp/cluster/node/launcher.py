@@ -1,8 +1,8 @@
-"""Start and stop the real node: namespaces, cgroups, containerd, kubelet, kube-proxy, CoreDNS.
+"""Start and stop the real node: namespaces, cgroups, containerd, kubelet, kube-proxy, CoreDNS, volumes.
 
 Order: a network namespace with a veth; a cgroup root; a mount-namespace holder; the apiserver
-relay; containerd (+ the pause image); kubelet; kube-proxy; CoreDNS. Every process joins
-`<cgroup root>/system` before it execs, so `stop` finds everything the node ever ran (shims and
+relay; containerd (+ the pause image); kubelet; kube-proxy; CoreDNS; the volume provisioner. Every
+process joins `<cgroup root>/system` before it execs, so `stop` finds everything the node ever ran (shims and
 pod processes included) in its cgroups, kills it, and then removes cgroups, mounts and the
 namespace. `stop` works from the record alone, so it also cleans up after a crashed `up`.
 """
@@ -26,7 +26,7 @@ from kbp.cluster.node import cgroups, config, images, network, objects, prefligh
 from kbp.cluster.readiness import NotReadyError, http_ok, wait
 from kbp.cluster.record import Cluster, RealNode
 
-ORDER = ("node-holder", "node-relay", "containerd", "kubelet", "kube-proxy", "coredns")
+ORDER = ("node-holder", "node-relay", "containerd", "kubelet", "kube-proxy", "coredns", "node-volumes")
 NODE_LABEL = "kbp.dev/real-node"
 
 
@@ -131,12 +131,19 @@ def start(cluster: Cluster, deadline: float) -> None:
     proxy = processes.spawn(Component("kube-proxy", proxy_argv, "", tls=False), layout)
     dns_argv = (*join, *inside, str(bins / "coredns"), "-conf", str(paths.corefile))
     dns = processes.spawn(Component("coredns", dns_argv, "", tls=False), layout)
+    # In the host's namespaces (the apiserver on loopback), in the node's cgroups (so `down` stops it).
+    ready = layout.node_run / "volumes.ready"
+    volumes_kubeconfig = str(layout.component_kubeconfig("node-volumes"))
+    volumes_argv = (*join, sys.executable, "-m", "kbp.cluster.node.volumes",
+                    volumes_kubeconfig, str(paths.volumes), node.name, str(ready))  # fmt: skip
+    provisioner = processes.spawn(Component("node-volumes", volumes_argv, "", tls=False), layout)
     with kube.connect(cluster.kubeconfig) as client:
         wait(kubelet, lambda: _node_ready(client, node.name), f"node {node.name} Ready", deadline)
     wait(proxy, lambda: http_ok(f"http://{node.ip}:{config.KUBE_PROXY_HEALTHZ_PORT}/healthz", None),
          "kube-proxy's healthz", deadline)  # fmt: skip
     wait(dns, lambda: http_ok(f"http://{node.ip}:{config.COREDNS_READY_PORT}/ready", None),
          "CoreDNS ready", deadline)  # fmt: skip
+    wait(provisioner, ready.exists, "the volume provisioner's first pass", deadline)
 
 
 def _write_configs(cluster: Cluster, paths: config.NodePaths) -> None:

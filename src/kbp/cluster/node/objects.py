@@ -1,4 +1,4 @@
-"""Objects a real node needs in the API: CoreDNS's role, the kube-dns Service, Service endpoints.
+"""Objects a real node needs in the API: roles for CoreDNS and volumes, kube-dns, Service endpoints.
 
 CoreDNS runs as a process in the node's network namespace (no registry to pull its image from),
 so kube-dns is a selector-less Service whose EndpointSlice names the node's address. The
@@ -13,16 +13,12 @@ from typing import Any
 from kbp.cluster.node.config import CLUSTER_DNS
 
 COREDNS_USER = "kbp:coredns"
+VOLUMES_USER = "kbp:node-volumes"  # credentials.NODE_CLIENTS
 MANAGED_BY = "kbp-real-node"
 
 
-def coredns_rbac() -> list[dict[str, Any]]:
-    """Read access to what the kubernetes plugin watches (upstream's system:coredns role)."""
-    rules = [
-        {"apiGroups": [""], "resources": ["services", "pods", "namespaces"], "verbs": ["list", "watch"]},
-        {"apiGroups": ["discovery.k8s.io"], "resources": ["endpointslices"], "verbs": ["list", "watch"]},
-    ]
-    meta = {"name": COREDNS_USER}
+def _cluster_role(user: str, rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    meta = {"name": user}
     role = {
         "apiVersion": "rbac.authorization.k8s.io/v1",
         "kind": "ClusterRole",
@@ -33,10 +29,29 @@ def coredns_rbac() -> list[dict[str, Any]]:
         "apiVersion": "rbac.authorization.k8s.io/v1",
         "kind": "ClusterRoleBinding",
         "metadata": meta,
-        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": COREDNS_USER},
-        "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": COREDNS_USER}],
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": user},
+        "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": user}],
     }
     return [role, binding]
+
+
+def coredns_rbac() -> list[dict[str, Any]]:
+    """Read access to what the kubernetes plugin watches (upstream's system:coredns role)."""
+    rules = [
+        {"apiGroups": [""], "resources": ["services", "pods", "namespaces"], "verbs": ["list", "watch"]},
+        {"apiGroups": ["discovery.k8s.io"], "resources": ["endpointslices"], "verbs": ["list", "watch"]},
+    ]
+    return _cluster_role(COREDNS_USER, rules)
+
+
+def volumes_rbac() -> list[dict[str, Any]]:
+    """What the volume provisioner (kbp.cluster.node.volumes) reads and writes, no more."""
+    rules = [
+        {"apiGroups": [""], "resources": ["persistentvolumeclaims"], "verbs": ["get", "list"]},
+        {"apiGroups": [""], "resources": ["persistentvolumes"], "verbs": ["get", "list", "create", "delete"]},
+        {"apiGroups": ["storage.k8s.io"], "resources": ["storageclasses"], "verbs": ["get", "list"]},
+    ]
+    return _cluster_role(VOLUMES_USER, rules)
 
 
 def kube_dns_service() -> dict[str, Any]:
@@ -76,4 +91,4 @@ def endpoint_slice(
 def all_objects(node_ip: str, apiserver_port: int) -> list[dict[str, Any]]:
     dns = endpoint_slice("kube-dns", "kube-system", node_ip, [("dns", 53, "UDP"), ("dns-tcp", 53, "TCP")])
     api = endpoint_slice("kubernetes", "default", node_ip, [("https", apiserver_port, "TCP")])
-    return [*coredns_rbac(), kube_dns_service(), dns, api]
+    return [*coredns_rbac(), *volumes_rbac(), kube_dns_service(), dns, api]
