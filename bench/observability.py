@@ -14,10 +14,10 @@
    JournalAPIUnavailable rendered by helm with `for: --for`. The API is SIGKILLed; the bench times
    until the alert is firing, against `for`; then restarts it and times until the alert resolves.
 
-What part 1 leaves out: the kubelet and containerd writing the file (the bench writes it as they
-do). On the real node the whole path is measured by the node's tests once it lands.
+What part 1 leaves out, the kubelet and containerd writing the file, part 4 (`--part node`,
+bench/logs_on_node.py) measures: the whole path on a real node, with the logs chart's pods.
 
-    .venv/bin/python bench/observability.py [--part logs|alert|all] [--lines 100] [--rate 1000]
+    .venv/bin/python bench/observability.py [--part logs|alert|node|all] [--lines 100] [--rate 1000]
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path[0:1] = [str(REPO), str(REPO / "tests")]
 
 import yaml  # noqa: E402
+from bench import logs_on_node  # noqa: E402
 
 from kbp.ports import free_ports  # noqa: E402
 from support.charts import CHART  # noqa: E402
@@ -315,13 +316,14 @@ def wait_state(prom: Any, what: str, check: Any, timeout: float) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--part", choices=["logs", "alert", "all"], default="all")
+    parser.add_argument("--part", choices=["logs", "alert", "node", "all"], default="all")
     parser.add_argument("--lines", type=int, default=100)
     parser.add_argument("--rate", type=int, default=1000, help="lines/s for the collector's cost")
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--interval", default="5s", help="Prometheus' scrape interval")
     parser.add_argument("--for", dest="alert_for", default="30s", help="the availability alert's for")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--spacing", type=float, default=0.2, help="seconds between lines on the node")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="kbp-bench-obs-") as scratch:
         work = Path(scratch)
@@ -330,6 +332,9 @@ def main() -> None:
         if args.part in ("alert", "all"):
             (work / "alert").mkdir()
             alert_part(args, work / "alert")
+        if args.part in ("node", "all"):
+            (work / "node").mkdir()
+            logs_on_node.node_part(args.lines, args.spacing, work / "node")
 
 
 if __name__ == "__main__":

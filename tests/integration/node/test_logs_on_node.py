@@ -1,16 +1,13 @@
-"""The cluster's log stack on the real node: deploy/cluster-services/charts/logs with images made
-from testenv/observability's binaries, collecting a pod that writes the journal's own JSON lines
-(the journal image, its logging code) until they are queryable by namespace, pod and request id.
-"""
+"""The cluster's log stack on the real node (support.logstack), collecting a pod that writes the
+journal's own JSON lines (the journal image, its logging code) until they are queryable by
+namespace, pod and request id."""
 
 from __future__ import annotations
 
-import json
 import secrets
 import subprocess
 import sys
 import time
-import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,100 +15,28 @@ from typing import Any
 import pytest
 
 from kbp import kube
-from kbp.cluster.node import images
-from kbp.cluster.node.launcher import import_image
+from support import logstack
 from support.controlplane import ControlPlane
-from support.observability import bin_dir
+from support.logstack import load_api_image, query, writer_pod
 from support.onboarding import Onboarded, onboard, unique
-from support.realnode import get_from_node, namespace, node_of, ready_pod
+from support.realnode import namespace, ready_pod
 
-ROOT = Path(__file__).parents[3]
-CHART = ROOT / "deploy" / "cluster-services" / "charts" / "logs"
-VERSION = "v1.52.2"
 QUERYABLE_S = 10.0
 TIMEOUT = 180.0
 
 pytestmark = pytest.mark.helm
 
-# The journal's logger (journal.logs), one request line per id, as its access middleware writes.
-WRITER = """
-import sys, time, structlog
-from journal.logs import configure_logging
-log = configure_logging("info")
-for rid in sys.argv[1].split(","):
-    structlog.contextvars.bind_contextvars(request_id=rid)
-    log.info("request", method="GET", route="/api", status=200, duration_ms=1.5)
-    time.sleep(0.05)
-time.sleep(float(sys.argv[2]))
-"""
-
-
-def load_api_image(plane: ControlPlane) -> str:
-    argv = [
-        *(sys.executable, "-m", "kbp", "image", "build", "api", "--allow-dirty", "--load"),
-        *("--state-dir", str(plane.layout.root), "-o", "json"),
-    ]
-    done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=1800, check=False)
-    assert done.returncode == 0, done.stderr[-3000:]
-    (row,) = json.loads(done.stdout)["items"]
-    return str(row["ref"])
-
 
 @pytest.fixture(scope="module")
 def log_stack(real_cluster: ControlPlane, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The logs chart installed with images of the same release's binaries; the store's pod IP."""
-    node = node_of(real_cluster)
-    tmp = tmp_path_factory.mktemp("log-images")
-    for name in ("victoria-logs", "vlagent"):
-        tag = f"docker.io/victoriametrics/{name}:{VERSION}"
-        import_image(
-            node,
-            images.docker_archive(tmp / f"{name}.tar", tag, {f"/{name}": bin_dir() / name}, [f"/{name}"]),
-        )
-    release_ns = f"logging-{secrets.token_hex(3)}"
-    state = tmp_path_factory.mktemp("vlagent-state")
-    real_cluster.run(
-        "helm", "install", "logs", str(CHART), "-n", release_ns, "--create-namespace",
-        "--set", f"collector.podLogsPath={node.pod_logs}", "--set", f"collector.statePath={state}",
-        "--set", "imagePullPolicy=Never", "--wait", "--timeout", "180s",
-    )  # fmt: skip
-    try:
-        with real_cluster.client() as client:
-            [pod] = kube.list_objects(
-                client, "v1", "Pod", release_ns, {"app.kubernetes.io/name": "victoria-logs"}
-            )
-            yield str(pod["status"]["podIP"])
-    finally:
-        real_cluster.run("helm", "uninstall", "logs", "-n", release_ns, "--wait", check=False)
-        with real_cluster.client() as client:
-            kube.delete(client, "v1", "Namespace", release_ns)
+    with logstack.log_stack(real_cluster, tmp_path_factory.mktemp("log-stack")) as store_ip:
+        yield store_ip
 
 
-def query(plane: ControlPlane, store_ip: str, logsql: str) -> list[dict[str, Any]]:
-    url = f"http://{store_ip}:9428/select/logsql/query?" + urllib.parse.urlencode({"query": logsql})
-    body = get_from_node(node_of(plane), url)
-    return [json.loads(line) for line in body.splitlines() if line.strip()]
-
-
-def writer_pod(name: str, ns: str, image: str, ids: list[str], *, then_sleep: float) -> dict[str, Any]:
-    container = {
-        "name": "api",
-        "image": image,
-        "imagePullPolicy": "Never",
-        "command": ["python", "-c", WRITER, ",".join(ids), str(then_sleep)],
-        "securityContext": {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}},
-    }
-    return {
-        "apiVersion": "v1",
-        "kind": "Pod",
-        "metadata": {"name": name, "namespace": ns, "labels": {"app.kubernetes.io/instance": "journal"}},
-        "spec": {
-            "containers": [container],
-            "restartPolicy": "Always",
-            "terminationGracePeriodSeconds": 1,
-            "securityContext": {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}},
-        },
-    }
+@pytest.fixture(scope="module")
+def image(real_cluster: ControlPlane) -> str:
+    """The journal's API image, built (or found in the build cache) and loaded into the node once."""
+    return load_api_image(real_cluster)
 
 
 def wait_queryable(
@@ -128,9 +53,8 @@ def wait_queryable(
 
 
 def test_a_journal_line_is_queryable_by_namespace_pod_and_request_id(
-    real_cluster: ControlPlane, log_stack: str
+    real_cluster: ControlPlane, log_stack: str, image: str
 ) -> None:
-    image = load_api_image(real_cluster)
     rid = secrets.token_hex(8)
     with real_cluster.client() as client, namespace(client) as ns:
         kube.create(client, writer_pod("writer", ns, image, [rid], then_sleep=300))
@@ -148,10 +72,9 @@ def test_a_journal_line_is_queryable_by_namespace_pod_and_request_id(
 
 
 def test_a_container_restart_loses_no_line_already_written(
-    real_cluster: ControlPlane, log_stack: str
+    real_cluster: ControlPlane, log_stack: str, image: str
 ) -> None:
     """The container writes 50 lines and exits; the kubelet starts it again (a new log file)."""
-    image = load_api_image(real_cluster)
     ids = [f"r{i:03d}-{secrets.token_hex(3)}" for i in range(50)]
     with real_cluster.client() as client, namespace(client) as ns:
         kube.create(client, writer_pod("restarts", ns, image, ids, then_sleep=0))
@@ -175,11 +98,10 @@ def dev_logs(plane: ControlPlane, who: Onboarded, *args: str) -> subprocess.Comp
 
 
 def test_a_developer_reads_their_namespaces_logs_and_not_another_teams(
-    real_cluster: ControlPlane, tmp_path: Path
+    real_cluster: ControlPlane, tmp_path: Path, image: str
 ) -> None:
     """The developers' route: `kbp dev logs`, which without the store grant reads the pods' own logs
     (pods/log, granted by their edit role in their namespace only)."""
-    image = load_api_image(real_cluster)
     mine, theirs = (onboard(real_cluster, tmp_path, unique(n)) for n in ("lia", "max"))
     ids = {who.name: f"{who.name}-{secrets.token_hex(4)}" for who in (mine, theirs)}
     with real_cluster.client() as admin:
