@@ -23,6 +23,10 @@ from kbp.images import keys
 from kbp.images.buildah import Buildah, BuildError, mmdebstrap, require, version
 from kbp.images.catalog import IMAGES, PAUSE_BINARY, PAUSE_REF, Base, Image
 
+# Archives kept per image: checkouts at different commits (worktrees, a branch switch) sharing the
+# cache would otherwise evict each other's archive on every build.
+KEEP_ARCHIVES = 3
+
 
 def default_cache() -> Path:
     explicit = os.environ.get("KBP_IMAGE_CACHE")
@@ -162,14 +166,20 @@ class Builder:
         return Built("pause", PAUSE_REF, key, archive, False, time.monotonic() - started, None)
 
     def _publish(self, ref: str, archive: Path) -> None:
-        """Write the archive whole, then drop this image's older archives (one entry per image)."""
+        """Write the archive whole, then drop this image's archives beyond the newest few."""
         partial = archive.with_suffix(".partial")
         self.buildah.push_archive(ref, partial)
         partial.rename(archive)
         name = archive.name.rpartition("-")[0]
-        for old in archive.parent.glob(f"{name}-*.tar"):
-            if old != archive and old.name.rpartition("-")[0] == name:
-                old.unlink()
+        mine = [old for old in archive.parent.glob(f"{name}-*.tar") if old.name.rpartition("-")[0] == name]
+        for old in stale_archives(archive, mine, KEEP_ARCHIVES):
+            old.unlink(missing_ok=True)
+
+
+def stale_archives(current: Path, archives: Sequence[Path], keep: int) -> list[Path]:
+    """All but the `keep` newest (by mtime) of one image's archives, never `current`."""
+    newest = sorted((a for a in archives if a != current), key=lambda a: a.stat().st_mtime, reverse=True)
+    return newest[keep - 1 :]
 
 
 def build(
