@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from contextlib import AbstractAsyncContextManager
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -13,6 +14,27 @@ from support.controlplane import ControlPlane, running
 from support.journal import ClientFactory, config_for, journal_client
 from support.netpol import enforcing
 from support.redis import RedisPair, replicated_pair
+
+# Session fixtures slow to start (a real node, Dex, the local stack). Under pytest-xdist
+# (`make test` runs `--dist loadgroup`) every test that uses one runs on the same worker, so each
+# starts once; every other test stays with its file, so module fixtures start once too.
+SHARED_FIXTURES = {
+    "netpol_cluster": "netpol_cluster",
+    "real_cluster": "real_cluster",
+    "local_stack": "local_stack",
+    "trusted_dex": "dex",
+    "dex": "dex",
+    "other_dex": "dex",
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
+    for item in items:
+        if here not in item.path.parents:
+            continue  # unit tests spread one by one
+        used = [group for name, group in SHARED_FIXTURES.items() if name in item.fixturenames]  # type: ignore[attr-defined]
+        item.add_marker(pytest.mark.xdist_group(used[0] if used else str(item.path.relative_to(here))))
 
 
 @pytest.fixture(scope="session")
