@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 import secrets
-import subprocess
-import sys
 import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,6 +15,7 @@ from typing import Any
 from kbp import kube
 from kbp.cluster.node import images
 from kbp.cluster.node.launcher import import_image
+from support import localimages
 from support.controlplane import ControlPlane
 from support.observability import bin_dir
 from support.realnode import get_from_node, node_of
@@ -40,15 +39,8 @@ time.sleep(float(sys.argv[2]))
 
 
 def load_api_image(plane: ControlPlane) -> str:
-    """`kbp image build api --load` into the plane's node; the image's reference."""
-    argv = [
-        *(sys.executable, "-m", "kbp", "image", "build", "api", "--allow-dirty", "--load"),
-        *("--state-dir", str(plane.layout.root), "-o", "json"),
-    ]
-    done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=1800, check=False)
-    assert done.returncode == 0, done.stderr[-3000:]
-    (row,) = json.loads(done.stdout)["items"]
-    return str(row["ref"])
+    """The journal's API image, built (cached) and loaded into the plane's node; its reference."""
+    return localimages.load(plane, "api")["api"]
 
 
 @contextmanager

@@ -5,7 +5,6 @@ JournalAPIUnavailable firing when the API's pods are gone and resolving when the
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -16,14 +15,13 @@ import pytest
 import yaml
 
 from kbp import kube
+from support import localimages
 from support.charts import CHART, DEV
 from support.controlplane import ControlPlane
 from support.prometheus import Prometheus, prometheus, scrape_config
-from support.realnode import get_from_node, local_volumes, namespace, node_of
+from support.realnode import get_from_node, namespace, node_of
 
-ROOT = Path(__file__).parents[3]
 TIMEOUT = 180.0
-REDIS_PODS = 3  # the dev values: a primary and two replicas, each with a claim
 OPERATOR = (
     "--api-versions", "monitoring.coreos.com/v1/ServiceMonitor",
     "--api-versions", "monitoring.coreos.com/v1/PrometheusRule",
@@ -32,52 +30,23 @@ OPERATOR = (
 pytestmark = pytest.mark.helm
 
 
-def load_images(plane: ControlPlane) -> dict[str, str]:
-    argv = [
-        *(
-            sys.executable,
-            "-m",
-            "kbp",
-            "image",
-            "build",
-            "api",
-            "fileserver",
-            "redis",
-            "--allow-dirty",
-            "--load",
-        ),
-        *("--state-dir", str(plane.layout.root), "-o", "json"),
-    ]
-    done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=1800, check=False)
-    assert done.returncode == 0, done.stderr[-3000:]
-    return {row["name"]: str(row["ref"]) for row in json.loads(done.stdout)["items"]}
-
-
-def chart_flags(refs: dict[str, str]) -> list[str]:
+def chart_flags(values: Path) -> list[str]:
     sets = [
         "exposure.kind=none",
-        "imagePullPolicy=Never",
         "monitoring.serviceMonitor.interval=2s",
         "monitoring.serviceMonitor.scrapeTimeout=2s",
         "monitoring.prometheusRule.availability.for=10s",
     ]
-    for name, ref in refs.items():
-        repository, tag = ref.rsplit(":", 1)
-        sets += [f"image.{name}.repository={repository}", f"image.{name}.tag={tag}", f"image.{name}.digest="]
-    return ["-f", str(DEV), *(f for s in sets for f in ("--set", s))]
+    return ["-f", str(DEV), "-f", str(values), *(f for s in sets for f in ("--set", s))]
 
 
 @pytest.fixture(scope="module")
 def journal(
     real_cluster: ControlPlane, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[str, Prometheus]]:
-    flags = chart_flags(load_images(real_cluster))
-    volumes = tmp_path_factory.mktemp("journal-volumes")
-    with (
-        local_volumes(real_cluster, volumes, REDIS_PODS, "256Mi"),
-        real_cluster.client() as client,
-        namespace(client) as ns,
-    ):
+    refs = localimages.load(real_cluster, "api", "fileserver", "redis")
+    flags = chart_flags(localimages.journal_values_file(refs, tmp_path_factory.mktemp("journal-values")))
+    with real_cluster.client() as client, namespace(client) as ns:
         real_cluster.run(
             "helm", "install", "journal", str(CHART), "-n", ns, *flags, "--wait", "--timeout", "300s",
             timeout=330,
