@@ -68,7 +68,7 @@ def status(
 
     An unreachable cluster shows its last good answer with that answer's age, never as healthy.
     """
-    from kbp.fleet import tooling  # noqa: PLC0415
+    from kbp.fleet import prefetching, tooling  # noqa: PLC0415
     from kbp.namespaces import ttl  # noqa: PLC0415 -- not kbp.users: cryptography is slow to import
 
     with _errors():
@@ -76,9 +76,13 @@ def status(
             window = ttl.parse_duration(expiring_within)
         except ttl.LifetimeError as exc:
             raise fail(f"--expiring-within {exc}", 2) from exc
-        fleet, picked = load(fleet_file, selector)
-        # helmfile list and each cluster's helm list run while lightkube imports below.
-        tools = tooling.start(picked, listing=True)
+        # Usually started before Typer was (kbp.cli.main); else now, to run while lightkube imports.
+        started = prefetching.take(fleet_file, selector)
+        if started is None:
+            fleet, picked = load(fleet_file, selector)
+            tools = tooling.start(picked, listing=True)
+        else:
+            fleet, picked, tools = started
         from kbp.fleet import surveying, view  # noqa: PLC0415
 
         with progress(f"asking {len(picked)} clusters"):

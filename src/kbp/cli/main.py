@@ -17,6 +17,11 @@ def main() -> None:
         from kbp.auth.plugin import main as token_main  # noqa: PLC0415
 
         raise SystemExit(token_main(sys.argv[3:]))
+    if sys.argv[1:3] == ["fleet", "status"] and "--help" not in sys.argv:
+        # Every cluster's helm list starts now, so those processes run while Typer starts up.
+        from kbp.fleet import prefetching  # noqa: PLC0415
+
+        prefetching.start(sys.argv[3:])
     from kbp.cli.app import app  # noqa: PLC0415
 
     app()

@@ -226,12 +226,12 @@ def list_(
 ) -> None:
     """Every certificate user, OIDC user and IdP group, with kind, namespace and certificate expiry."""
     from kbp.output import emit  # noqa: PLC0415
-    from kbp.users import federated, flow, inputs, records  # noqa: PLC0415
+    from kbp.users import federated, inputs, records  # noqa: PLC0415
 
     with errors():
         window = inputs.duration("--expiring-within", expiring_within)
         with client(kubeconfig, context, field_manager=FIELD_MANAGER) as api:
-            found = flow.list_users(api) + federated.list_teams(api)
+            found = records.list_users(api) + federated.list_teams(api)
     now = dt.datetime.now(dt.UTC)
     rows = [records.row(r, now=now, window=window) for r in records.expiring_first(found)]
     for r in rows:

@@ -1,7 +1,9 @@
 """Ask one cluster how it is (the edge): helm for the cluster services, the API for the rest.
 
 Reuses `cluster-services status` (planning.status) and the deploy rollout judge, so the fleet says
-exactly what those commands say on each cluster.
+exactly what those commands say on each cluster. Four list calls a cluster: Deployments and
+StatefulSets (rollout health, the journal's tag and config version), kbp's RoleBindings (users)
+and namespaces; nothing the table does not show is read.
 """
 
 from __future__ import annotations
@@ -16,19 +18,19 @@ from kbp.fleet.inventory import Cluster
 from kbp.fleet.tooling import Tools
 from kbp.namespaces import catalog
 from kbp.platform import planning
-from kbp.release import configs, configuring, rollout
-from kbp.users import flow, records
+from kbp.release import configs, rollout
+from kbp.users import records
 
 
 def observe(cluster: Cluster, t: Tools, *, now: datetime, expiring_within: timedelta) -> dict[str, Any]:
     """The cluster's answer (view's shape); raises ToolError or KubeError when it cannot be reached."""
     services: list[dict[str, Any]] = []
     with kube.connect(cluster.kubeconfig, context=cluster.context) as client:
-        workloads = _workloads(client)
-        journal, config_version = _journal(client, cluster, workloads) if cluster.journal else (None, None)
+        workloads, apis = _workloads(client)
+        journal, config_version = _journal(cluster, workloads, apis) if cluster.journal else (None, None)
         users = [
             f"user {r.name} in {r.namespace}: certificate {row['expiresIn'] or 'expiry unknown'}"
-            for r in flow.list_users(client)
+            for r in records.list_users(client)
             if (row := records.row(r, now=now, window=expiring_within))["expiring"]
         ]
         namespaces = [
@@ -59,33 +61,51 @@ def observe(cluster: Cluster, t: Tools, *, now: datetime, expiring_within: timed
     }
 
 
-def _workloads(client: kube.KubeClient) -> dict[tuple[str, str], list[rollout.Workload]]:
-    """Every Deployment and StatefulSet, judged, by (namespace, Helm release): two list calls."""
-    found: dict[tuple[str, str], list[rollout.Workload]] = {}
+Release = tuple[str, str]  # (namespace, Helm release)
+
+
+def _workloads(
+    client: kube.KubeClient,
+) -> tuple[dict[Release, list[rollout.Workload]], dict[Release, Mapping[str, Any]]]:
+    """Every Deployment and StatefulSet, judged, by release (two list calls); and each release's
+    journal API Deployment as listed, for its image and config version."""
+    found: dict[Release, list[rollout.Workload]] = {}
+    apis: dict[Release, Mapping[str, Any]] = {}
     for api_version, kind in rollout.WORKLOADS:
         for obj in kube.list_objects(client, api_version, kind, labels={configs.INSTANCE: None}):
             meta = obj["metadata"]
-            key = (meta["namespace"], (meta.get("labels") or {})[configs.INSTANCE])
+            labels = meta.get("labels") or {}
+            key = (meta["namespace"], labels[configs.INSTANCE])
             found.setdefault(key, []).append(rollout.judge(obj))
-    return found
+            if kind == "Deployment" and labels.get(configs.COMPONENT_LABEL) == configs.COMPONENT:
+                apis.setdefault(key, obj)
+    return found, apis
 
 
 def _journal(
-    client: kube.KubeClient, cluster: Cluster, workloads: Mapping[tuple[str, str], list[rollout.Workload]]
+    cluster: Cluster,
+    workloads: Mapping[Release, list[rollout.Workload]],
+    apis: Mapping[Release, Mapping[str, Any]],
 ) -> tuple[dict[str, Any], int | None]:
     j = cluster.journal
     assert j is not None
-    mine = workloads.get((j.namespace, j.release), [])
-    api = [
-        w
-        for w in mine
-        if w.kind == "Deployment" and w.selector.get(configs.COMPONENT_LABEL) == configs.COMPONENT
-    ]
-    deployed = view.image_tag(api[0].images[0]) if api and api[0].images else None
+    api = apis.get((j.namespace, j.release))
+    containers = api["spec"]["template"]["spec"].get("containers") or [] if api else []
+    deployed = view.image_tag(str(containers[0].get("image", ""))) if containers else None
     state, reason = view.journal_state(j.tag, deployed)
-    live = configuring.find_live(configuring.Target(client, j.namespace, j.release)) if api else None
     row = {
         "release": f"{j.namespace}/{j.release}", "kind": "journal", "pinned": j.tag, "deployed": deployed,
-        "state": state, "rollout": view.rollout_health(mine), "reason": reason,
+        "state": state, "rollout": view.rollout_health(workloads.get((j.namespace, j.release), [])),
+        "reason": reason,
     }  # fmt: skip
-    return row, live.version.number if live else None
+    return row, _config_version(api)
+
+
+def _config_version(api: Mapping[str, Any] | None) -> int | None:
+    """The settings version the API's pods mount (what `kbp config` calls live); None if none."""
+    if api is None:
+        return None
+    try:
+        return configs.live_version(api).number
+    except configs.ConfigError:
+        return None

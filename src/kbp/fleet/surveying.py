@@ -3,6 +3,7 @@ replaced by the cached answer and shown as unreachable with its age."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ def survey(
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> Survey:
     cache = answers.cache_dir(fleet.path)
+    names = {c.name for c in fleet.clusters}  # every cluster's, not only those picked
 
     def one(cluster: Cluster) -> dict[str, Any]:
         started = clock()
@@ -45,7 +47,8 @@ def survey(
                 now=clock(), answered_at=None, error=_short(err), cached_at=cached[1] if cached else None
             )
             return view.item(cluster.name, cached[0] if cached else None, fresh)
-        answers.save(cache, cluster.name, answer)
+        with contextlib.suppress(OSError):  # a cache we cannot write costs the offline view only
+            answers.save(cache, cluster.name, answer, fleet=names)
         fresh = freshness.judge(now=started, answered_at=started, error=None, cached_at=None)
         return view.item(cluster.name, answer, fresh)
 

@@ -7,10 +7,12 @@ and rollout health, the journal's config version, and the users and namespaces n
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kbp.fleet.freshness import Freshness, Reach
-from kbp.release.rollout import Workload
+
+if TYPE_CHECKING:  # rollout imports the Kubernetes client, which status's parent process never needs
+    from kbp.release.rollout import Workload
 
 HEALTHY = "healthy"
 UNKNOWN = "unknown"

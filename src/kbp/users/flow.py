@@ -136,7 +136,8 @@ def add(
 
 def find_record(client: kube.KubeClient, user: str, namespace: str | None) -> records.UserRecord:
     """The user's record (their kbp RoleBinding); UserError if there is none or it is ambiguous."""
-    found = [r for r in list_users(client, user=user) if namespace is None or r.namespace == namespace]
+    mine = records.list_users(client, user=user)
+    found = [r for r in mine if namespace is None or r.namespace == namespace]
     if not found:
         where = f' in namespace "{namespace}"' if namespace else ""
         raise UserError(
@@ -148,16 +149,6 @@ def find_record(client: kube.KubeClient, user: str, namespace: str | None) -> re
             f'user "{user}": onboarded in several namespaces ({spaces}); choose one with -n'
         )
     return found[0]
-
-
-def list_users(client: kube.KubeClient, *, user: str | None = None) -> list[records.UserRecord]:
-    bindings = kube.list_objects(
-        client,
-        "rbac.authorization.k8s.io/v1",
-        "RoleBinding",
-        labels={**metadata.managed_selector(), metadata.USER: user},
-    )
-    return [r for r in map(records.from_binding, bindings) if r is not None]
 
 
 def wait_for_access(

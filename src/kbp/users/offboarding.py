@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from kbp import kube, metadata
-from kbp.users import UserError, flow, plans
+from kbp.users import UserError, flow, plans, records
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,7 @@ class Removal:
 
 def remove(client: kube.KubeClient, user: str, *, delete_namespace: bool, timeout_s: float = 30.0) -> Removal:
     """Delete the user's kbp RoleBindings (and namespaces); running it again finds nothing to do."""
-    found = flow.list_users(client, user=user)
+    found = records.list_users(client, user=user)
     rbac = "rbac.authorization.k8s.io/v1"
     for record in found:
         _delete(client, rbac, "RoleBinding", plans.binding_name(user), record.namespace)

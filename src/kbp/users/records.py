@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from kbp import metadata
+from kbp import kube, metadata
 from kbp.namespaces.ttl import format_duration, format_instant
 
 
@@ -25,6 +25,17 @@ class UserRecord:
     quota: str
     kind: str = "certificate"  # "certificate", "oidc" or "group"
     identity: str | None = None  # what RBAC sees: the prefixed OIDC user or group
+
+
+def list_users(client: kube.KubeClient, *, user: str | None = None) -> list[UserRecord]:
+    """Every onboarded user (or only `user`): one list call, no certificate parsed."""
+    bindings = kube.list_objects(
+        client,
+        "rbac.authorization.k8s.io/v1",
+        "RoleBinding",
+        labels={**metadata.managed_selector(), metadata.USER: user},
+    )
+    return [r for r in map(from_binding, bindings) if r is not None]
 
 
 def from_binding(binding: Mapping[str, Any]) -> UserRecord | None:

@@ -1,31 +1,13 @@
-"""The cache of last good answers, and the fleet CLI refusing a bad file before any cluster."""
+"""The fleet CLI refusing a bad file or selector before any cluster is asked."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from kbp.cli.app import app
-from kbp.fleet import answers
-
-NOW = datetime(2026, 1, 1, tzinfo=UTC)
-
-
-def test_an_answer_round_trips_privately(tmp_path: Path) -> None:
-    answers.save(tmp_path / "c", "dev", {"observedAt": NOW.isoformat(), "releases": []})
-    loaded = answers.load(tmp_path / "c", "dev")
-    assert loaded == ({"observedAt": NOW.isoformat(), "releases": []}, NOW)
-    assert (tmp_path / "c" / "dev.json").stat().st_mode & 0o077 == 0
-    assert answers.load(tmp_path / "c", "other") is None
-
-
-def test_each_fleet_file_has_its_own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(answers.CACHE_ENV, str(tmp_path))
-    assert answers.cache_dir(Path("/a/fleet.yaml")) != answers.cache_dir(Path("/b/fleet.yaml"))
-    assert answers.cache_dir(Path("/a/fleet.yaml")).parent == tmp_path
 
 
 @pytest.mark.parametrize("command", ["status", "apply"])
