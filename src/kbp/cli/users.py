@@ -11,12 +11,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from kbp.cli.auth import AuthConfig
-from kbp.cli.fleetwide import DEFAULT_FLEET_FILE, FleetFile, FleetSelector, targets
+from kbp.cli.fleetwide import DEFAULT_FLEET_FILE, FleetFile, FleetSelector, Target, targets
 from kbp.cli.options import Context, Kubeconfig, Output, client, fail
 from kbp.output import Format
 
 if TYPE_CHECKING:
     from kbp.users.flow import AddResult
+
+Failure = tuple[str, Exception]  # (cluster, what went wrong there)
 
 app = typer.Typer(
     help="Onboard and offboard developers (CSR API, namespace, RBAC, quota).", no_args_is_help=True
@@ -89,7 +91,8 @@ def add(
     With --fleet, on every cluster picked, one kubeconfig each (NAME-CLUSTER.kubeconfig).
     With --oidc the kubeconfig runs `kbp auth token` instead and holds no secret.
     """
-    from kbp.users import flow, inputs  # noqa: PLC0415 -- keeps `--help` fast
+    from kbp.output import note  # noqa: PLC0415
+    from kbp.users import InvalidUserError, flow, inputs  # noqa: PLC0415 -- keeps `--help` fast
 
     if oidc is not None:
         if fleet is not None:
@@ -115,8 +118,32 @@ def add(
             )
             flow.local_credentials(options.out, name)  # refuse a foreign file before any API call
             plans.append((t, options))
-        items = [_run_add(t.kubeconfig, t.context, _adder(spec, o), cluster=t.cluster) for t, o in plans]
+        failed: list[Failure] = []
+        if fleet is None:
+            items = [_run_add(t.kubeconfig, t.context, _adder(spec, o)) for t, o in plans]
+        else:
+            items, failed = _add_on_each(spec, plans)
     _show_added(items, output, fleet=fleet is not None)
+    if failed:
+        for cluster, exc in failed:
+            note(f"error: cluster {cluster}: {exc}")
+        note(f"{len(failed)} of {len(plans)} clusters failed: {', '.join(c for c, _ in failed)}")
+        raise typer.Exit(2 if all(isinstance(e, InvalidUserError) for _, e in failed) else 1)
+
+
+def _add_on_each(spec: Any, plans: list[tuple[Target, Any]]) -> tuple[list[dict[str, Any]], list[Failure]]:
+    """Onboard on every cluster in turn; one that fails is named and the others still get the user."""
+    from kbp import kube  # noqa: PLC0415
+    from kbp.users import UserError  # noqa: PLC0415
+
+    items: list[dict[str, Any]] = []
+    failed: list[Failure] = []
+    for t, o in plans:
+        try:
+            items.append(_run_add(t.kubeconfig, t.context, _adder(spec, o), cluster=t.cluster))
+        except (UserError, kube.KubeError) as exc:
+            failed.append((str(t.cluster), exc))
+    return items, failed
 
 
 @app.command()
@@ -332,7 +359,8 @@ def _run_add(
     from kbp.users import flow  # noqa: PLC0415
 
     server = kube.server(kubeconfig, context=context)
-    with client(kubeconfig, context, field_manager=FIELD_MANAGER) as api:
+    # KubeError, not an exit: across a fleet the caller names the cluster and goes on.
+    with kube.connect(kubeconfig, context=context, field_manager=FIELD_MANAGER) as api:
         result = run(api, flow.endpoint(api, server))
     r = result.record
     if not result.changed:

@@ -24,7 +24,10 @@ import yaml
 from kbp import kube
 from kbp.cluster import binaries
 from kbp.cluster.layout import Layout
+from kbp.namespaces import catalog
+from kbp.namespaces.manifests import NamespaceSpec, namespace_manifest
 from support.controlplane import NEVER_READY_TAG, leftovers, with_test_stages
+from support.namespaces import PAST
 
 pytestmark = pytest.mark.helm
 CHARTS = Path(__file__).parents[2] / "fixtures" / "charts"
@@ -111,6 +114,18 @@ class Fleet:
             rows = json.loads(self.helm(name, "list", "-A", "-o", "json").stdout)
             out[name] = {f"{r['namespace']}/{r['name']}": int(r["revision"]) for r in rows}
         return out
+
+    def namespace(
+        self, cluster: str, name: str, *, ttl: str | None = None, expires: str | None = None
+    ) -> dict[str, Any] | None:
+        """Make the kbp namespace `name` on `cluster` with a lifetime, or (with none) read it."""
+        with kube.connect(self.kubeconfig(cluster)) as client:
+            if ttl or expires:
+                spec = NamespaceSpec(
+                    name=name, owner="tester", team="qa", purpose="test", ttl=ttl, expires=expires
+                )
+                kube.create(client, namespace_manifest(spec, version=catalog.pod_security_version(client)))
+            return kube.find(client, "v1", "Namespace", name)
 
     def api_deployment(self, name: str) -> dict[str, Any] | None:
         with kube.connect(self.kubeconfig(name)) as client:
@@ -217,6 +232,44 @@ def test_one_command_onboards_a_developer_to_every_dev_cluster(fleet: Fleet) -> 
         assert namespaces[0].startswith("namespace dev-alice: ")
 
 
+def test_reap_through_the_fleet_acts_on_the_picked_clusters_only(fleet: Fleet) -> None:
+    for name in NAMES:
+        fleet.namespace(name, "reap-old", expires=PAST)
+    fleet.namespace("dev", "reap-young", ttl="7d")
+    fleet_file = ["--fleet-file", str(fleet.root / "fleet.yaml")]
+    scope = ["--protect-regex", "(?!reap-).*", "--warn-before", "0s", "-o", "json"]
+
+    listed = fleet.kbp("ns", "list", "--fleet", "env=dev", *fleet_file, "-o", "json")
+    assert listed.returncode == 0, listed.stderr
+    rows = [(i["cluster"], i["name"], i["left"]) for i in json.loads(listed.stdout)["items"]]
+    mine = [r for r in rows if r[1].startswith("reap-")]
+    assert mine[:2] == [("canary", "reap-old", "expired"), ("dev", "reap-old", "expired")], "soonest first"
+    assert mine[2][:2] == ("dev", "reap-young")
+    assert len(mine) == 3, "prod is not picked by env=dev"
+
+    dry = fleet.kbp("reap", "--fleet", "", *fleet_file, *scope)
+    assert dry.returncode == 0, dry.stderr
+    results = {(i["cluster"], i["name"]): i["result"] for i in json.loads(dry.stdout)["items"]}
+    assert {k: v for k, v in results.items() if k[1].startswith("reap-")} == {
+        ("canary", "reap-old"): "would-delete", ("dev", "reap-old"): "would-delete",
+        ("prod", "reap-old"): "would-delete", ("dev", "reap-young"): "left",
+    }  # fmt: skip
+    assert [line for line in dry.stderr.splitlines() if line.startswith("cluster ")] == [
+        f"cluster {n}:" for n in NAMES
+    ]
+
+    applied = fleet.kbp("reap", "--fleet", "env=prod", "--apply", *fleet_file, *scope)
+    assert applied.returncode == 0, applied.stderr
+    items = json.loads(applied.stdout)["items"]
+    assert {(i["cluster"], i["result"]) for i in items if i["name"] == "reap-old"} == {("prod", "deleted")}
+    gone = fleet.namespace("prod", "reap-old")
+    assert gone is None or gone["metadata"].get("deletionTimestamp")
+    for name in ("canary", "dev"):
+        kept = fleet.namespace(name, "reap-old")
+        assert kept is not None
+        assert not kept["metadata"].get("deletionTimestamp"), f"{name} was reaped"
+
+
 def test_drift_on_one_cluster_is_reported_and_corrected_by_the_next_apply(fleet: Fleet) -> None:
     by_hand = fleet.root / "by-hand" / "svc-notes"
     shutil.copytree(CHARTS / "svc-notes", by_hand)
@@ -295,3 +348,19 @@ def test_status_shows_a_stopped_cluster_as_unreachable_with_its_last_answers_age
     prod_rows = [line for line in table.stdout.splitlines() if line.startswith("prod ")]
     assert len(prod_rows) == 2
     assert all("unreachable (last good answer" in r and "healthy" not in r for r in prod_rows)
+
+
+def test_cluster_wide_commands_name_the_cluster_that_failed(fleet: Fleet) -> None:
+    fleet_file = ["--fleet-file", str(fleet.root / "fleet.yaml")]  # prod is stopped (the test before)
+    added = fleet.kbp("user", "add", "bob", "--team", "payments", "--fleet", "", *fleet_file, "-o", "json")
+    assert added.returncode == 1
+    assert "error: cluster prod: " in added.stderr
+    assert "1 of 3 clusters failed: prod" in added.stderr
+    assert {i["cluster"] for i in json.loads(added.stdout)["items"]} == {"canary", "dev"}
+    assert (fleet.root / "bob-dev.kubeconfig").exists()
+
+    for argv in (["ns", "list"], ["reap"]):
+        result = fleet.kbp(*argv, "--fleet", "", *fleet_file, "-o", "json")
+        assert result.returncode == 1, argv
+        assert "error: cluster prod: " in result.stderr, result.stderr
+        assert {i["cluster"] for i in json.loads(result.stdout)["items"]} == {"canary", "dev"}
