@@ -117,7 +117,8 @@ def server(kubeconfig: Path | None = None, *, context: str | None = None) -> Ser
 
 def _context(kubeconfig: Path | None, context: str | None) -> SingleConfig:
     try:
-        config = KubeConfig.from_file(kubeconfig) if kubeconfig else KubeConfig.from_env()
+        with _first_decode(KubeConfig):  # msgspec converts the file too; threads connect at once
+            config = KubeConfig.from_file(kubeconfig) if kubeconfig else KubeConfig.from_env()
         single = config.get(context_name=context)
     except (ConfigError, OSError) as exc:
         raise KubeError(f"kubeconfig {kubeconfig or '(default)'}: {exc}") from exc
@@ -152,8 +153,9 @@ def _object(client: Client, manifest: Mapping[str, Any]) -> Any:
 
 
 # lightkube decodes with msgspec, which builds a Struct's type information on its first decode; two
-# threads doing that at once (for kinds sharing ObjectMeta, say) crash the interpreter, as
-# `kbp fleet status` asking three clusters at once showed. The first decode of each kind runs alone.
+# threads doing that at once (for kinds sharing ObjectMeta, say, or two kubeconfig files) crash the
+# interpreter, as `kbp fleet status` asking three clusters at once showed. The first decode of each
+# kind, and the first kubeconfig read, run alone.
 _FIRST_DECODE = threading.RLock()
 _decoded: set[type] = set()
 
