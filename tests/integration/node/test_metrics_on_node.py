@@ -1,7 +1,7 @@
 """The journal's metrics and alerts on the real node: the chart with the dev values and images built
-here, a real Prometheus in the node's network scraping what the chart's ServiceMonitor selects
-(written as the operator writes it: the operator's own images cannot be had here), and the chart's
-JournalAPIUnavailable firing when the API's pods are gone and resolving when they return."""
+here, a real Prometheus in the node's network scraping what the chart's ServiceMonitor selects (the
+job the operator would write: its Prometheus and reloader images cannot be pulled here), and the
+chart's JournalAPIUnavailable firing when the API's pods are gone and resolving when they return."""
 
 from __future__ import annotations
 
