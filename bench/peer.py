@@ -25,6 +25,8 @@ from kbp.ports import free_ports
 SERVER_JS = Path(__file__).resolve().parent / "sample" / "server.js"
 NODE_CACHE = Path.home() / ".cache" / "kbp" / "bench-node"
 SAMPLE_KEY = "journal-key"
+# The journal's page size: under a read/write mix the sample serves as many entries as the journal does.
+KEEP = 10
 
 
 @dataclass(frozen=True)
@@ -93,7 +95,7 @@ def peers(options: StackOptions, tmp: Path, password: str) -> Iterator[list[Peer
             state.mkdir()
             nginx_port, api_1, api_2 = free_ports(3)
             env = {**os.environ, "NODE_PATH": str(modules), "REDIS_PASSWORD": password,
-                   "SAMPLE_QUIET": "1" if quiet else "0"}  # fmt: skip
+                   "SAMPLE_QUIET": "1" if quiet else "0", "SAMPLE_KEEP": str(KEEP)}  # fmt: skip
             nodes = []
             for port in (api_1, api_2):
                 with (state / f"node-{port}.log").open("wb") as log:

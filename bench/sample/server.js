@@ -1,13 +1,16 @@
 // The book's sample API as a user would write it, for bench/journal.py to compare against: a plain
 // `http` server and node-redis 3's callback API, every entry in one JSON string under `journal-key`.
 // Written from issue 14's description. Usage: node server.js PORT REDIS_PORT, with REDIS_PASSWORD in
-// the environment; SAMPLE_QUIET=1 drops the per-request console.log (the bench runs both).
+// the environment; SAMPLE_QUIET=1 drops the per-request console.log (the bench runs both). SAMPLE_KEEP=N
+// keeps only the last N entries after each POST, so under a read/write mix its GET body stays the size
+// of the journal's page instead of growing with every write (which would flatter the journal).
 'use strict';
 const http = require('http');
 const redis = require('redis');
 
 const [port, redisPort] = process.argv.slice(2).map(Number);
 const quiet = process.env.SAMPLE_QUIET === '1';
+const keep = Number(process.env.SAMPLE_KEEP || 0);
 const client = redis.createClient({host: '127.0.0.1', port: redisPort, password: process.env.REDIS_PASSWORD});
 const key = 'journal-key';
 
@@ -45,6 +48,9 @@ const server = http.createServer((request, response) => {
     request.on('data', (chunk) => { body += chunk; });
     request.on('end', () => {
       entries.push(JSON.parse(body));
+      if (keep && entries.length > keep) {
+        entries.splice(0, entries.length - keep);
+      }
       client.set(key, JSON.stringify(entries), (setErr) => {
         if (setErr) {
           fail(response, setErr);
