@@ -119,10 +119,11 @@ def reach(release: str, namespace: str, url: str | None) -> Sequence[str]:
     """How to reach the copy, as commands to run."""
     if url:
         return (f"open {url}",)
-    # The UI calls /api on its own origin, so it needs the gateway (--expose httproute); the API alone
-    # is one port-forward away.
+    # Without a gateway the fileserver sends /api to the API (the chart, exposure.kind=none), so the
+    # UI and the API it calls are one port-forward away.
     return (
-        f"kubectl -n {namespace} port-forward svc/{release}-api 8080:80   # then: curl localhost:8080/api",
+        f"kubectl -n {namespace} port-forward svc/{release}-fileserver 8080:80"
+        "   # then: open http://localhost:8080 (UI), curl localhost:8080/api",
     )
 
 

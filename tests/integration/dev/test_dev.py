@@ -48,7 +48,7 @@ def test_an_onboarded_developer_deploys_their_own_copy_and_removes_it(
 ) -> None:
     up = kbp(cluster, dana.kubeconfig, "up", "--tag", TAG, "--timeout", "120")
     assert f"namespace {dana.namespace}: reused" in up.stderr
-    assert f"kubectl -n {dana.namespace} port-forward svc/journal-api" in up.stdout
+    assert f"kubectl -n {dana.namespace} port-forward svc/journal-fileserver" in up.stdout
     with cluster.client() as admin:
         deployments = kube.list_objects(admin, "apps/v1", "Deployment", dana.namespace)
         assert {d["metadata"]["name"] for d in deployments} == {"journal-api", "journal-fileserver"}
