@@ -53,6 +53,16 @@ def up(
     timeout: Annotated[
         float, typer.Option("--timeout", min=1, help="Seconds to wait for the rollout.")
     ] = 300.0,
+    values: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--values",
+            "-f",
+            exists=True,
+            dir_okay=False,
+            help="More values files, after the dev ones (as kbp deploy takes; e.g. images loaded locally).",
+        ),
+    ] = None,
     output: Output = Format.table,
 ) -> None:
     """Create or reuse your namespace, deploy the journal with the dev values, say how to reach it."""
@@ -80,10 +90,10 @@ def up(
     except devenv.DevError as err:
         raise fail(str(err)) from err
     with tempfile.TemporaryDirectory(prefix="kbp-dev-") as scratch:
-        values = Path(scratch) / "dev.json"
-        values.write_text(json.dumps(devenv.dev_values(expose.value, host=host)))
+        dev = Path(scratch) / "dev.json"
+        dev.write_text(json.dumps(devenv.dev_values(expose.value, host=host)))
         deploy(
-            env=Env.dev, tag=tag, values=[values], kubeconfig=kubeconfig, context=context,
+            env=Env.dev, tag=tag, values=[dev, *(values or ())], kubeconfig=kubeconfig, context=context,
             namespace=ns, release=release, timeout=timeout, output=output,
         )  # fmt: skip
     if output is Format.table:

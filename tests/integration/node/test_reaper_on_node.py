@@ -1,10 +1,11 @@
 """The reaper's CronJob on the real node: a real Job pod, its own ServiceAccount token, the policy in force.
 
 deploy/reaper is installed with the kbp image that `kbp image build` made and loaded into the node;
-a Job made from the CronJob runs `kbp reap --once --apply` in a container. It deletes the expired
-namespace kbp manages and leaves the rest: one not expired, one kbp does not manage, one protected
-by name. (The cluster is the session's: other tests' namespaces are plain ones, which the reaper
-never touches.)
+a Job made from the CronJob runs `kbp reap --once --apply` in a container. The release's namespace
+is one `kbp ns create` made, so Pod Security `restricted` is enforced on the Job's pod, unchanged
+chart and all. It deletes the expired namespace kbp manages and leaves the rest: one not expired,
+one kbp does not manage, one protected by name. (The cluster is the session's: other tests'
+namespaces are plain ones, which the reaper never touches.)
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from kbp import kube, metadata
 from kbp.namespaces import catalog
 from kbp.namespaces.manifests import NamespaceSpec, namespace_manifest
 from support.controlplane import ControlPlane
+from support.onboarding import kbp
 
 ROOT = Path(__file__).parents[3]
 CHART = ROOT / "deploy" / "reaper"
@@ -73,8 +75,14 @@ def test_the_cronjobs_pod_deletes_the_expired_managed_namespace_and_nothing_else
             _namespace(client, prefix + "unmanaged", expires=PAST, managed=False),
             _namespace(client, prefix + "listed", expires=PAST),
         }
+        kbp(
+            real_cluster, "ns", "create", release_ns, "--owner", "platform", "--team", "platform",
+            "--purpose", "the reaper", "--ttl", "forever",
+        )  # fmt: skip
+        labels = kube.get(client, "v1", "Namespace", release_ns)["metadata"]["labels"]
+        assert labels["pod-security.kubernetes.io/enforce"] == "restricted"
         real_cluster.run(
-            "helm", "install", "kbp-reaper", str(CHART), "-n", release_ns, "--create-namespace",
+            "helm", "install", "kbp-reaper", str(CHART), "-n", release_ns,
             "--set", "apply=true", "--set", "warnBefore=0s",
             "--set", f"image.repository={repository}", "--set", f"image.tag={tag}",
             "--set", "image.digest=", "--set", "image.pullPolicy=Never",
