@@ -313,7 +313,10 @@ async def fault(
     now_primary = release.named_primary()
     assert now_primary is not None
     stored = stored_texts(await asyncio.to_thread(release.node(now_primary).hgetall, "journal:entries"))
-    acknowledged = [*api.record.acknowledged, *client.record.acknowledged]
+    acknowledged = {**api.record.acknowledged, **client.record.acknowledged}
+    for text, acked_at in acknowledged.items():
+        if stored[text] == 0:
+            print(f"         lost: {text!r}, acknowledged {acked_at - at:+.2f} s after the fault began")
     return FaultResult(
         fault=kind,
         unavailable_s=api.record.unavailable_s(at) or float("inf"),
@@ -382,15 +385,15 @@ def inside(prefix: str, fault_s: float) -> int:
         except Exception:
             roles = {pod: release.role(pod) for pod in REDIS_PODS}
             print(f"named primary: {release.named_primary()}, roles: {roles}", file=sys.stderr)
-            kept = Path(tempfile.mkdtemp(prefix="kbp-failover-chart-logs-"))
-            for log in directory.glob("*.log"):
-                shutil.copy(log, kept)
-            print(f"logs kept in {kept}", file=sys.stderr)
             for log in sorted(directory.glob("*.log")):
                 print(f"--- {log.name}\n{log.read_text(errors='replace')[-1500:]}", file=sys.stderr)
             raise
         finally:
             release.stop()
+            kept = Path(tempfile.mkdtemp(prefix="kbp-failover-chart-logs-"))
+            for log in directory.glob("*.log"):
+                shutil.copy(log, kept)
+            print(f"every process's log: {kept}", file=sys.stderr)
     lost = sum(r.lost + r.doubled for r in results)
     print(f"acknowledged writes lost or stored twice over the three faults: {lost} (bar 0)")
     return 0 if lost == 0 else 1

@@ -155,6 +155,13 @@ class Connection:
         opening = self._opening
         try:
             self._protocol = await asyncio.shield(opening)
+        except asyncio.CancelledError:
+            # `close` cancelled the connect (a failover moved the address): the caller was not
+            # cancelled, and nothing was sent, so it gets a plain connection error.
+            current = asyncio.current_task()
+            if opening.cancelled() and current is not None and not current.cancelling():
+                raise ConnectionFailedError(f"redis at {self.address}: closed while connecting") from None
+            raise
         except ConnectionFailedError:
             if self._opening is opening:
                 self._back_off(loop.time())

@@ -141,6 +141,20 @@ async def test_a_handshake_that_times_out_closes_its_socket() -> None:
         assert await wait_until(lambda: server.closed_by_client == 1)
 
 
+async def test_a_call_waiting_on_a_connect_that_close_cancels_fails_plainly() -> None:
+    # A failover moves the primary and closes the old connection while writes wait on its connect:
+    # they must get a connection error (a 503), not the connect's CancelledError (a 500).
+    async with FakeServer(reply=None) as server:  # accepts, never answers AUTH
+        connection = Connection(Address("127.0.0.1", server.port, 0, 5.0, password="pw"))
+        waiting = asyncio.ensure_future(connection.call("PING"))
+        assert await wait_until(lambda: server.accepted == 1)
+
+        await connection.close()
+
+        with pytest.raises(ConnectionFailedError, match="closed while connecting"):
+            await waiting
+
+
 async def test_an_unreachable_server_is_not_retried_on_every_call() -> None:
     async with FakeServer(reply=None) as server:
         connection = Connection(Address("127.0.0.1", server.port, 0, 0.2, password="pw"))
