@@ -123,12 +123,21 @@ class Builder:
         files: list[str] = []
         if recipe is None:
             base_ref = self.base(image.base)
-            key = keys.image_key(image.name, None, (), base_ref, self.tools)
+            key = keys.image_key(
+                image.name, image.repository, dockerfile=None, inputs=(), base=base_ref, tools=self.tools
+            )
         else:
             dockerfile = (self.root / recipe[0]).read_text(encoding="utf-8")
             files = _git_files(self.root, keys.copy_sources(dockerfile))
             base_key = keys.base_key(image.base, self.tools)
-            key = keys.image_key(image.name, dockerfile, _inputs(self.root, files), base_key, self.tools)
+            key = keys.image_key(
+                image.name,
+                image.repository,
+                dockerfile=dockerfile,
+                inputs=_inputs(self.root, files),
+                base=base_key,
+                tools=self.tools,
+            )
         ref = f"{image.repository}:key-{key}"
         archive = self._archive(image.name, key)
         if archive.is_file():
@@ -155,7 +164,14 @@ class Builder:
         started = time.monotonic()
         binary = Path(PAUSE_BINARY)
         digest = hashlib.sha256(binary.read_bytes()).hexdigest()
-        key = keys.image_key("pause", None, [keys.Input("pause", True, digest)], PAUSE_REF, self.tools)
+        key = keys.image_key(
+            "pause",
+            PAUSE_REF,
+            dockerfile=None,
+            inputs=[keys.Input("pause", True, digest)],
+            base="",
+            tools=self.tools,
+        )
         archive = self._archive("pause", key)
         if archive.is_file():
             return Built("pause", PAUSE_REF, key, archive, True, time.monotonic() - started, None)

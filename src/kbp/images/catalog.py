@@ -106,11 +106,17 @@ REDIS = Base(
 BASES = (PYTHON, NGINX, REDIS)
 
 IMAGES = (
-    Image("api", "ghcr.io/kbp/journal-api", PYTHON, "images/api/Dockerfile", "PYTHON_IMAGE"),
+    # The charts' default repositories (journal's image.api/fileserver, the reaper's image), which a
+    # unit test checks, so the loaded images are found under the names the charts give.
+    Image("api", "ghcr.io/kbp/kbp/journal-api", PYTHON, "images/api/Dockerfile", "PYTHON_IMAGE"),
     Image(
-        "fileserver", "ghcr.io/kbp/journal-fileserver", NGINX, "images/fileserver/Dockerfile", "NGINX_IMAGE"
+        "fileserver",
+        "ghcr.io/kbp/kbp/journal-fileserver",
+        NGINX,
+        "images/fileserver/Dockerfile",
+        "NGINX_IMAGE",
     ),
-    Image("kbp", "ghcr.io/kbp/kbp", PYTHON, "images/kbp/Dockerfile", "PYTHON_IMAGE"),
+    Image("kbp", "ghcr.io/kbp/kbp/kbp", PYTHON, "images/kbp/Dockerfile", "PYTHON_IMAGE"),
     Image("redis", "localhost/kbp/redis", REDIS),
 )
 NAMES = (*(image.name for image in IMAGES), "pause")

@@ -89,12 +89,16 @@ def base_key(base: Base, tools: str) -> str:
     )
 
 
-def image_key(name: str, dockerfile: str | None, inputs: Iterable[Input], base: str, tools: str) -> str:
+def image_key(
+    name: str, repository: str, *, dockerfile: str | None, inputs: Iterable[Input], base: str, tools: str
+) -> str:
+    """The key of an image; `repository` too, since the archive holds the image under that name."""
     files = sorted(inputs, key=lambda item: item.path)
     return _digest(
         {
             "recipe": RECIPE,
             "name": name,
+            "repository": repository,
             "dockerfile": dockerfile,
             "inputs": [[item.path, item.executable, item.sha256] for item in files],
             "base": base,

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+import yaml
+
 from kbp.images import catalog, keys
 
 ROOT = Path(__file__).parents[3]
@@ -39,28 +41,60 @@ def test_the_repository_dockerfiles_copy_what_their_images_need() -> None:
 
 
 def test_the_image_key_is_stable_and_changes_with_every_input() -> None:
-    key = keys.image_key("api", "FROM x", [FILE], "base1", "buildah 1.28")
-    assert key == keys.image_key("api", "FROM x", [FILE], "base1", "buildah 1.28")
+    key = keys.image_key("api", "r", dockerfile="FROM x", inputs=[FILE], base="base1", tools="buildah 1.28")
+    assert key == keys.image_key(
+        "api", "r", dockerfile="FROM x", inputs=[FILE], base="base1", tools="buildah 1.28"
+    )
     assert len(key) == keys.KEY_LENGTH
     others = {
-        keys.image_key("api", "FROM x", [replace(FILE, sha256="b" * 64)], "base1", "buildah 1.28"),
-        keys.image_key("api", "FROM x", [replace(FILE, executable=True)], "base1", "buildah 1.28"),
-        keys.image_key("api", "FROM x", [replace(FILE, path="src/journal/api.py")], "base1", "buildah 1.28"),
-        keys.image_key("api", "FROM x", [FILE, replace(FILE, path="new.py")], "base1", "buildah 1.28"),
-        keys.image_key("api", "FROM y", [FILE], "base1", "buildah 1.28"),
-        keys.image_key("api", "FROM x", [FILE], "base2", "buildah 1.28"),
-        keys.image_key("api", "FROM x", [FILE], "base1", "buildah 1.29"),
-        keys.image_key("kbp", "FROM x", [FILE], "base1", "buildah 1.28"),
+        keys.image_key(
+            "api",
+            "r",
+            dockerfile="FROM x",
+            inputs=[replace(FILE, sha256="b" * 64)],
+            base="base1",
+            tools="buildah 1.28",
+        ),
+        keys.image_key(
+            "api",
+            "r",
+            dockerfile="FROM x",
+            inputs=[replace(FILE, executable=True)],
+            base="base1",
+            tools="buildah 1.28",
+        ),
+        keys.image_key(
+            "api",
+            "r",
+            dockerfile="FROM x",
+            inputs=[replace(FILE, path="src/journal/api.py")],
+            base="base1",
+            tools="buildah 1.28",
+        ),
+        keys.image_key(
+            "api",
+            "r",
+            dockerfile="FROM x",
+            inputs=[FILE, replace(FILE, path="new.py")],
+            base="base1",
+            tools="buildah 1.28",
+        ),
+        keys.image_key("api", "r", dockerfile="FROM y", inputs=[FILE], base="base1", tools="buildah 1.28"),
+        keys.image_key("api", "r", dockerfile="FROM x", inputs=[FILE], base="base2", tools="buildah 1.28"),
+        keys.image_key("api", "r", dockerfile="FROM x", inputs=[FILE], base="base1", tools="buildah 1.29"),
+        keys.image_key("kbp", "r", dockerfile="FROM x", inputs=[FILE], base="base1", tools="buildah 1.28"),
+        keys.image_key(
+            "api", "other/repo", dockerfile="FROM x", inputs=[FILE], base="base1", tools="buildah 1.28"
+        ),
     }
     assert key not in others
-    assert len(others) == 8
+    assert len(others) == 9
 
 
 def test_the_order_files_are_found_in_does_not_matter() -> None:
     other = replace(FILE, path="src/journal/api.py")
-    assert keys.image_key("api", None, [FILE, other], "b", "t") == keys.image_key(
-        "api", None, [other, FILE], "b", "t"
-    )
+    one = keys.image_key("api", "r", dockerfile=None, inputs=[FILE, other], base="b", tools="t")
+    assert one == keys.image_key("api", "r", dockerfile=None, inputs=[other, FILE], base="b", tools="t")
 
 
 def test_a_base_key_changes_with_its_packages_and_hooks() -> None:
@@ -82,3 +116,11 @@ def test_every_dockerfile_image_names_the_base_argument_its_dockerfile_declares(
         # The default stays the pinned public image.
         default = text.split(f"ARG {image.base_arg}=")[1].split()[0]
         assert "@sha256:" in default, image.dockerfile
+
+
+def test_images_are_loaded_under_the_repositories_the_charts_name_by_default() -> None:
+    journal = yaml.safe_load((ROOT / "charts/journal/values.yaml").read_text())["image"]
+    reaper = yaml.safe_load((ROOT / "deploy/reaper/values.yaml").read_text())["image"]
+    assert catalog.by_name("api").repository == journal["api"]["repository"]
+    assert catalog.by_name("fileserver").repository == journal["fileserver"]["repository"]
+    assert catalog.by_name("kbp").repository == reaper["repository"]

@@ -1,0 +1,129 @@
+"""Sentinel failover with the chart's own scripts at its defaults, on the real node: the primary's
+container is killed under a steady writer, a replica is promoted, no acknowledged write is lost and
+the old primary rejoins as a replica; a deleted primary pod comes back with its volume's data."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from kbp import kube
+from kbp.cluster.record import RealNode
+from support import onnode
+from support.controlplane import ControlPlane
+from support.realnode import namespace, node_of
+
+REDIS_PODS = ("journal-redis-0", "journal-redis-replica-0", "journal-redis-replica-1")
+# Writes resume within down-after (5 s) plus the failover timeout (20 s), the chart's defaults.
+RESUME_BOUND_S = 25.0
+
+
+@pytest.fixture(scope="module")
+def sentinel_release(real_cluster: ControlPlane, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    tag = onnode.build_and_load(real_cluster)
+    local = onnode.values(tag, tmp_path_factory.mktemp("values"))
+    volumes = tmp_path_factory.mktemp("volumes")
+    with (
+        real_cluster.client() as client,
+        namespace(client) as ns,
+        onnode.local_volumes(real_cluster, volumes, 3),
+    ):
+        onnode.install(real_cluster, ns, local, "redis.sentinel.enabled=true")
+        yield ns
+
+
+def primary(plane: ControlPlane, ns: str) -> str | None:
+    masters = [pod for pod in REDIS_PODS if onnode.role(plane, ns, pod) == "master"]
+    return masters[0] if len(masters) == 1 else None
+
+
+def container_pid(node: RealNode, pod: str, ns: str, container: str) -> int:
+    labels = ["--label", f"io.kubernetes.pod.name={pod}", "--label", f"io.kubernetes.pod.namespace={ns}"]
+    listed = subprocess.run(
+        node.crictl("ps", "-q", "--name", f"^{container}$", *labels),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout.split()
+    assert len(listed) == 1, listed
+    inspect = subprocess.run(
+        node.crictl("inspect", listed[0]), capture_output=True, text=True, timeout=60, check=True
+    )
+    return int(json.loads(inspect.stdout)["info"]["pid"])
+
+
+def unavailable_s(acknowledged: dict[str, float], moment: float) -> float:
+    times = sorted(at for at in acknowledged.values() if at > moment)
+    assert times, "no write was acknowledged after the kill"
+    return max(later - earlier for earlier, later in zip([moment, *times], times, strict=False))
+
+
+def test_killing_the_primarys_container_under_load_promotes_a_replica_and_loses_no_write(
+    real_cluster: ControlPlane, sentinel_release: str, tmp_path: Path
+) -> None:
+    ns, node = sentinel_release, node_of(real_cluster)
+    assert primary(real_cluster, ns) == "journal-redis-0"
+    with real_cluster.client() as client:
+        url = f"http://{onnode.cluster_ip(client, ns, 'journal-api')}"
+    with onnode.steady_load(node, url, tmp_path) as load:
+        time.sleep(3)
+        pid = container_pid(node, "journal-redis-0", ns, "redis")
+        killed_at = time.monotonic()
+        os.kill(pid, signal.SIGKILL)  # a crash: no shutdown, no last AOF fsync
+        promoted = onnode.wait_for(
+            lambda: (p := primary(real_cluster, ns)) not in (None, "journal-redis-0") and p,
+            "a replica promoted",
+            timeout_s=60,
+        )
+        # kubelet restarts the container; launch.sh asks the sentinels and rejoins as a replica.
+        onnode.wait_for(
+            lambda: onnode.role(real_cluster, ns, "journal-redis-0") == "slave", "-0 back as replica"
+        )
+        time.sleep(3)
+    result = load.result
+    assert result is not None
+    assert unavailable_s(result["acknowledged"], killed_at) < RESUME_BOUND_S
+    stored = onnode.texts(real_cluster, ns, promoted)
+    lost = set(result["acknowledged"]) - set(stored)
+    assert not lost, f"{len(lost)} acknowledged writes lost, e.g. {sorted(lost)[:3]}"
+    assert len(stored) == len(set(stored)), "an entry stored twice"
+    with real_cluster.client() as client:
+        pod = kube.get(client, "v1", "Pod", "journal-redis-0", ns)
+    restarts = {s["name"]: s["restartCount"] for s in pod["status"]["containerStatuses"]}
+    assert restarts["redis"] == 1
+
+
+def test_a_deleted_primary_pod_comes_back_with_its_data_on_its_volume(
+    real_cluster: ControlPlane, sentinel_release: str
+) -> None:
+    ns = sentinel_release
+    with real_cluster.client() as client:
+        before = kube.get(client, "v1", "PersistentVolumeClaim", "data-journal-redis-0", ns)
+        uid = kube.get(client, "v1", "Pod", "journal-redis-0", ns)["metadata"]["uid"]
+    stored_before = set(onnode.texts(real_cluster, ns, "journal-redis-0"))
+    assert stored_before
+    onnode.kubectl(real_cluster, "delete", "pod", "-n", ns, "journal-redis-0", "--wait=true")
+    with real_cluster.client() as client:
+
+        def back() -> bool:
+            pod = kube.find(client, "v1", "Pod", "journal-redis-0", ns)
+            return bool(pod and pod["metadata"]["uid"] != uid and kube.condition(pod, "Ready") == "True")
+
+        onnode.wait_for(back, "journal-redis-0 Ready again", timeout_s=180)
+        after = kube.get(client, "v1", "PersistentVolumeClaim", "data-journal-redis-0", ns)
+    assert after["metadata"]["uid"] == before["metadata"]["uid"]
+    assert after["spec"]["volumeName"] == before["spec"]["volumeName"]
+    # The AOF on the volume predates the new pod, and everything is still there.
+    listing = onnode.kubectl(
+        real_cluster, "exec", "-n", ns, "journal-redis-0", "-c", "redis", "--", "ls", "/data"
+    )
+    assert "appendonlydir" in listing
+    assert stored_before <= set(onnode.texts(real_cluster, ns, "journal-redis-0"))

@@ -1,0 +1,232 @@
+"""The journal chart on the real node, from the images `kbp image build` loaded there: install it,
+reach its Services from inside the node's network, ask its Redis pods directly."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kbp import kube
+from kbp.charts import journal_chart
+from kbp.cluster.record import RealNode
+from support.controlplane import ControlPlane
+
+ROOT = Path(__file__).parents[2]
+CHART = journal_chart()
+INSTALL_TIMEOUT_S = 300
+
+
+@contextmanager
+def local_volumes(plane: ControlPlane, scratch: Path, count: int, size: str = "256Mi") -> Iterator[None]:
+    """`count` PersistentVolumes of the default class on directories of the node, for the claims to bind.
+
+    `local` volumes, because kubelet applies a pod's fsGroup to them; it does not to the controller-
+    manager's host-path ones, whose directories are root's, mode 0750, so Redis (uid 999) could not
+    write its data. A cloud CSI driver applies fsGroup as `local` does.
+    """
+    node = plane.cluster.node
+    assert node is not None, "needs the real node"
+    names = []
+    with plane.client() as client:
+        for number in range(count):
+            directory = scratch / f"pv-{number}"
+            directory.mkdir(parents=True)
+            name = f"kbp-test-{uuid.uuid4().hex[:8]}"
+            term = {
+                "matchExpressions": [
+                    {"key": "kubernetes.io/hostname", "operator": "In", "values": [node.name]}
+                ]
+            }
+            spec = {
+                "capacity": {"storage": size},
+                "accessModes": ["ReadWriteOnce"],
+                "persistentVolumeReclaimPolicy": "Retain",
+                "storageClassName": "standard",
+                "local": {"path": str(directory)},
+                "nodeAffinity": {"required": {"nodeSelectorTerms": [term]}},
+            }
+            kube.apply(
+                client,
+                {"apiVersion": "v1", "kind": "PersistentVolume", "metadata": {"name": name}, "spec": spec},
+            )
+            names.append(name)
+        for name in names:
+            wait_for(
+                lambda name=name: (
+                    (kube.get(client, "v1", "PersistentVolume", name).get("status") or {}).get("phase")
+                    == "Available"
+                ),
+                f"PersistentVolume {name} Available",
+            )
+        try:
+            yield
+        finally:
+            for name in names:
+                kube.delete(client, "v1", "PersistentVolume", name)
+
+
+def build_and_load(plane: ControlPlane) -> str:
+    """`kbp image build --load` into the plane's node; the tag the images are loaded under."""
+    argv = [sys.executable, "-m", "kbp", "image", "build", "--allow-dirty", "--load"]
+    argv += ["--state-dir", str(plane.layout.root), "-o", "json"]
+    done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=1800, check=False)
+    assert done.returncode == 0, f"kbp image build --load failed:\n{done.stderr[-4000:]}"
+    rows = json.loads(done.stdout)["items"]
+    assert all(row["loaded"] for row in rows), rows
+    api = next(row for row in rows if row["name"] == "api")
+    return str(api["ref"]).rpartition(":")[2]
+
+
+def values(tag: str, into: Path) -> Path:
+    """The values that point the chart at the loaded images, never pulling (there is no registry)."""
+    doc = {
+        "imagePullPolicy": "Never",
+        "image": {
+            "api": {"tag": tag},
+            "fileserver": {"tag": tag},
+            "redis": {"repository": "localhost/kbp/redis", "tag": tag, "digest": ""},
+        },
+    }
+    path = into / "local-images.yaml"
+    path.write_text(json.dumps(doc))
+    return path
+
+
+def helm(
+    plane: ControlPlane, *args: str, timeout: float = INSTALL_TIMEOUT_S
+) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run(
+        [str(plane.bin_dir / "helm"), *args],
+        env=plane.env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    assert done.returncode == 0, f"helm {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}"
+    return done
+
+
+def install(plane: ControlPlane, namespace: str, local: Path, *sets: str, release: str = "journal") -> float:
+    """`helm install --wait` with the dev values and the local images; seconds until all Ready."""
+    args = ["install", release, str(CHART), "-n", namespace, "-f", str(CHART / "values-dev.yaml")]
+    args += ["-f", str(local), "--wait", "--timeout", f"{INSTALL_TIMEOUT_S - 10}s"]
+    for assignment in sets:
+        args += ["--set", assignment]
+    began = time.monotonic()
+    helm(plane, *args)
+    return time.monotonic() - began
+
+
+def kubectl(plane: ControlPlane, *args: str, timeout: float = 120) -> str:
+    done = subprocess.run(
+        [str(plane.bin_dir / "kubectl"), *args],
+        check=False,
+        env=plane.env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    assert done.returncode == 0, f"kubectl {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}"
+    return done.stdout
+
+
+def redis_cli(plane: ControlPlane, namespace: str, pod: str, *args: str, host: str = "127.0.0.1") -> str:
+    """redis-cli in `pod`'s redis container, with the password from its own mounted file."""
+    script = 'REDISCLI_AUTH="$(head -n 1 /etc/redis-passwd/passwd)" exec redis-cli --raw -h "$0" "$@"'
+    return kubectl(plane, "exec", "-n", namespace, pod, "-c", "redis", "--", "sh", "-c", script, host, *args)
+
+
+def role(plane: ControlPlane, namespace: str, pod: str, host: str = "127.0.0.1") -> str:
+    for line in redis_cli(plane, namespace, pod, "INFO", "replication", host=host).splitlines():
+        if line.startswith("role:"):
+            return line.split(":", 1)[1].strip()
+    raise AssertionError(f"no role in INFO replication of {pod}")
+
+
+def cluster_ip(client: kube.KubeClient, namespace: str, service: str) -> str:
+    return str(kube.get(client, "v1", "Service", service, namespace)["spec"]["clusterIP"])
+
+
+def in_node(node: RealNode, *argv: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    """A command of this host run inside the node's network (Service and pod IPs route there)."""
+    return subprocess.run(
+        node.in_network(*argv), capture_output=True, text=True, timeout=timeout, check=False
+    )
+
+
+def http(node: RealNode, method: str, url: str, body: dict[str, Any] | None = None) -> tuple[int, str]:
+    """One request from inside the node's network: (status, body)."""
+    code = (
+        "import sys, httpx, json\n"
+        "body = json.loads(sys.argv[3]) if sys.argv[3] else None\n"
+        "r = httpx.request(sys.argv[1], sys.argv[2], json=body, timeout=10)\n"
+        "print(r.status_code); print(r.text, end='')\n"
+    )
+    done = in_node(node, sys.executable, "-c", code, method, url, json.dumps(body) if body else "")
+    assert done.returncode == 0, done.stderr
+    status, _, text = done.stdout.partition("\n")
+    return int(status), text
+
+
+@dataclass
+class Load:
+    """A steady load (support.netload) running in the node's network; `result` once stopped."""
+
+    process: subprocess.Popen[bytes]
+    stop_file: Path
+    out_file: Path
+    result: dict[str, Any] | None = None
+
+
+@contextmanager
+def steady_load(node: RealNode, url: str, scratch: Path, seconds: float = 240) -> Iterator[Load]:
+    stop, out = scratch / "stop", scratch / "load.json"
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "tests")}
+    argv = node.in_network(sys.executable, "-m", "support.netload", url, str(stop), str(out), str(seconds))
+    log = (scratch / "load.log").open("wb")
+    process = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    load = Load(process, stop, out)
+    try:
+        yield load
+    finally:
+        stop.touch()
+        process.wait(timeout=60)
+        log.close()
+    assert process.returncode == 0, (scratch / "load.log").read_text()
+    load.result = json.loads(out.read_text())
+
+
+def pods(client: kube.KubeClient, namespace: str, component: str) -> list[dict[str, Any]]:
+    selector = {"app.kubernetes.io/component": component}
+    return sorted(
+        kube.list_objects(client, "v1", "Pod", namespace, selector), key=lambda p: p["metadata"]["name"]
+    )
+
+
+def wait_for(check: Any, what: str, timeout_s: float = 120) -> Any:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            got = check()
+        except AssertionError:
+            got = None
+        if got:
+            return got
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.5)
+
+
+def texts(plane: ControlPlane, namespace: str, pod: str) -> Sequence[str]:
+    """Every entry's text stored in that Redis pod (HVALS journal:entries)."""
+    raw = redis_cli(plane, namespace, pod, "HVALS", "journal:entries")
+    return [json.loads(line)["text"] for line in raw.splitlines() if line.strip()]
