@@ -30,6 +30,7 @@ async def run(url: str, stop: Path, out: Path, seconds: float) -> None:
         "refusals": dict(record.refusals),
         "read_statuses": dict(record.read_statuses),
         "conflicts": record.conflicts,
+        "refusal_details": record.refusal_details,
     }
     out.write_text(json.dumps(doc))
 

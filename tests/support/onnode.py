@@ -3,8 +3,10 @@ reach its Services from inside the node's network, ask its Redis pods directly."
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -21,6 +23,7 @@ from kbp.cluster.record import RealNode
 from support.controlplane import ControlPlane
 
 ROOT = Path(__file__).parents[2]
+REDIS_PODS = ("journal-redis-0", "journal-redis-replica-0", "journal-redis-replica-1")
 CHART = journal_chart()
 INSTALL_TIMEOUT_S = 300
 
@@ -213,7 +216,8 @@ def pods(client: kube.KubeClient, namespace: str, component: str) -> list[dict[s
     )
 
 
-def wait_for(check: Any, what: str, timeout_s: float = 120) -> Any:
+def wait_for(check: Any, what: str, timeout_s: float = 120, state: Any = None) -> Any:
+    """Poll `check` until truthy; on time-out, say what `state()` (if given) shows then."""
     deadline = time.monotonic() + timeout_s
     while True:
         try:
@@ -222,7 +226,9 @@ def wait_for(check: Any, what: str, timeout_s: float = 120) -> Any:
             got = None
         if got:
             return got
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        assert time.monotonic() < deadline, f"timed out waiting for {what}" + (
+            f": {state()}" if state else ""
+        )
         time.sleep(0.5)
 
 
@@ -230,3 +236,67 @@ def texts(plane: ControlPlane, namespace: str, pod: str) -> Sequence[str]:
     """Every entry's text stored in that Redis pod (HVALS journal:entries)."""
     raw = redis_cli(plane, namespace, pod, "HVALS", "journal:entries")
     return [json.loads(line)["text"] for line in raw.splitlines() if line.strip()]
+
+
+def roles(plane: ControlPlane, ns: str) -> dict[str, str]:
+    """Each Redis pod's replication role, or "unreachable" while its server is down."""
+    found = {}
+    for pod in REDIS_PODS:
+        try:
+            found[pod] = role(plane, ns, pod)
+        except AssertionError:
+            found[pod] = "unreachable"
+    return found
+
+
+def primary(plane: ControlPlane, ns: str) -> str | None:
+    """The one Redis pod that says it is the primary, or None while there is not exactly one."""
+    masters = [pod for pod, said in roles(plane, ns).items() if said == "master"]
+    return masters[0] if len(masters) == 1 else None
+
+
+def container_pid(node: RealNode, pod: str, ns: str, container: str) -> int:
+    labels = ["--label", f"io.kubernetes.pod.name={pod}", "--label", f"io.kubernetes.pod.namespace={ns}"]
+    listed = subprocess.run(
+        node.crictl("ps", "-q", "--name", f"^{container}$", *labels),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout.split()
+    assert len(listed) == 1, listed
+    inspect = subprocess.run(
+        node.crictl("inspect", listed[0]), capture_output=True, text=True, timeout=60, check=True
+    )
+    return int(json.loads(inspect.stdout)["info"]["pid"])
+
+
+def unavailable_s(acknowledged: dict[str, float], moment: float) -> float:
+    times = sorted(at for at in acknowledged.values() if at > moment)
+    assert times, "no write was acknowledged after the kill"
+    return max(later - earlier for earlier, later in zip([moment, *times], times, strict=False))
+
+
+def keep_killed(node: RealNode, pod: str, ns: str, container: str, seconds: float) -> float:
+    """SIGKILL the container's process, and again each time kubelet restarts it, for `seconds`.
+
+    kubelet restarts a crashed container at once the first time; a primary back before Sentinel's
+    down-after would stay primary. Killing it for longer than down-after is a primary that stays
+    down, so the sentinels fail over. Returns the moment of the first kill (CLOCK_MONOTONIC).
+    """
+    first = None
+    killed: set[int] = set()
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            pid = container_pid(node, pod, ns, container)
+        except (AssertionError, subprocess.CalledProcessError, KeyError, ValueError):
+            pid = None
+        if pid is not None and pid not in killed:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            killed.add(pid)
+            first = first or time.monotonic()
+        time.sleep(0.2)
+    assert first is not None, f"never found {pod}'s {container} container to kill"
+    return first

@@ -29,6 +29,7 @@ class LoadRecord:
     refusals: Counter[int] = field(default_factory=Counter)  # non-2xx statuses seen (0 = no answer)
     read_statuses: Counter[int] = field(default_factory=Counter)
     conflicts: list[str] = field(default_factory=list)
+    refusal_details: list[str] = field(default_factory=list)  # the first few refusals' bodies
 
     def unavailable_s(self, moment: float) -> float | None:
         """The longest time without any 201 from `moment` on (how long writes were unavailable)."""
@@ -79,8 +80,10 @@ class WriteLoad:
                     "/api", json={"text": text}, headers={"Idempotency-Key": key}
                 )
                 status = response.status_code
-            except httpx.HTTPError:
-                status = 0
+            except httpx.HTTPError as err:
+                status, detail = 0, f"{type(err).__name__}: {err}"
+            else:
+                detail = response.text[:200]
             if status == 201:
                 self.record.acknowledged[text] = time.monotonic()
                 return
@@ -88,6 +91,8 @@ class WriteLoad:
                 self.record.conflicts.append(text)
                 return
             self.record.refusals[status] += 1
+            if len(self.record.refusal_details) < 10:
+                self.record.refusal_details.append(f"{status} {detail}")
             self.record.retries += 1
             await asyncio.sleep(RETRY_PAUSE_S)
 

@@ -4,10 +4,6 @@ the old primary rejoins as a replica; a deleted primary pod comes back with its 
 
 from __future__ import annotations
 
-import json
-import os
-import signal
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,12 +11,10 @@ from pathlib import Path
 import pytest
 
 from kbp import kube
-from kbp.cluster.record import RealNode
 from support import onnode
 from support.controlplane import ControlPlane
 from support.realnode import namespace, node_of
 
-REDIS_PODS = ("journal-redis-0", "journal-redis-replica-0", "journal-redis-replica-1")
 # Writes resume within down-after (5 s) plus the failover timeout (20 s), the chart's defaults.
 RESUME_BOUND_S = 25.0
 
@@ -39,49 +33,26 @@ def sentinel_release(real_cluster: ControlPlane, tmp_path_factory: pytest.TempPa
         yield ns
 
 
-def primary(plane: ControlPlane, ns: str) -> str | None:
-    masters = [pod for pod in REDIS_PODS if onnode.role(plane, ns, pod) == "master"]
-    return masters[0] if len(masters) == 1 else None
-
-
-def container_pid(node: RealNode, pod: str, ns: str, container: str) -> int:
-    labels = ["--label", f"io.kubernetes.pod.name={pod}", "--label", f"io.kubernetes.pod.namespace={ns}"]
-    listed = subprocess.run(
-        node.crictl("ps", "-q", "--name", f"^{container}$", *labels),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    ).stdout.split()
-    assert len(listed) == 1, listed
-    inspect = subprocess.run(
-        node.crictl("inspect", listed[0]), capture_output=True, text=True, timeout=60, check=True
-    )
-    return int(json.loads(inspect.stdout)["info"]["pid"])
-
-
-def unavailable_s(acknowledged: dict[str, float], moment: float) -> float:
-    times = sorted(at for at in acknowledged.values() if at > moment)
-    assert times, "no write was acknowledged after the kill"
-    return max(later - earlier for earlier, later in zip([moment, *times], times, strict=False))
+def sentinel_log(plane: ControlPlane, ns: str) -> str:
+    return onnode.kubectl(plane, "logs", "-n", ns, "journal-redis-replica-0", "-c", "sentinel")[-3000:]
 
 
 def test_killing_the_primarys_container_under_load_promotes_a_replica_and_loses_no_write(
     real_cluster: ControlPlane, sentinel_release: str, tmp_path: Path
 ) -> None:
     ns, node = sentinel_release, node_of(real_cluster)
-    assert primary(real_cluster, ns) == "journal-redis-0"
+    assert onnode.primary(real_cluster, ns) == "journal-redis-0"
     with real_cluster.client() as client:
         url = f"http://{onnode.cluster_ip(client, ns, 'journal-api')}"
     with onnode.steady_load(node, url, tmp_path) as load:
         time.sleep(3)
-        pid = container_pid(node, "journal-redis-0", ns, "redis")
-        killed_at = time.monotonic()
-        os.kill(pid, signal.SIGKILL)  # a crash: no shutdown, no last AOF fsync
+        # A crash (no shutdown), and the container kept down past down-after (5 s).
+        killed_at = onnode.keep_killed(node, "journal-redis-0", ns, "redis", seconds=7)
         promoted = onnode.wait_for(
-            lambda: (p := primary(real_cluster, ns)) not in (None, "journal-redis-0") and p,
+            lambda: (p := onnode.primary(real_cluster, ns)) not in (None, "journal-redis-0") and p,
             "a replica promoted",
             timeout_s=60,
+            state=lambda: (onnode.roles(real_cluster, ns), sentinel_log(real_cluster, ns)),
         )
         # kubelet restarts the container; launch.sh asks the sentinels and rejoins as a replica.
         onnode.wait_for(
@@ -90,7 +61,7 @@ def test_killing_the_primarys_container_under_load_promotes_a_replica_and_loses_
         time.sleep(3)
     result = load.result
     assert result is not None
-    assert unavailable_s(result["acknowledged"], killed_at) < RESUME_BOUND_S
+    assert onnode.unavailable_s(result["acknowledged"], killed_at) < RESUME_BOUND_S
     stored = onnode.texts(real_cluster, ns, promoted)
     lost = set(result["acknowledged"]) - set(stored)
     assert not lost, f"{len(lost)} acknowledged writes lost, e.g. {sorted(lost)[:3]}"
@@ -98,7 +69,7 @@ def test_killing_the_primarys_container_under_load_promotes_a_replica_and_loses_
     with real_cluster.client() as client:
         pod = kube.get(client, "v1", "Pod", "journal-redis-0", ns)
     restarts = {s["name"]: s["restartCount"] for s in pod["status"]["containerStatuses"]}
-    assert restarts["redis"] == 1
+    assert restarts["redis"] >= 1
 
 
 def test_a_deleted_primary_pod_comes_back_with_its_data_on_its_volume(
