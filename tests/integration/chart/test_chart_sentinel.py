@@ -219,3 +219,32 @@ def test_sentinel_keeps_the_password_out_of_argv_in_a_0600_file(cluster: Cluster
         sentinel,
     )
     assert not master_state(sentinel)["is_sdown"]
+
+
+def test_a_sentinel_starts_only_once_it_could_fail_over(cluster: Cluster) -> None:
+    def probe(sentinel: Process, mode: str) -> subprocess.CompletedProcess[str]:
+        env = {"PATH": os.environ["PATH"], "SENTINEL_PORT": str(sentinel.port)}
+        argv = ["sh", str(cluster.files / "probe.sh"), mode]
+        return subprocess.run(argv, env=env, capture_output=True, text=True, timeout=10, check=False)
+
+    primary = cluster.node("primary")
+    first = cluster.sentinel(0)
+    wait_until(lambda: primary_named(first) == cluster.primary_port, "sentinel answers", first, primary)
+    wait_until(lambda: master_state(first)["role-reported"] == "master", "sentinel sees it", first)
+    # It answers PING (ready), but knows no replica and no peer: it could not fail over yet.
+    assert probe(first, "sentinel").returncode == 0
+    alone = probe(first, "sentinel-start")
+    assert alone.returncode == 1
+    assert "replicas=0 sentinels=0" in alone.stderr
+    replica, second = cluster.node("replica"), cluster.sentinel(1)
+    wait_until(
+        lambda: probe(first, "sentinel-start").returncode == 0,
+        "a replica and a peer known",
+        first,
+        second,
+        replica,
+        timeout_s=40,
+    )
+    state = master_state(first)
+    assert state["num-slaves"] >= 1
+    assert state["num-other-sentinels"] >= 1

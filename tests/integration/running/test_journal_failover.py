@@ -15,21 +15,25 @@ from support import onnode
 from support.controlplane import ControlPlane
 from support.realnode import namespace, node_of
 
+# A cluster, an image load and an install in a first test's setup: more than the default 300 s
+# on a loaded machine.
+pytestmark = [pytest.mark.helm, pytest.mark.timeout(600)]
+
 # Writes resume within down-after (5 s) plus the failover timeout (20 s), the chart's defaults.
 RESUME_BOUND_S = 25.0
 
 
 @pytest.fixture(scope="module")
-def sentinel_release(real_cluster: ControlPlane, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    tag = onnode.build_and_load(real_cluster)
-    local = onnode.values(tag, tmp_path_factory.mktemp("values"))
+def sentinel_release(
+    real_cluster: ControlPlane, local_values: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     volumes = tmp_path_factory.mktemp("volumes")
     with (
         real_cluster.client() as client,
         namespace(client) as ns,
         onnode.local_volumes(real_cluster, volumes, 3),
     ):
-        onnode.install(real_cluster, ns, local, "redis.sentinel.enabled=true")
+        onnode.install(real_cluster, ns, local_values, "redis.sentinel.enabled=true")
         yield ns
 
 

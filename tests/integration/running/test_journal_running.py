@@ -17,15 +17,9 @@ from support import onnode
 from support.controlplane import ControlPlane
 from support.realnode import namespace, node_of
 
-
-@pytest.fixture(scope="module")
-def tag(real_cluster: ControlPlane) -> str:
-    return onnode.build_and_load(real_cluster)
-
-
-@pytest.fixture(scope="module")
-def local_values(tag: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return onnode.values(tag, tmp_path_factory.mktemp("values"))
+# A cluster, an image load and an install in a first test's setup: more than the default 300 s
+# on a loaded machine.
+pytestmark = [pytest.mark.helm, pytest.mark.timeout(600)]
 
 
 @pytest.fixture(scope="module")
@@ -129,7 +123,7 @@ def test_kubectl_logs_of_an_api_pod_shows_its_json_lines(real_cluster: ControlPl
     assert all("level" in record for record in records)
 
 
-def test_a_rolling_config_upgrade_under_load_fails_no_read_and_loses_no_write(
+def test_a_rolling_config_upgrade_under_load_fails_no_request_and_loses_no_write(
     real_cluster: ControlPlane, release: str, tmp_path: Path
 ) -> None:
     node = node_of(real_cluster)
@@ -148,11 +142,8 @@ def test_a_rolling_config_upgrade_under_load_fails_no_read_and_loses_no_write(
         assert set_.returncode == 0, set_.stderr
     result = load.result
     assert result is not None
+    assert result["refusals"] == {}, result["refusal_details"]  # no write failed, not even once
     assert set(result["read_statuses"]) == {"200"}, result["read_statuses"]
-    # Writes: a 503 now and then while pods start (seen: 4 in one run of ~40 s, none in others;
-    # docs/images.md) is retried with its Idempotency-Key, so it is stored once and never lost.
-    assert set(result["refusals"]) <= {"503"}, result["refusal_details"]
-    assert sum(result["refusals"].values()) <= 10, result["refusal_details"]
     stored = onnode.texts(real_cluster, release, "journal-redis-0")
     assert set(result["acknowledged"]) <= set(stored)
     assert len(stored) == len(set(stored)), "an entry stored twice"

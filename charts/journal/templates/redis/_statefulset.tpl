@@ -162,11 +162,13 @@ spec:
           ports:
             - name: sentinel
               containerPort: {{ $.Values.redis.sentinel.port }}
-          # Liveness: the sentinel accepts connections; readiness: it answers PING.
+          # Startup: it could fail over (sees the primary, a replica, its peers: probe.sh);
+          # liveness: it accepts connections; readiness: it answers PING.
           startupProbe:
-            tcpSocket: {port: sentinel}
+            exec: {command: [sh, /opt/journal-redis/probe.sh, sentinel-start]}
             periodSeconds: 2
-            failureThreshold: 30
+            timeoutSeconds: 3
+            failureThreshold: 90
           livenessProbe:
             tcpSocket: {port: sentinel}
             periodSeconds: 10
