@@ -28,7 +28,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path[0:1] = [str(REPO), str(REPO / "tests")]
 
 from kbp.cluster.record import RealNode  # noqa: E402
-from support import onnode  # noqa: E402
+from support import localimages, onnode  # noqa: E402
 from support.controlplane import ControlPlane, running  # noqa: E402
 from support.realnode import namespace  # noqa: E402
 
@@ -47,20 +47,20 @@ def main() -> None:
             node = plane.cluster.node
             assert node is not None
             began = time.monotonic()
-            tag = onnode.build_and_load(plane)
+            refs = localimages.load(plane, "api", "fileserver", "redis")
             print(f"kbp image build --load (warm cache): {time.monotonic() - began:.1f} s")
-            local = onnode.values(tag, scratch)
+            local = localimages.journal_values_file(refs, scratch)
             with plane.client() as client:
-                with namespace(client) as first, onnode.local_volumes(plane, scratch / "v1", 3):
+                with namespace(client) as first:
                     cold = onnode.install(plane, first, local)
-                    with namespace(client) as second, onnode.local_volumes(plane, scratch / "v2", 3):
+                    with namespace(client) as second:
                         warm = onnode.install(plane, second, local)
                 print(
                     f"helm install --wait, dev values: {cold:.1f} s "
                     f"(bar {INSTALL_BAR_S:.0f} s: {cold / INSTALL_BAR_S:.2f})"
                 )
                 print(f"  the same install again, warm: {warm:.1f} s; first / again: {cold / warm:.2f}")
-                with namespace(client) as ns, onnode.local_volumes(plane, scratch / "v3", 3):
+                with namespace(client) as ns:
                     onnode.install(plane, ns, local, "redis.sentinel.enabled=true")
                     url = f"http://{onnode.cluster_ip(client, ns, 'journal-api')}"
                     failover(plane, node, ns, url, scratch / "failover")

@@ -10,7 +10,6 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -26,82 +25,6 @@ ROOT = Path(__file__).parents[2]
 REDIS_PODS = ("journal-redis-0", "journal-redis-replica-0", "journal-redis-replica-1")
 CHART = journal_chart()
 INSTALL_TIMEOUT_S = 300
-
-
-@contextmanager
-def local_volumes(plane: ControlPlane, scratch: Path, count: int, size: str = "256Mi") -> Iterator[None]:
-    """`count` PersistentVolumes of the default class on directories of the node, for the claims to bind.
-
-    `local` volumes, because kubelet applies a pod's fsGroup to them; it does not to the controller-
-    manager's host-path ones, whose directories are root's, mode 0750, so Redis (uid 999) could not
-    write its data. A cloud CSI driver applies fsGroup as `local` does.
-    """
-    node = plane.cluster.node
-    assert node is not None, "needs the real node"
-    names = []
-    with plane.client() as client:
-        for number in range(count):
-            directory = scratch / f"pv-{number}"
-            directory.mkdir(parents=True)
-            name = f"kbp-test-{uuid.uuid4().hex[:8]}"
-            term = {
-                "matchExpressions": [
-                    {"key": "kubernetes.io/hostname", "operator": "In", "values": [node.name]}
-                ]
-            }
-            spec = {
-                "capacity": {"storage": size},
-                "accessModes": ["ReadWriteOnce"],
-                "persistentVolumeReclaimPolicy": "Retain",
-                "storageClassName": "standard",
-                "local": {"path": str(directory)},
-                "nodeAffinity": {"required": {"nodeSelectorTerms": [term]}},
-            }
-            kube.apply(
-                client,
-                {"apiVersion": "v1", "kind": "PersistentVolume", "metadata": {"name": name}, "spec": spec},
-            )
-            names.append(name)
-        for name in names:
-            wait_for(
-                lambda name=name: (
-                    (kube.get(client, "v1", "PersistentVolume", name).get("status") or {}).get("phase")
-                    == "Available"
-                ),
-                f"PersistentVolume {name} Available",
-            )
-        try:
-            yield
-        finally:
-            for name in names:
-                kube.delete(client, "v1", "PersistentVolume", name)
-
-
-def build_and_load(plane: ControlPlane) -> str:
-    """`kbp image build --load` into the plane's node; the tag the images are loaded under."""
-    argv = [sys.executable, "-m", "kbp", "image", "build", "--allow-dirty", "--load"]
-    argv += ["--state-dir", str(plane.layout.root), "-o", "json"]
-    done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=1800, check=False)
-    assert done.returncode == 0, f"kbp image build --load failed:\n{done.stderr[-4000:]}"
-    rows = json.loads(done.stdout)["items"]
-    assert all(row["loaded"] for row in rows), rows
-    api = next(row for row in rows if row["name"] == "api")
-    return str(api["ref"]).rpartition(":")[2]
-
-
-def values(tag: str, into: Path) -> Path:
-    """The values that point the chart at the loaded images, never pulling (there is no registry)."""
-    doc = {
-        "imagePullPolicy": "Never",
-        "image": {
-            "api": {"tag": tag},
-            "fileserver": {"tag": tag},
-            "redis": {"repository": "localhost/kbp/redis", "tag": tag, "digest": ""},
-        },
-    }
-    path = into / "local-images.yaml"
-    path.write_text(json.dumps(doc))
-    return path
 
 
 def helm(

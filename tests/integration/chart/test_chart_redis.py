@@ -204,6 +204,24 @@ def test_liveness_tolerates_loading_and_readiness_does_not(rendered: Any, tmp_pa
         assert "LOADING" in probe(files, loading, password_file).stderr, "loading ended too soon to tell"
 
 
+def test_a_replica_that_has_not_synced_since_it_started_is_not_ready(rendered: Any, tmp_path: Path) -> None:
+    """Ready before its first sync, a replica would serve no data and fail every write's WAIT."""
+    files, _ = rendered
+    password_file = tmp_path / "passwd"
+    password_file.write_text(PASSWORD + "\n")
+    port, nobody = free_ports(2)
+    args = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--dir", str(tmp_path)]
+    args += ["--save", "", "--appendonly", "no", "--requirepass", PASSWORD]
+    args += ["--replicaof", "127.0.0.1", str(nobody)]  # a primary that is not there
+    with bare_redis(args, tmp_path / "replica.log") as replica:
+        wait_until(lambda: bool(replica.client().ping()), "redis answers", replica)
+        ready = probe(files, replica, password_file)
+        assert ready.returncode == 1
+        assert "not yet synced" in ready.stderr
+        live = probe(files, replica, password_file, "live")
+        assert live.returncode == 0, live.stderr
+
+
 def test_launch_refuses_an_unknown_role(rendered: Any, tmp_path: Path) -> None:
     files, envs = rendered
     (tmp_path / "passwd").write_text(PASSWORD)

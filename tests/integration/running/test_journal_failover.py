@@ -24,15 +24,8 @@ RESUME_BOUND_S = 25.0
 
 
 @pytest.fixture(scope="module")
-def sentinel_release(
-    real_cluster: ControlPlane, local_values: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
-    volumes = tmp_path_factory.mktemp("volumes")
-    with (
-        real_cluster.client() as client,
-        namespace(client) as ns,
-        onnode.local_volumes(real_cluster, volumes, 3),
-    ):
+def sentinel_release(real_cluster: ControlPlane, local_values: Path) -> Iterator[str]:
+    with real_cluster.client() as client, namespace(client) as ns:
         onnode.install(real_cluster, ns, local_values, "redis.sentinel.enabled=true")
         yield ns
 

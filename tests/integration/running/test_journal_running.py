@@ -23,16 +23,9 @@ pytestmark = [pytest.mark.helm, pytest.mark.timeout(600)]
 
 
 @pytest.fixture(scope="module")
-def release(
-    real_cluster: ControlPlane, local_values: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
-    """The dev values, installed once for the module's tests that only read or write entries."""
-    volumes = tmp_path_factory.mktemp("volumes")
-    with (
-        real_cluster.client() as client,
-        namespace(client) as ns,
-        onnode.local_volumes(real_cluster, volumes, 3),
-    ):
+def release(real_cluster: ControlPlane, local_values: Path) -> Iterator[str]:
+    """The dev values, installed once for the module's tests; claims from the default class."""
+    with real_cluster.client() as client, namespace(client) as ns:
         onnode.install(real_cluster, ns, local_values)
         yield ns
 
@@ -61,7 +54,12 @@ def test_every_pod_runs_ready_through_its_probes_on_real_volumes(
     assert len(claims) == 3
     for claim in claims:
         assert claim["status"]["phase"] == "Bound"
-        assert volumes[claim["spec"]["volumeName"]]["status"]["phase"] == "Bound"
+        volume = volumes[claim["spec"]["volumeName"]]
+        assert volume["status"]["phase"] == "Bound"
+        # A directory on the node's disk, which the pod's Redis (uid 999) writes its AOF into.
+        directory = Path(volume["spec"]["local"]["path"])
+        if claim["metadata"]["name"] == "data-journal-redis-0":
+            assert (directory / "appendonlydir").is_dir(), sorted(directory.iterdir())
 
 
 def test_helm_test_writes_an_entry_and_reads_it_back(real_cluster: ControlPlane, release: str) -> None:

@@ -1,7 +1,10 @@
 #!/bin/sh
 # Probes of one Redis node: PING this node only, never the primary, so a primary that restarts does
 # not take its replicas' probes down with it. The password goes through the environment, not argv.
-#   probe.sh          readiness: PONG only; a node still loading its data (LOADING) is not ready
+#   probe.sh          readiness: PONG only; a node still loading its data (LOADING) is not ready,
+#                     nor a replica that has not synced with a primary since it started: it has
+#                     no data yet (or old data), and writes waiting for a replica's ACK would fail.
+#                     A replica that synced and then lost its primary stays ready (stale reads).
 #   probe.sh live     liveness and startup: PONG or LOADING; a node loading a large AOF is alive and
 #                     must not be restarted, or it would start loading again, for ever
 #   probe.sh sentinel this pod's sentinel (SENTINEL_PORT), which needs no password
@@ -38,10 +41,14 @@ case ${1:-} in
 esac
 : "${REDIS_PASSWORD_FILE:?}"
 password=$(head -n 1 "$REDIS_PASSWORD_FILE")
-reply=$(REDISCLI_AUTH=$password VALKEYCLI_AUTH=$password "$cli" -h 127.0.0.1 -p "${REDIS_PORT:-6379}" ping 2>&1) || true
+export REDISCLI_AUTH="$password" VALKEYCLI_AUTH="$password"
+port=${REDIS_PORT:-6379}
+reply=$("$cli" -h 127.0.0.1 -p "$port" ping 2>&1) || true
 case $reply in
-  PONG) exit 0 ;;
-  LOADING*) [ "${1:-}" = live ] && exit 0 ;;
+  PONG | LOADING*) [ "${1:-}" != live ] || exit 0 ;;
 esac
-echo "probe: $reply" >&2
-exit 1
+[ "$reply" = PONG ] || { echo "probe: $reply" >&2; exit 1; }
+# -1: never connected to its primary since it started (the field is there only while unlinked).
+never=$("$cli" -h 127.0.0.1 -p "$port" info replication 2>&1 | tr -d '\r' | grep -c '^master_link_down_since_seconds:-1$') || true
+[ "$never" = 0 ] || { echo "probe: a replica not yet synced with its primary" >&2; exit 1; }
+exit 0
