@@ -3,7 +3,7 @@
 Generates 2,011 realistic objects (Deployments, Services, ConfigMaps, Ingresses, HPAs, PDBs,
 StatefulSets, NetworkPolicies, Secrets, Namespaces...) in 231 multi-document files, with a seeded
 share of best-practice violations, then runs each available tool on it and prints wall time and
-peak RSS (GNU time), the ratios against kbp, the bars from issue 4, and a side-by-side count of
+peak RSS (GNU time), the ratios against kbp, the bars from issues 4 and 24, and a side-by-side count of
 objects flagged by kbp and by kube-score per practice.
 
 Tools are looked up, never installed here (install once, outside our lock):
@@ -190,7 +190,7 @@ def verdict(ok: bool) -> str:
 
 def print_bars(by_tool: dict[str, Measurement], ours: str) -> None:
     kbp = by_tool[ours]
-    print(f"\nBars (issue 4) for `{ours}`:")
+    print(f"\nBars (issues 4 and 24) for `{ours}`:")
     if "checkov" in by_tool:
         c = by_tool["checkov"]
         speed, memory = c.wall_s / kbp.wall_s, kbp.peak_mb / c.peak_mb
@@ -202,6 +202,8 @@ def print_bars(by_tool: dict[str, Measurement], ours: str) -> None:
         print(f"  no slower than kube-score:        {times}  {verdict(kbp.wall_s <= s.wall_s)}")
         cpu = f"cpu  {kbp.cpu_s:.2f}s vs {s.cpu_s:.2f}s"
         print(f"  (CPU time, for reference):        {cpu}  {verdict(kbp.cpu_s <= s.cpu_s)}")
+        peaks = f"peak {kbp.peak_mb:.1f} MB vs {s.peak_mb:.1f} MB"
+        print(f"  no more memory than kube-score:   {peaks}  {verdict(kbp.peak_mb <= s.peak_mb)}")
 
 
 def main() -> None:
