@@ -5,8 +5,8 @@ settings (non-root uid, every capability dropped, seccomp RuntimeDefault, no pri
 escalation), in the namespace `kbp user add` made, with the LimitRange's ephemeral-storage
 defaults, and the developer reaches it with `kubectl exec` through their own kubeconfig.
 
-Not proven here: that the namespace's NetworkPolicies drop traffic between tenants. The node's
-network is a bridge with no NetworkPolicy engine, so packets between namespaces pass.
+This cluster's bridge enforces no NetworkPolicy; that tenants' packets are dropped is shown on the
+cluster with an engine (test_tenant_isolation_on_node.py).
 """
 
 from __future__ import annotations

@@ -1,0 +1,130 @@
+"""Tenant A cannot reach tenant B on the real node, by kbp's own default-deny NetworkPolicies.
+
+Each tenant's namespace is the one `kbp user add` made, with `kbp-default-deny` and `kbp-allow`
+(kbp.namespaces.isolation) and nothing added by hand; kube-router's firewall enforces them
+(`netpol_cluster`, tests only). Each tenant runs a restricted server behind a Service. A pod in
+A reaches A's Service (traffic within a namespace is allowed) and neither B's Service nor B's pod;
+B's own pod reaches B's Service, and the node reaches both: the path exists, the policy cuts it;
+once the admin deletes those two policies, A reaches B.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kbp import kube
+from kbp.cluster.record import RealNode
+from kbp.namespaces import isolation
+from support.controlplane import ControlPlane
+from support.onboarding import Onboarded, onboard, unique
+from support.realnode import PORT, get_from_node, load_nodetest, node_of, ready_pod, server_pod
+
+POLICY_TIMEOUT = 60.0
+SYNC_TIMEOUT = 30.0
+RESTRICTED = {
+    "runAsNonRoot": True,
+    "runAsUser": 10001,
+    "allowPrivilegeEscalation": False,
+    "capabilities": {"drop": ["ALL"]},
+    "seccompProfile": {"type": "RuntimeDefault"},
+}
+
+
+@dataclass(frozen=True)
+class Tenant:
+    user: Onboarded
+    service_ip: str
+    pod_ip: str
+
+
+def _service(namespace: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": "web", "namespace": namespace},
+        "spec": {"selector": {"app": "web"}, "ports": [{"port": PORT, "targetPort": PORT}]},
+    }
+
+
+def _tenant(plane: ControlPlane, directory: Path, name: str, team: str) -> Tenant:
+    user = onboard(plane, directory, unique(name), "--team", team)
+    with user.client() as client:
+        for pod_name in ("web", "client"):
+            pod = server_pod(pod_name, user.namespace, {"app": pod_name})
+            pod["spec"]["containers"][0]["securityContext"] = RESTRICTED
+            kube.create(client, pod)
+        kube.create(client, _service(user.namespace))
+        pod_ip = ready_pod(client, "web", user.namespace)["status"]["podIP"]
+        ready_pod(client, "client", user.namespace)
+        service_ip = kube.get(client, "v1", "Service", "web", user.namespace)["spec"]["clusterIP"]
+    return Tenant(user, service_ip, pod_ip)
+
+
+@pytest.fixture(scope="module")
+def tenants(netpol_cluster: ControlPlane, tmp_path_factory: pytest.TempPathFactory) -> tuple[Tenant, Tenant]:
+    directory = tmp_path_factory.mktemp("tenants")
+    load_nodetest(netpol_cluster, directory)
+    return _tenant(netpol_cluster, directory, "amy", "red"), _tenant(netpol_cluster, directory, "bob", "blue")
+
+
+def _node_reaches(node: RealNode, ip: str) -> bool:
+    try:
+        return get_from_node(node, f"http://{ip}:{PORT}/healthz") == "ok\n"
+    except AssertionError:
+        return False
+
+
+def _reaches(plane: ControlPlane, source: Tenant, ip: str) -> bool:
+    """`kubectl exec` into the source tenant's client pod, as that tenant, and GET ip:PORT."""
+    user = source.user
+    argv = ("--kubeconfig", str(user.kubeconfig), "exec", "-n", user.namespace, "client", "--")
+    result = plane.run("kubectl", *argv, "/nodetest", "get", f"http://{ip}:{PORT}/", check=False)
+    return result.returncode == 0
+
+
+def test_the_tenants_namespaces_carry_only_kbps_own_policies(
+    netpol_cluster: ControlPlane, tenants: tuple[Tenant, Tenant]
+) -> None:
+    with netpol_cluster.client() as admin:
+        for tenant in tenants:
+            policies = kube.list_objects(
+                admin, "networking.k8s.io/v1", "NetworkPolicy", tenant.user.namespace
+            )
+            assert {p["metadata"]["name"] for p in policies} == {isolation.DENY_NAME, isolation.ALLOW_NAME}
+
+
+def test_a_pod_in_tenant_a_reaches_its_own_service_and_nothing_of_tenant_b(
+    netpol_cluster: ControlPlane, tenants: tuple[Tenant, Tenant]
+) -> None:
+    a, b = tenants
+    node = node_of(netpol_cluster)
+    # The path exists: the node reaches B's Service (once kube-proxy has its endpoints), and B's
+    # own pod does too.
+    kube.wait_for(
+        lambda: _node_reaches(node, b.service_ip) or None, timeout=SYNC_TIMEOUT, what="kube-proxy's rules"
+    )
+    assert _reaches(netpol_cluster, b, b.service_ip)
+    assert _reaches(netpol_cluster, a, a.service_ip)  # within the namespace: allowed
+    kube.wait_for(
+        lambda: not _reaches(netpol_cluster, a, b.service_ip) or None,
+        timeout=POLICY_TIMEOUT,
+        what="tenant A cut off from tenant B's Service",
+    )
+    assert not _reaches(netpol_cluster, a, b.pod_ip)
+    assert not _reaches(netpol_cluster, b, a.service_ip)
+    assert _reaches(netpol_cluster, a, a.pod_ip)
+
+    # And it is kbp's policies that cut it: without them (the admin deletes them), A reaches B.
+    with netpol_cluster.client() as admin:
+        for tenant in tenants:
+            for name in (isolation.DENY_NAME, isolation.ALLOW_NAME):
+                kube.delete(admin, "networking.k8s.io/v1", "NetworkPolicy", name, tenant.user.namespace)
+    kube.wait_for(
+        lambda: _reaches(netpol_cluster, a, b.service_ip) or None,
+        timeout=POLICY_TIMEOUT,
+        what="tenant A reaching B once the policies are gone",
+    )
