@@ -333,8 +333,8 @@ def test_sentinel_mode_puts_a_sentinel_in_every_redis_pod_and_tells_the_api(helm
             "/opt/journal-redis/probe.sh",
             "sentinel",
         ]
-        for probe in ("startupProbe", "livenessProbe"):
-            assert sentinel[probe]["tcpSocket"] == {"port": "sentinel"}
+        assert sentinel["startupProbe"]["exec"]["command"][-1] == "sentinel-start"
+        assert sentinel["livenessProbe"]["tcpSocket"] == {"port": "sentinel"}
         for container in containers.values():
             env = {e["name"]: e.get("value") for e in container["env"]}
             assert env["SENTINEL_ADDRESSES"].split(",") == expected
