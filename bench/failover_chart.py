@@ -199,7 +199,7 @@ class Release:
             "JOURNAL_REDIS_READ_URL": reads,
             "JOURNAL_REDIS_PASSWORD_FILE": str(self.directory / "passwd"),
             "JOURNAL_SENTINEL_ADDRESSES": self.sentinel_addresses(),
-            "JOURNAL_LOG_LEVEL": "warning",
+            "JOURNAL_LOG_LEVEL": os.environ.get("BENCH_JOURNAL_LOG_LEVEL", "warning"),
         }
         self.start(pod, pod, [sys.executable, "-m", "journal"], env)
 
@@ -260,7 +260,7 @@ class FaultResult:
     client_acks_during: int
     lost: int
     doubled: int
-    failed_reads: int
+    failed_reads: Counter[int]
 
 
 def iptables(release: Release, pod: str, action: str) -> None:
@@ -291,6 +291,7 @@ async def fault(
     assert primary is not None
     process = release.processes[primary]
     before = (Counter(api.record.refusals), Counter(client.record.refusals))
+    reads_before = Counter({s: n for s, n in api.record.read_statuses.items() if s != 200})
     at = time.monotonic()
     if kind == "SIGKILL":
         process.kill()
@@ -312,8 +313,10 @@ async def fault(
     await until(lambda: client.record.acks_after(time.monotonic() - 2) >= 3, "the client's writes to resume")
     now_primary = release.named_primary()
     assert now_primary is not None
-    stored = stored_texts(await asyncio.to_thread(release.node(now_primary).hgetall, "journal:entries"))
+    # What was acknowledged before the read: the writers go on, and a write acknowledged while
+    # HGETALL runs may or may not be in its answer.
     acknowledged = {**api.record.acknowledged, **client.record.acknowledged}
+    stored = stored_texts(await asyncio.to_thread(release.node(now_primary).hgetall, "journal:entries"))
     for text, acked_at in acknowledged.items():
         if stored[text] == 0:
             print(f"         lost: {text!r}, acknowledged {acked_at - at:+.2f} s after the fault began")
@@ -326,7 +329,7 @@ async def fault(
         client_acks_during=client_during,
         lost=sum(stored[text] == 0 for text in acknowledged),
         doubled=sum(count > 1 for count in stored.values()),
-        failed_reads=sum(n for status, n in api.record.read_statuses.items() if status != 200),
+        failed_reads=Counter({s: n for s, n in api.record.read_statuses.items() if s != 200}) - reads_before,
     )
 
 
@@ -350,7 +353,7 @@ async def drive(release: Release, fault_s: float) -> list[FaultResult]:
 def print_result(r: FaultResult) -> None:
     print(
         f"{r.fault:<8} writes unavailable {r.unavailable_s:5.1f} s (client {r.client_unavailable_s:5.1f} s);"
-        f" lost {r.lost}, stored twice {r.doubled}; failed reads so far {r.failed_reads}\n"
+        f" lost {r.lost}, stored twice {r.doubled}; failed reads: {refusals(r.failed_reads)}\n"
         f"         API writers were answered: {refusals(r.api_refusals)}\n"
         f"         client writers were answered: {refusals(r.client_refusals)};"
         f" acknowledged while it lasted: {r.client_acks_during}",
