@@ -20,9 +20,9 @@ from kbp.fleet import view
 from kbp.fleet.inventory import Cluster, Journal
 from kbp.fleet.tooling import Tools
 from kbp.platform import planning
-from kbp.platform.changes import ReleasePlan
+from kbp.platform.changes import Action, ReleasePlan
+from kbp.release import configs, rollout, upgrading
 from kbp.release import deploy as deploying
-from kbp.release import upgrading
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,7 @@ def apply(cluster: Cluster, t: Tools, *, helm: str, chart: Path, dry_run: bool, 
                 for s in planning.status(services, target, enabled=t.enabled(key))
                 if s.state.value not in view.GOOD_STATES
             ]
+            problems += _rolled_out(cluster, plans, timeout_s=timeout_s)
     diff, new = None, False
     if cluster.journal is not None:
         diff, new, journal_done, journal_problems = _journal(
@@ -67,6 +68,20 @@ def apply(cluster: Cluster, t: Tools, *, helm: str, chart: Path, dry_run: bool, 
         done = _would(plans, diff, new)
     detail = "; ".join(problems) if problems else "; ".join(done) or "no change"
     return Change(cluster.name, not problems, detail, tuple(plans), diff, new)
+
+
+def _rolled_out(cluster: Cluster, plans: list[ReleasePlan], *, timeout_s: float) -> list[str]:
+    """Wait for each service release's Deployments and StatefulSets as `kbp deploy` waits for the
+    journal's, so a wave is healthy only when they run (Helm's state alone says nothing of pods)."""
+    problems = []
+    with kube.connect(cluster.kubeconfig, context=cluster.context) as api:
+        for p in plans:
+            labels = {configs.INSTANCE: p.release.name}
+            if p.action is Action.skip or not rollout.observe(api, p.release.namespace, labels):
+                continue  # switched off here, or no workloads to wait for
+            outcome = rollout.wait(api, p.release.namespace, labels, timeout_s=timeout_s)
+            problems += [f"{p.release.key} {ref} not ready: {why}" for ref, why in outcome.reasons.items()]
+    return problems
 
 
 def _would(plans: list[ReleasePlan], diff: deploying.Diff | None, new: bool) -> list[str]:

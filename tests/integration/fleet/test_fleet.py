@@ -46,6 +46,19 @@ releases:
     version: 0.3.0
 """
 
+# The same notes, and a worker whose pods never become ready: the canary's services in one test.
+BROKEN_SERVICES = (
+    SERVICES.replace("./charts/svc-notes", "../services/charts/svc-notes")
+    + f"""\
+  - name: worker
+    namespace: fleet-svc
+    chart: ./charts/tiny
+    version: 0.1.0
+    values:
+      - image: registry.example/tiny:{NEVER_READY_TAG}
+"""
+)
+
 
 @dataclass(frozen=True)
 class Fleet:
@@ -70,7 +83,7 @@ class Fleet:
             "COLUMNS": "250",
         }
 
-    def write(self, *, canary_tag: str = TAG, tag: str = TAG) -> Path:
+    def write(self, *, canary_tag: str = TAG, tag: str = TAG, canary_services: str | None = None) -> Path:
         doc = {
             "apiVersion": "kbp.dev/v1",
             "kind": "Fleet",
@@ -82,7 +95,8 @@ class Fleet:
             "clusters": [
                 {"name": "canary", "kubeconfig": str(self.kubeconfig("canary")),
                  "labels": {"env": "dev", "canary": "true"},
-                 "journal": {"tag": canary_tag, "values": {"api": {"replicas": 3}}}},
+                 "journal": {"tag": canary_tag, "values": {"api": {"replicas": 3}}},
+                 **({"services": {"file": canary_services}} if canary_services else {})},
                 {"name": "dev", "kubeconfig": str(self.kubeconfig("dev")), "labels": {"env": "dev"}},
                 {"name": "prod", "kubeconfig": str(self.kubeconfig("prod")), "labels": {"env": "prod"}},
             ],
@@ -141,6 +155,10 @@ def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fleet]:
     (services / "charts").mkdir(parents=True)
     shutil.copytree(CHARTS / "svc-notes", services / "charts" / "svc-notes")
     (services / "helmfile.yaml").write_text(SERVICES)
+    broken = root / "services-broken"
+    (broken / "charts").mkdir(parents=True)
+    shutil.copytree(CHARTS / "tiny", broken / "charts" / "tiny")
+    (broken / "helmfile.yaml").write_text(BROKEN_SERVICES)
     f.write()
     try:
         with ThreadPoolExecutor(3) as pool:  # three control planes start at once
@@ -307,6 +325,21 @@ def test_dry_run_shows_each_clusters_diff_and_changes_nothing(fleet: Fleet) -> N
             line.startswith("+") and "journal-api:v1.0.1-abcdef02" in line for line in diff.splitlines()
         ), f"{name}: {diff}"
     assert fleet.revisions() == before
+
+
+def test_a_service_whose_pods_never_become_ready_fails_its_wave(fleet: Fleet) -> None:
+    fleet.write(canary_services="services-broken/helmfile.yaml")
+    try:
+        result = fleet.fleet("apply", "-l", "canary=true", "-o", "json", "--timeout", "5")
+    finally:
+        fleet.write()
+        fleet.helm("canary", "uninstall", "worker", "-n", "fleet-svc", "--ignore-not-found")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "wave canary failed" in result.stderr
+    (canary,) = json.loads(result.stdout)["items"]
+    assert canary["outcome"] == "failed"
+    assert canary["services"] == ["fleet-svc/worker"], "helm installed it: only its pods are not ready"
+    assert "fleet-svc/worker deployment/worker-tiny not ready" in canary["detail"]
 
 
 def test_a_failing_canary_stops_the_rollout_before_the_next_wave(fleet: Fleet) -> None:
