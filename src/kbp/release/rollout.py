@@ -3,7 +3,9 @@ and a loop that polls them against a deadline and, on failure, says why from the
 
 A Deployment is done when the controller has seen its generation and every desired pod is updated and
 available with no old pod left; it has failed early when Progressing says ProgressDeadlineExceeded.
-A StatefulSet is done when its update revision is current and every pod is ready.
+A StatefulSet is done when its update revision is current and every pod is ready. A workload whose
+pod waits for an image the node will never get (`imagePullPolicy: Never` and no such image, or an
+invalid name) has failed too: waiting out the deadline would change nothing.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from kbp import kube
 
 WORKLOADS = (("apps/v1", "Deployment"), ("apps/v1", "StatefulSet"))
 POLL_S = 0.5
+# Waiting reasons the kubelet does not recover from by itself (a pull error backs off and retries).
+NEVER_STARTS = frozenset({"ErrImageNeverPull", "InvalidImageName"})
 
 
 @dataclass(frozen=True)
@@ -103,6 +107,21 @@ def _pod_ready(pod: Mapping[str, Any]) -> bool:
     return kube.condition(pod, "Ready") == "True"
 
 
+def never_starts(workload: Workload, pods: Sequence[Mapping[str, Any]]) -> bool:
+    """Whether one of the workload's pods has a container that waits for good (NEVER_STARTS)."""
+    for pod in pods:
+        if not _matches(pod["metadata"].get("labels") or {}, workload.selector):
+            continue
+        status = pod.get("status") or {}
+        for container in [
+            *(status.get("initContainerStatuses") or []),
+            *(status.get("containerStatuses") or []),
+        ]:
+            if ((container.get("state") or {}).get("waiting") or {}).get("reason") in NEVER_STARTS:
+                return True
+    return False
+
+
 @dataclass(frozen=True)
 class Outcome:
     workloads: tuple[Workload, ...]
@@ -133,9 +152,17 @@ def wait(
         on_progress(workloads)
         if workloads and all(w.done for w in workloads):
             return Outcome(tuple(workloads), True, {})
-        if any(w.failed for w in workloads) or clock() >= deadline:
+        if any(w.failed for w in workloads) or clock() >= deadline or _stuck(client, namespace, workloads):
             return Outcome(tuple(workloads), False, explain(client, namespace, workloads))
         time.sleep(POLL_S)
+
+
+def _stuck(client: kube.KubeClient, namespace: str, workloads: Sequence[Workload]) -> bool:
+    pending = [w for w in workloads if not w.done]
+    if not pending:
+        return False
+    pods = kube.list_objects(client, "v1", "Pod", namespace)
+    return any(never_starts(w, pods) for w in pending)
 
 
 def explain(client: kube.KubeClient, namespace: str, workloads: Sequence[Workload]) -> dict[str, str]:

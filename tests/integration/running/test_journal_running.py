@@ -159,7 +159,7 @@ def test_an_image_that_is_not_loaded_names_the_pods_own_event_in_kbp_deploys_err
         done = subprocess.run(
             [
                 *(sys.executable, "-m", "kbp", "deploy", "--env", "dev", "-n", ns),
-                *("--tag", "v0.0.0-00000000", "-f", str(tmp_path / "values.yaml"), "--timeout", "30"),
+                *("--tag", "v0.0.0-00000000", "-f", str(tmp_path / "values.yaml"), "--timeout", "120"),
             ],
             env=real_cluster.env(),
             capture_output=True,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kbp.release.rollout import judge, why
+from kbp.release.rollout import judge, never_starts, why
 
 
 def dep(*, desired: int = 2, gen: int = 2, observed: int = 2, **status: Any) -> dict[str, Any]:
@@ -96,3 +96,18 @@ def test_why_names_the_newest_warning_of_an_unready_pod() -> None:
 def test_without_events_why_falls_back_to_the_counts() -> None:
     w = judge(dep(replicas=2, updatedReplicas=2, availableReplicas=1, readyReplicas=1))
     assert why(w, [], []) == "1/2 ready"
+
+
+def waiting(name: str, reason: str, labels: dict[str, str] | None = None) -> dict[str, Any]:
+    unready = pod(name, False, labels)
+    unready["status"]["containerStatuses"] = [{"name": "api", "state": {"waiting": {"reason": reason}}}]
+    return unready
+
+
+def test_a_pod_waiting_for_an_image_it_will_never_get_fails_the_workload_at_once() -> None:
+    w = judge(dep(replicas=2, updatedReplicas=2, availableReplicas=0, readyReplicas=0))
+    assert never_starts(w, [pod("api-a", True), waiting("api-b", "ErrImageNeverPull")])
+    assert never_starts(w, [waiting("api-b", "InvalidImageName")])
+    # A pull error backs off and retries, and it may be another workload's pod.
+    assert not never_starts(w, [waiting("api-b", "ImagePullBackOff"), waiting("api-c", "ErrImagePull")])
+    assert not never_starts(w, [waiting("other", "ErrImageNeverPull", {"app": "x"})])
