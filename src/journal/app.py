@@ -24,6 +24,7 @@ from journal import openapi, store, storeerrors
 from journal.access import AccessMiddleware
 from journal.acknowledging import Acknowledgement
 from journal.api import JSON, JournalApi, ListFastPath
+from journal.draining import Draining
 from journal.health import Probes
 from journal.logs import configure_logging
 from journal.metrics import Metrics, StoreEvents
@@ -149,8 +150,8 @@ def create_app(config: Config | None = None, *, clock: Callable[[], datetime] = 
             *api_routes,
             *Probes(store=journal_store, metrics=metrics).routes(),
         ],
-        outer=lambda app: AccessMiddleware(
-            ListFastPath(app, api=api, route=api_routes[0]), metrics=metrics, log=log
+        outer=lambda app: Draining(
+            AccessMiddleware(ListFastPath(app, api=api, route=api_routes[0]), metrics=metrics, log=log)
         ),
         exception_handlers={
             HTTPException: http_error,

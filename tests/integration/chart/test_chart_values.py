@@ -137,8 +137,11 @@ def test_api_probes_and_a_graceful_rolling_update(helm: Helm) -> None:
     container = spec["containers"][0]
     assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
     assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
-    pause = container["lifecycle"]["preStop"]["sleep"]["seconds"]
-    assert 0 < pause < spec["terminationGracePeriodSeconds"]
+    hook = container["lifecycle"]["preStop"]["httpGet"]
+    assert hook["port"] == "http"
+    path, _, seconds = hook["path"].partition("?seconds=")
+    assert path == "/drainz"
+    assert 0 < int(seconds) < spec["terminationGracePeriodSeconds"]
     assert api["spec"]["strategy"]["rollingUpdate"]["maxUnavailable"] == 0
     assert spec["topologySpreadConstraints"]
 
