@@ -15,13 +15,12 @@ from support.journal import ClientFactory, config_for, journal_client
 from support.netpol import enforcing
 from support.redis import RedisPair, replicated_pair
 
-# Session fixtures slow to start (the kube-router node, Dex, the local stack). Under pytest-xdist
+# Session fixtures slow to start (a real node, Dex, the local stack). Under pytest-xdist
 # (`make test` runs `--dist loadgroup`) every test that uses one runs on the same worker, so each
-# starts once; every other test stays with its file, so module fixtures start once too. The real
-# node is not among them: its tests are the suite's longest, and a node of their own per worker
-# (about 10 s to start) spreads them.
+# starts once; every other test stays with its file, so module fixtures start once too.
 SHARED_FIXTURES = {
     "netpol_cluster": "netpol_cluster",
+    "real_cluster": "real_cluster",
     "local_stack": "local_stack",
     "trusted_dex": "dex",
     "dex": "dex",
@@ -29,21 +28,8 @@ SHARED_FIXTURES = {
 }
 
 
-# Directories whose files run longest: handed to workers first, so none is left to run alone at
-# the end. The sort is stable, so tests keep their order within a file.
-LONGEST_FIRST = ("running", "node", "fleet", "localstack", "identity")
-
-
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     here = Path(__file__).parent
-
-    def rank(item: pytest.Item) -> int:
-        if here not in item.path.parents:
-            return len(LONGEST_FIRST) + 1
-        top = item.path.relative_to(here).parts[0]
-        return LONGEST_FIRST.index(top) if top in LONGEST_FIRST else len(LONGEST_FIRST)
-
-    items.sort(key=rank)
     for item in items:
         if here not in item.path.parents:
             continue  # unit tests spread one by one
