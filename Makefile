@@ -10,12 +10,12 @@ run: setup
 	$(PY) -m kbp local up --foreground
 
 # The control plane's Go build is CPU-bound and the image build mostly waits on downloads and disk:
-# both at once, with the linters (each a cache hit when nothing changed). Most integration tests
-# wait on servers, so four workers share two cores well; tests that share a slow session fixture
-# (a real node, Dex, the local stack) or a file stay on one worker (tests/integration/conftest.py).
+# both at once, with the linters (each a cache hit when nothing changed). One pytest process: under
+# four xdist workers the fleet and running-chart tests failed (tests/integration/conftest.py keeps
+# the groups for when that is fixed).
 test: setup
 	@$(MAKE) --no-print-directory -j4 --output-sync=target controlplane image-archives lint typecheck
-	$(PY) -m pytest tests -n 4 --dist loadgroup
+	$(PY) -m pytest tests
 
 check: venv lint typecheck
 	$(PY) -m pytest tests/unit -q
