@@ -15,14 +15,8 @@ from kbp.cluster.node.config import NODE_NAME
 from kbp.cluster.node.volumes import PROVISIONER
 from support import localimages
 from support.controlplane import ControlPlane
+from support.podsecurity import RESTRICTED
 from support.realnode import TIMEOUT, namespace
-
-RESTRICTED = {
-    "runAsNonRoot": True,
-    "allowPrivilegeEscalation": False,
-    "capabilities": {"drop": ["ALL"]},
-    "seccompProfile": {"type": "RuntimeDefault"},
-}
 
 
 def _claim(ns: str) -> dict[str, Any]:

@@ -12,14 +12,7 @@ from kbp import kube, metadata
 from kbp.users import quotas
 from support import escapes
 from support.onboarding import TIMEOUT, Onboarded
-
-# Pod Security `restricted` (every kbp namespace) admits only pods that say they are harmless.
-RESTRICTED = {
-    "runAsNonRoot": True,
-    "allowPrivilegeEscalation": False,
-    "capabilities": {"drop": ["ALL"]},
-    "seccompProfile": {"type": "RuntimeDefault"},
-}
+from support.podsecurity import RESTRICTED
 
 
 def _deployment(namespace: str) -> dict[str, Any]:
