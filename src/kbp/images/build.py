@@ -141,6 +141,7 @@ class Builder:
         ref = f"{image.repository}:key-{key}"
         archive = self._archive(image.name, key)
         if archive.is_file():
+            self._in_store(ref, archive)
             return Built(image.name, ref, key, archive, True, time.monotonic() - started, image.repository)
         if base_ref is None:
             base_ref = self.base(image.base)
@@ -174,12 +175,19 @@ class Builder:
         )
         archive = self._archive("pause", key)
         if archive.is_file():
+            self._in_store(PAUSE_REF, archive)
             return Built("pause", PAUSE_REF, key, archive, True, time.monotonic() - started, None)
         self.say(f"building pause ({PAUSE_REF})")
         config = ("--entrypoint", '["/pause", "-P"]', "--user", "65535:65535")
         self.buildah.commit_file(binary, "/pause", config, PAUSE_REF)
         self._publish(PAUSE_REF, archive)
         return Built("pause", PAUSE_REF, key, archive, False, time.monotonic() - started, None)
+
+    def _in_store(self, ref: str, archive: Path) -> None:
+        # The store keeps one build per repository but the cache several archives: a build at another
+        # commit may have replaced this one there since, and a cached image must still be runnable.
+        if not self.buildah.exists(ref):
+            self.buildah.pull_archive(archive, ref)
 
     def _publish(self, ref: str, archive: Path) -> None:
         """Write the archive whole, then drop this image's archives beyond the newest few."""

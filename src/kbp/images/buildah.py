@@ -127,6 +127,11 @@ class Buildah:
         archive.unlink(missing_ok=True)
         self.run(f"buildah push {ref}", "push", "--quiet", ref, f"docker-archive:{archive}:{ref}")
 
+    def pull_archive(self, archive: Path, ref: str) -> None:
+        """Put an archive's image back into the store under `ref` (what push_archive wrote)."""
+        image_id = self.run(f"buildah pull {archive.name}", "pull", "--quiet", f"docker-archive:{archive}")
+        self.tag(image_id.strip().splitlines()[-1], ref)
+
     def replace(self, repository: str, keep: str) -> None:
         """Remove every other tag of `repository` (older builds), then what no tag holds (stage images)."""
         listed = self.run("buildah images", "images", "--format", "{{.Name}}:{{.Tag}}")
