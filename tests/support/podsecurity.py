@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-RESTRICTED: dict[str, Any] = {
-    "runAsNonRoot": True,
-    "allowPrivilegeEscalation": False,
-    "capabilities": {"drop": ["ALL"]},
-    "seccompProfile": {"type": "RuntimeDefault"},
-}
-# nodetest's image names no user, so pods that run it on the real node say which.
-RESTRICTED_AS_USER: dict[str, Any] = {**RESTRICTED, "runAsUser": 10001}
+
+def restricted(user: int | None = None) -> dict[str, Any]:
+    """A fresh copy each call: tests change theirs (to root, say) to show it is refused."""
+    context: dict[str, Any] = {
+        "runAsNonRoot": True,
+        "allowPrivilegeEscalation": False,
+        "capabilities": {"drop": ["ALL"]},
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
+    if user is not None:
+        context["runAsUser"] = user  # for an image that names no user (nodetest's)
+    return context

@@ -15,7 +15,7 @@ from kbp.cluster.node.config import NODE_NAME
 from kbp.cluster.node.volumes import PROVISIONER
 from support import localimages
 from support.controlplane import ControlPlane
-from support.podsecurity import RESTRICTED
+from support.podsecurity import restricted
 from support.realnode import TIMEOUT, namespace
 
 
@@ -34,7 +34,7 @@ def _writer(ns: str, image: str) -> dict[str, Any]:
         "image": image,
         "imagePullPolicy": "Never",
         "command": ["sh", "-c", "echo kept > /data/f && cat /data/f && id -u"],
-        "securityContext": RESTRICTED,
+        "securityContext": restricted(),
         "volumeMounts": [{"name": "data", "mountPath": "/data"}],
     }
     return {

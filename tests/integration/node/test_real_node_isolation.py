@@ -21,7 +21,7 @@ from kbp.cluster.node.config import NODE_NAME
 from kbp.users import quotas
 from support.controlplane import ControlPlane
 from support.onboarding import Onboarded, onboard, unique
-from support.podsecurity import RESTRICTED_AS_USER
+from support.podsecurity import restricted
 from support.realnode import PORT, load_nodetest, ready_pod, server_pod
 
 
@@ -33,7 +33,7 @@ def tenant(real_cluster: ControlPlane, tmp_path_factory: pytest.TempPathFactory)
 
 def _restricted_server(name: str, namespace: str) -> dict[str, Any]:
     pod = server_pod(name, namespace, {"app": name})
-    pod["spec"]["containers"][0]["securityContext"] = RESTRICTED_AS_USER
+    pod["spec"]["containers"][0]["securityContext"] = restricted(user=10001)
     return pod
 
 

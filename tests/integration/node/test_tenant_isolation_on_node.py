@@ -21,7 +21,7 @@ from kbp.cluster.record import RealNode
 from kbp.namespaces import isolation
 from support.controlplane import ControlPlane
 from support.onboarding import Onboarded, onboard, unique
-from support.podsecurity import RESTRICTED_AS_USER
+from support.podsecurity import restricted
 from support.realnode import PORT, get_from_node, load_nodetest, node_of, ready_pod, server_pod
 
 POLICY_TIMEOUT = 60.0
@@ -49,7 +49,7 @@ def _tenant(plane: ControlPlane, directory: Path, name: str, team: str) -> Tenan
     with user.client() as client:
         for pod_name in ("web", "client"):
             pod = server_pod(pod_name, user.namespace, {"app": pod_name})
-            pod["spec"]["containers"][0]["securityContext"] = RESTRICTED_AS_USER
+            pod["spec"]["containers"][0]["securityContext"] = restricted(user=10001)
             kube.create(client, pod)
         kube.create(client, _service(user.namespace))
         pod_ip = ready_pod(client, "web", user.namespace)["status"]["podIP"]

@@ -12,7 +12,7 @@ from kbp import kube, metadata
 from kbp.users import quotas
 from support import escapes
 from support.onboarding import TIMEOUT, Onboarded
-from support.podsecurity import RESTRICTED
+from support.podsecurity import restricted
 
 
 def _deployment(namespace: str) -> dict[str, Any]:
@@ -28,7 +28,7 @@ def _deployment(namespace: str) -> dict[str, Any]:
                 "metadata": {"labels": labels},
                 "spec": {
                     "containers": [
-                        {"name": "app", "image": "registry.example/app:1.0", "securityContext": RESTRICTED}
+                        {"name": "app", "image": "registry.example/app:1.0", "securityContext": restricted()}
                     ]
                 },
             },
@@ -40,7 +40,7 @@ def _pod(namespace: str, name: str, resources: dict[str, Any] | None = None) -> 
     container: dict[str, Any] = {
         "name": "app",
         "image": "registry.example/app:1.0",
-        "securityContext": RESTRICTED,
+        "securityContext": restricted(),
     }
     if resources is not None:
         container["resources"] = resources
