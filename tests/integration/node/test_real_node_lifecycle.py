@@ -68,7 +68,9 @@ def test_a_network_namespace_in_use_is_named_and_nothing_starts(tmp_path: Path) 
 
 def test_a_user_who_is_not_root_is_told_so() -> None:
     # pytest's temp dirs and the build cache are root's alone: this user gets a directory it
-    # can reach, with stand-ins for the binaries (the refusal comes before any is run).
+    # can reach, with stand-ins for the binaries (the refusal comes before any is run). The
+    # checkout may sit in a private (0700) directory too, so the user keeps only the right to
+    # read files: it is still not root, which is what kbp checks.
     with tempfile.TemporaryDirectory(prefix="kbp-nonroot-") as tmp:
         root = Path(tmp)
         root.chmod(0o755)
@@ -80,6 +82,7 @@ def test_a_user_who_is_not_root_is_told_so() -> None:
             (bins / name).touch()
         argv = [
             *("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"),
+            *("--inh-caps=+dac_read_search", "--ambient-caps=+dac_read_search"),
             *(sys.executable, "-m", "kbp", "cluster", "up", "--real-node"),
             *("--state-dir", str(state), "--bin-dir", str(bins)),
         ]
