@@ -20,11 +20,11 @@ FRONT_PROXY_CLIENT = pki.Identity("front-proxy-client")
 # ...and this to a kubelet, for logs, exec and port-forward (kubeadm's name and group).
 KUBELET_CLIENT = pki.Identity("kube-apiserver-kubelet-client", groups=("system:masters",))
 # The real node's daemons. The Node authorizer and the bootstrap policy know the first two;
-# CoreDNS and the volume provisioner get ClusterRoles of their own (kbp.cluster.node.objects).
+# The volume provisioner gets a ClusterRole of its own (kbp.cluster.node.objects); CoreDNS runs
+# as a pod with a ServiceAccount (kbp.cluster.node.dns).
 NODE_CLIENTS = {
     "kubelet": pki.Identity("system:node:kbp-node", groups=("system:nodes",)),
     "kube-proxy": pki.Identity("system:kube-proxy"),
-    "coredns": pki.Identity("kbp:coredns"),
     "node-volumes": pki.Identity("kbp:node-volumes"),
 }
 

@@ -5,7 +5,8 @@ Each tenant's namespace is the one `kbp user add` made, with `kbp-default-deny` 
 (`netpol_cluster`, tests only). Each tenant runs a restricted server behind a Service. A pod in
 A reaches A's Service (traffic within a namespace is allowed) and neither B's Service nor B's pod;
 B's own pod reaches B's Service, and the node reaches both: the path exists, the policy cuts it;
-once the admin deletes those two policies, A reaches B.
+once the admin deletes those two policies, A reaches B. Under the same policies a tenant's pod
+resolves names through the CoreDNS pod (kbp.cluster.node.dns), and reaches that pod on port 53 only.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 import pytest
 
 from kbp import kube
+from kbp.cluster.node import dns
 from kbp.cluster.record import RealNode
 from kbp.namespaces import isolation
 from support.controlplane import ControlPlane
@@ -91,6 +93,41 @@ def test_the_tenants_namespaces_carry_only_kbps_own_policies(
             assert {p["metadata"]["name"] for p in policies} == {isolation.DENY_NAME, isolation.ALLOW_NAME}
 
 
+def _lookup(plane: ControlPlane, tenant: Tenant, name: str) -> list[str]:
+    user = tenant.user
+    argv = ("--kubeconfig", str(user.kubeconfig), "exec", "-n", user.namespace, "client", "--")
+    result = plane.run("kubectl", *argv, "/nodetest", "lookup", name, check=False)
+    assert result.returncode == 0, f"lookup {name} in {user.namespace}: {result.stderr}"
+    return result.stdout.split()
+
+
+def _blocked(plane: ControlPlane, argv: tuple[str, ...], url: str) -> bool:
+    return plane.run("kubectl", *argv, "/nodetest", "get", url, check=False).returncode != 0
+
+
+def test_a_tenants_pod_resolves_names_under_kbps_policies_and_reaches_dns_on_port_53_only(
+    netpol_cluster: ControlPlane, tenants: tuple[Tenant, Tenant]
+) -> None:
+    a, _ = tenants
+    node = node_of(netpol_cluster)
+    with netpol_cluster.client() as admin:
+        (coredns,) = kube.list_objects(admin, "v1", "Pod", dns.NAMESPACE, labels=dns.LABELS)
+        kubernetes_ip = kube.get(admin, "v1", "Service", "kubernetes", "default")["spec"]["clusterIP"]
+    ready = f"http://{coredns['status']['podIP']}:{dns.READY_PORT}/ready"
+    assert get_from_node(node, ready) == "OK"  # the path exists: the node reaches it
+    user = a.user
+    argv = ("--kubeconfig", str(user.kubeconfig), "exec", "-n", user.namespace, "client", "--")
+    kube.wait_for(
+        lambda: _blocked(netpol_cluster, argv, ready) or None,
+        timeout=POLICY_TIMEOUT,
+        what="the tenant's pod cut off from CoreDNS's readiness port",
+    )
+    # With the policies in force: a Service of its own namespace by its short name, and the API's.
+    assert _lookup(netpol_cluster, a, "web") == [a.service_ip]
+    assert _lookup(netpol_cluster, a, "kubernetes.default") == [kubernetes_ip]
+
+
+# Last in the module: it deletes the policies the tests above rely on.
 def test_a_pod_in_tenant_a_reaches_its_own_service_and_nothing_of_tenant_b(
     netpol_cluster: ControlPlane, tenants: tuple[Tenant, Tenant]
 ) -> None:

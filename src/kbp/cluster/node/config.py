@@ -1,4 +1,4 @@
-"""The real node's configuration files as data: containerd, CNI, kubelet, kube-proxy, CoreDNS.
+"""The real node's configuration files as data: containerd, CNI, kubelet, kube-proxy.
 
 Pure builders; `kbp.cluster.node.launcher` writes them and starts the processes.
 """
@@ -31,8 +31,6 @@ ALL_IN_NETNS = "0.0.0.0"  # noqa: S104
 KUBELET_PORT = 10250
 KUBELET_HEALTHZ_PORT = 10248
 KUBE_PROXY_HEALTHZ_PORT = 10256
-COREDNS_HEALTH_PORT = 8080
-COREDNS_READY_PORT = 8181
 # Directories that kubelet, containerd and the CNI plugins write outside their configured roots;
 # each is a tmpfs private to the node's mount namespace.
 PRIVATE_DIRS = ("/run/containerd", "/var/lib/cni", "/var/log/containers", "/run/nri")
@@ -88,10 +86,6 @@ class NodePaths:
     @property
     def kube_proxy_config(self) -> Path:
         return self.layout.node / "kube-proxy.yaml"
-
-    @property
-    def corefile(self) -> Path:
-        return self.layout.node / "Corefile"
 
     @property
     def resolv_conf(self) -> Path:
@@ -232,25 +226,6 @@ def kube_proxy_yaml(kubeconfig: Path) -> str:
         "iptables": {"localhostNodePorts": False},
     }
     return yaml.safe_dump(doc, sort_keys=False)
-
-
-def corefile(kubeconfig: Path, context: str) -> str:
-    """Cluster DNS for Services and pods; no upstream: the node's namespace has no route out."""
-    return f"""\
-.:53 {{
-    errors
-    health :{COREDNS_HEALTH_PORT}
-    ready :{COREDNS_READY_PORT}
-    kubernetes {CLUSTER_DOMAIN} in-addr.arpa ip6.arpa {{
-        kubeconfig {kubeconfig} {context}
-        pods insecure
-        fallthrough in-addr.arpa ip6.arpa
-        ttl 5
-    }}
-    cache 5
-    loadbalance
-}}
-"""
 
 
 def holder_script(paths: NodePaths) -> str:

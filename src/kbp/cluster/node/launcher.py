@@ -1,7 +1,8 @@
-"""Start and stop the real node: namespaces, cgroups, containerd, kubelet, kube-proxy, CoreDNS, volumes.
+"""Start and stop the real node: namespaces, cgroups, containerd, kubelet, kube-proxy, volumes.
 
 Order: a network namespace with a veth; a cgroup root; a mount-namespace holder; the apiserver
-relay; containerd (+ the pause image); kubelet; kube-proxy; CoreDNS; the volume provisioner. Every
+relay; containerd (+ the pause and CoreDNS images); the node's API objects (CoreDNS's Deployment
+among them, kbp.cluster.node.dns); kubelet; kube-proxy; the volume provisioner. Every
 process joins `<cgroup root>/system` before it execs, so `stop` finds everything the node ever ran (shims and
 pod processes included) in its cgroups, kills it, and then removes cgroups, mounts and the
 namespace. `stop` works from the record alone, so it also cleans up after a crashed `up`.
@@ -19,15 +20,16 @@ import sys
 from pathlib import Path
 
 from kbp import kube
-from kbp.cluster import kubeconfigs, processes
+from kbp.cluster import processes
 from kbp.cluster.components import Component
 from kbp.cluster.layout import Layout
-from kbp.cluster.node import cgroups, config, images, network, objects, preflight
+from kbp.cluster.node import cgroups, config, dns, images, network, objects, preflight
 from kbp.cluster.readiness import NotReadyError, http_ok, wait
 from kbp.cluster.record import Cluster, RealNode
 
-ORDER = ("node-holder", "node-relay", "containerd", "kubelet", "kube-proxy", "coredns", "node-volumes")
+ORDER = ("node-holder", "node-relay", "containerd", "kubelet", "kube-proxy", "node-volumes")
 NODE_LABEL = "kbp.dev/real-node"
+DNS_PROBE = f"kubernetes.default.svc.{config.CLUSTER_DOMAIN}"
 
 
 class NodeError(Exception):
@@ -110,9 +112,10 @@ def start(cluster: Cluster, deadline: float) -> None:
     containerd = processes.spawn(Component("containerd", containerd_argv, "", tls=False), layout)
     wait(containerd, lambda: _unix_open(node.containerd_socket), "containerd's socket", deadline)
     load_pause(node, layout)
+    load_coredns(node, layout)
 
     with kube.connect(cluster.kubeconfig) as client:
-        for obj in objects.all_objects(node.ip, port):
+        for obj in [*objects.all_objects(node.ip, port), *dns.all_objects({NODE_LABEL: "true"})]:
             kube.apply(client, obj)
     kubelet_argv = (
         *join, *inside, str(bins / "kubelet"),
@@ -129,8 +132,6 @@ def start(cluster: Cluster, deadline: float) -> None:
     wait(kubelet, lambda: http_ok(healthz, None), "kubelet's healthz", deadline)
     proxy_argv = (*join, *inside, str(bins / "kube-proxy"), f"--config={paths.kube_proxy_config}")
     proxy = processes.spawn(Component("kube-proxy", proxy_argv, "", tls=False), layout)
-    dns_argv = (*join, *inside, str(bins / "coredns"), "-conf", str(paths.corefile))
-    dns = processes.spawn(Component("coredns", dns_argv, "", tls=False), layout)
     # In the host's namespaces (the apiserver on loopback), in the node's cgroups (so `down` stops it).
     ready = layout.node_run / "volumes.ready"
     volumes_kubeconfig = str(layout.component_kubeconfig("node-volumes"))
@@ -141,8 +142,8 @@ def start(cluster: Cluster, deadline: float) -> None:
         wait(kubelet, lambda: _node_ready(client, node.name), f"node {node.name} Ready", deadline)
     wait(proxy, lambda: http_ok(f"http://{node.ip}:{config.KUBE_PROXY_HEALTHZ_PORT}/healthz", None),
          "kube-proxy's healthz", deadline)  # fmt: skip
-    wait(dns, lambda: http_ok(f"http://{node.ip}:{config.COREDNS_READY_PORT}/ready", None),
-         "CoreDNS ready", deadline)  # fmt: skip
+    # A name answered through the kube-dns Service: kube-proxy's rules, the CoreDNS pod Ready.
+    wait(proxy, lambda: _dns_answers(node), "cluster DNS (the CoreDNS pod behind kube-dns)", deadline)
     wait(provisioner, ready.exists, "the volume provisioner's first pass", deadline)
 
 
@@ -157,7 +158,6 @@ def _write_configs(cluster: Cluster, paths: config.NodePaths) -> None:
         paths.cni_conf_dir / "10-kbp.conflist": config.cni_conflist(paths),
         paths.kubelet_config: config.kubelet_yaml(paths, cluster.node.cgroup_root, cluster.ca),
         paths.kube_proxy_config: config.kube_proxy_yaml(layout.component_kubeconfig("kube-proxy")),
-        paths.corefile: config.corefile(layout.component_kubeconfig("coredns"), kubeconfigs.CONTEXT),
         paths.resolv_conf: config.resolv_conf(),
     }
     for path, text in files.items():
@@ -173,6 +173,22 @@ def load_pause(node: RealNode, layout: Layout) -> None:
         ["/pause"],
     )
     import_image(node, archive)
+
+
+def load_coredns(node: RealNode, layout: Layout) -> None:
+    """CoreDNS's image, from the binary built in testenv/node."""
+    archive = images.docker_archive(
+        layout.node / "images" / "coredns.tar",
+        dns.IMAGE,
+        {"/coredns": node.bin_dir / "coredns"},
+        ["/coredns"],
+    )
+    import_image(node, archive)
+
+
+def _dns_answers(node: RealNode) -> bool:
+    argv = node.in_network(sys.executable, "-m", "kbp.cluster.node.dnsquery", config.CLUSTER_DNS, DNS_PROBE)
+    return subprocess.run(argv, capture_output=True, timeout=30, check=False).returncode == 0
 
 
 def import_image(node: RealNode, archive: Path) -> None:
