@@ -19,6 +19,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
+
 from kbp.images import keys
 from kbp.images.buildah import Buildah, BuildError, mmdebstrap, require, version
 from kbp.images.catalog import IMAGES, PAUSE_BINARY, PAUSE_REF, Base, Image
@@ -79,6 +81,23 @@ def _git_files(root: Path, sources: Sequence[str]) -> list[str]:
     return [name for name in names if (root / name).is_file()]
 
 
+def repository(root: Path, image: Image) -> str:
+    """The repository `image` is built and loaded under: its chart's default, read from the checkout."""
+    if image.default is None:
+        assert image.repository is not None, image.name
+        return image.repository
+    where = image.default
+    try:
+        value: object = yaml.safe_load((root / where.values).read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as err:
+        raise BuildError(f"{image.name}: cannot read its repository from {where.values}: {err}") from err
+    for part in where.key:
+        value = value.get(part) if isinstance(value, dict) else None
+    if not isinstance(value, str) or not value:
+        raise BuildError(f"{image.name}: {where.shown} is not a repository name (found {value!r})")
+    return value
+
+
 def _inputs(root: Path, files: Sequence[str]) -> list[keys.Input]:
     found = []
     for name in files:
@@ -118,13 +137,14 @@ class Builder:
 
     def image(self, image: Image) -> Built:
         started = time.monotonic()
+        repo = repository(self.root, image)
         base_ref = None
         recipe = (image.dockerfile, image.base_arg) if image.dockerfile and image.base_arg else None
         files: list[str] = []
         if recipe is None:
             base_ref = self.base(image.base)
             key = keys.image_key(
-                image.name, image.repository, dockerfile=None, inputs=(), base=base_ref, tools=self.tools
+                image.name, repo, dockerfile=None, inputs=(), base=base_ref, tools=self.tools
             )
         else:
             dockerfile = (self.root / recipe[0]).read_text(encoding="utf-8")
@@ -132,17 +152,17 @@ class Builder:
             base_key = keys.base_key(image.base, self.tools)
             key = keys.image_key(
                 image.name,
-                image.repository,
+                repo,
                 dockerfile=dockerfile,
                 inputs=_inputs(self.root, files),
                 base=base_key,
                 tools=self.tools,
             )
-        ref = f"{image.repository}:key-{key}"
+        ref = f"{repo}:key-{key}"
         archive = self._archive(image.name, key)
         if archive.is_file():
             self._in_store(ref, archive)
-            return Built(image.name, ref, key, archive, True, time.monotonic() - started, image.repository)
+            return Built(image.name, ref, key, archive, True, time.monotonic() - started, repo)
         if base_ref is None:
             base_ref = self.base(image.base)
         self.say(f"building {image.name} ({ref})")
@@ -157,8 +177,8 @@ class Builder:
                     shutil.copy2(self.root / name, context / name)
                 self.buildah.build(context, context / recipe[0], ref, {recipe[1]: base_ref})
         self._publish(ref, archive)
-        self.buildah.replace(image.repository, ref)
-        return Built(image.name, ref, key, archive, False, time.monotonic() - started, image.repository)
+        self.buildah.replace(repo, ref)
+        return Built(image.name, ref, key, archive, False, time.monotonic() - started, repo)
 
     def pause(self) -> Built:
         """registry.k8s.io/pause:3.10.2 from scratch: Debian's static catatonit in pause mode."""

@@ -63,12 +63,30 @@ class Base:
 
 
 @dataclass(frozen=True)
+class Default:
+    """Where an image's repository is stated once: a key of a chart's values file (the repository root's)."""
+
+    values: str  # e.g. charts/journal/values.yaml
+    key: tuple[str, ...]  # e.g. ("image", "api", "repository")
+
+    @property
+    def shown(self) -> str:
+        return f"{self.values}: {'.'.join(self.key)}"
+
+
+@dataclass(frozen=True)
 class Image:
-    """One image loaded into the node: built from `dockerfile` with `base` as `base_arg`, or `base` itself."""
+    """One image loaded into the node: built from `dockerfile` with `base` as `base_arg`, or `base` itself.
+
+    Its repository is the one its chart names by default (`default`), read by kbp.images.build, so an
+    image loaded here is found under the name a default install asks for; or `repository`, for a
+    stand-in the chart does not name by default (the Redis image).
+    """
 
     name: str
-    repository: str
     base: Base
+    default: Default | None = None
+    repository: str | None = None
     dockerfile: str | None = None  # relative to the repository root, which is the build context
     base_arg: str | None = None
 
@@ -105,19 +123,33 @@ REDIS = Base(
 
 BASES = (PYTHON, NGINX, REDIS)
 
+JOURNAL_VALUES = "charts/journal/values.yaml"
+REAPER_VALUES = "deploy/reaper/values.yaml"
+
 IMAGES = (
-    # The charts' default repositories (journal's image.api/fileserver, the reaper's image), which a
-    # unit test checks, so the loaded images are found under the names the charts give.
-    Image("api", "ghcr.io/kbp/kbp/journal-api", PYTHON, "images/api/Dockerfile", "PYTHON_IMAGE"),
+    Image(
+        "api",
+        PYTHON,
+        Default(JOURNAL_VALUES, ("image", "api", "repository")),
+        dockerfile="images/api/Dockerfile",
+        base_arg="PYTHON_IMAGE",
+    ),
     Image(
         "fileserver",
-        "ghcr.io/kbp/kbp/journal-fileserver",
         NGINX,
-        "images/fileserver/Dockerfile",
-        "NGINX_IMAGE",
+        Default(JOURNAL_VALUES, ("image", "fileserver", "repository")),
+        dockerfile="images/fileserver/Dockerfile",
+        base_arg="NGINX_IMAGE",
     ),
-    Image("kbp", "ghcr.io/kbp/kbp/kbp", PYTHON, "images/kbp/Dockerfile", "PYTHON_IMAGE"),
-    Image("redis", "localhost/kbp/redis", REDIS),
+    Image(
+        "kbp",
+        PYTHON,
+        Default(REAPER_VALUES, ("image", "repository")),
+        dockerfile="images/kbp/Dockerfile",
+        base_arg="PYTHON_IMAGE",
+    ),
+    # Debian's Redis, not the chart's default Valkey: installs name it (image.redis.repository).
+    Image("redis", REDIS, repository="localhost/kbp/redis"),
 )
 NAMES = (*(image.name for image in IMAGES), "pause")
 # `kbp cluster up --real-node` loads a pause image of its own before any pod starts; this one is

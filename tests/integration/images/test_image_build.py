@@ -15,6 +15,7 @@ import pytest
 import redis
 
 from kbp.images import catalog
+from kbp.images.build import repository
 from kbp.ports import free_ports
 from support import images
 from support.redis import RedisPair
@@ -54,7 +55,9 @@ def test_each_archive_names_its_image_and_holds_no_build_secret(built: dict[str,
     for name, row in built.items():
         archive = images.Archive(Path(row["archive"]))
         expected = (
-            catalog.PAUSE_REF if name == "pause" else f"{catalog.by_name(name).repository}:key-{row['key']}"
+            catalog.PAUSE_REF
+            if name == "pause"
+            else f"{repository(ROOT, catalog.by_name(name))}:key-{row['key']}"
         )
         assert archive.manifest()["RepoTags"] == [expected]
         files = archive.files()

@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-import yaml
-
 from kbp.images import catalog, keys
 
 ROOT = Path(__file__).parents[3]
@@ -116,11 +114,3 @@ def test_every_dockerfile_image_names_the_base_argument_its_dockerfile_declares(
         # The default stays the pinned public image.
         default = text.split(f"ARG {image.base_arg}=")[1].split()[0]
         assert "@sha256:" in default, image.dockerfile
-
-
-def test_images_are_loaded_under_the_repositories_the_charts_name_by_default() -> None:
-    journal = yaml.safe_load((ROOT / "charts/journal/values.yaml").read_text())["image"]
-    reaper = yaml.safe_load((ROOT / "deploy/reaper/values.yaml").read_text())["image"]
-    assert catalog.by_name("api").repository == journal["api"]["repository"]
-    assert catalog.by_name("fileserver").repository == journal["fileserver"]["repository"]
-    assert catalog.by_name("kbp").repository == reaper["repository"]
