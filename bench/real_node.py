@@ -2,7 +2,8 @@
 
 Each round starts a fresh control plane twice, interleaved: kwok nodes only, then with a real
 node (kubelet, containerd, kube-proxy, CoreDNS), timing `launcher.up` until every gate passed
-(for the real node: the Node Ready, kube-proxy healthy, CoreDNS ready), then a first pod from a
+(for the real node: the Node Ready, kube-proxy healthy, a name answered by the CoreDNS pod
+through the kube-dns Service), then a first pod from a
 local image Ready on it. Bar (issue 19): the real node Ready in under 30 s.
 
     .venv/bin/python -m bench.real_node [--repeat 3]        # from the repository root, as root

@@ -1,7 +1,7 @@
 """Make the host's apiserver appear at the same address inside the node's network namespace.
 
 `python -m kbp.cluster.node.relay NETNS_PATH PORT`: listens on 0.0.0.0:PORT inside the namespace
-and forwards each connection to 127.0.0.1:PORT on the host. So kubelet, kube-proxy and CoreDNS
+and forwards each connection to 127.0.0.1:PORT on the host. So kubelet and kube-proxy
 use the admin's server URL unchanged, pods reach the `kubernetes` Service through it, and the
 apiserver keeps listening on loopback only. A socket stays in the namespace it was made in, so
 one process can listen in one and connect in the other.
