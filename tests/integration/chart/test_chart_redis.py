@@ -1,6 +1,7 @@
 """The chart's own launch script, redis.conf and probe, taken from `helm template` output, run real
 redis-server processes: a primary and an authenticated replica that replicates, and probes that
-keep passing on the replica while the primary is down. The pods' DNS names map to loopback."""
+keep passing on the replica while the primary is down, on Debian's Redis and on Valkey 9 (the
+chart's default; support/servers.py). The pods' DNS names map to loopback."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ import redis
 from kbp.ports import free_ports
 from support.charts import Helm, one
 from support.processes import signal_group, stop_group
+from support.servers import SERVERS, path_for
 
 pytestmark = pytest.mark.helm
 # Quotes, a backslash, a dollar and spaces: the launch script must quote it for redis.conf.
@@ -66,11 +68,14 @@ def wait_until(check: Callable[[], bool], what: str, node: Node, timeout_s: floa
 
 
 @contextmanager
-def nodes(rendered: tuple[Path, dict[str, dict[str, str]]], tmp: Path) -> Iterator[tuple[Node, Node]]:
+def nodes(
+    rendered: tuple[Path, dict[str, dict[str, str]]], tmp: Path, server: str = "redis"
+) -> Iterator[tuple[Node, Node]]:
     files, envs = rendered
     password_file = tmp / "passwd"
     password_file.write_text(PASSWORD + "\n")
     primary_port, replica_port = free_ports(2)
+    path = path_for(server, tmp)
     started: list[Node] = []
     with ExitStack() as stack:
         for role, port in (("primary", primary_port), ("replica", replica_port)):
@@ -92,7 +97,7 @@ def nodes(rendered: tuple[Path, dict[str, dict[str, str]]], tmp: Path) -> Iterat
             with log.open("wb") as out:
                 process = subprocess.Popen(
                     ["sh", str(files / "launch.sh")],
-                    env={"PATH": os.environ["PATH"], **env},
+                    env={"PATH": path, **env},
                     stdout=out,
                     stderr=subprocess.STDOUT,
                     start_new_session=True,
@@ -100,6 +105,10 @@ def nodes(rendered: tuple[Path, dict[str, dict[str, str]]], tmp: Path) -> Iterat
             node = Node(port, process, log)
             stack.callback(stop_group, process, 10.0, repeat_term_s=0.5)
             started.append(node)
+        # The server the scripts chose is the one asked for (Valkey also reports a redis_version).
+        for node in started:
+            wait_until(lambda node=node: bool(node.client().ping()), "PONG", node)  # type: ignore[misc]
+            assert ("valkey_version" in node.client().info("server")) == (server == "valkey")
         yield started[0], started[1]
 
 
@@ -119,8 +128,9 @@ def probe(files: Path, node: Node, password_file: Path, *mode: str) -> subproces
     )
 
 
-def test_primary_and_authenticated_replica_replicate(rendered: Any, tmp_path: Path) -> None:
-    with nodes(rendered, tmp_path) as (primary, replica):
+@pytest.mark.parametrize("server", SERVERS)
+def test_primary_and_authenticated_replica_replicate(rendered: Any, tmp_path: Path, server: str) -> None:
+    with nodes(rendered, tmp_path, server) as (primary, replica):
         wait_until(lambda: primary.client().ping(), "primary PONG", primary)
         wait_until(
             lambda: replica.client().info("replication")["master_link_status"] == "up", "link up", replica
@@ -144,9 +154,10 @@ def test_primary_and_authenticated_replica_replicate(rendered: Any, tmp_path: Pa
             assert auth.stat().st_mode & 0o077 == 0
 
 
-def test_replica_probes_pass_while_the_primary_is_down(rendered: Any, tmp_path: Path) -> None:
+@pytest.mark.parametrize("server", SERVERS)
+def test_replica_probes_pass_while_the_primary_is_down(rendered: Any, tmp_path: Path, server: str) -> None:
     files, _ = rendered
-    with nodes(rendered, tmp_path) as (primary, replica):
+    with nodes(rendered, tmp_path, server) as (primary, replica):
         wait_until(
             lambda: replica.client().info("replication")["master_link_status"] == "up", "link up", replica
         )

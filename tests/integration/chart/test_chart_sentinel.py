@@ -21,6 +21,7 @@ import redis
 from kbp.ports import free_ports
 from support.charts import Helm, one
 from support.processes import signal_group, stop_group
+from support.servers import SERVERS, path_for
 
 pytestmark = pytest.mark.helm
 PASSWORD = 'se"n\\tinel $pass `x`'
@@ -75,8 +76,10 @@ def wait_until(check: Callable[[], Any], what: str, *watched: Process, timeout_s
 class Cluster:
     """The processes of one test, each in its own process group, stopped at the end."""
 
-    def __init__(self, rendered: Rendered, tmp: Path, stack: ExitStack) -> None:
+    def __init__(self, rendered: Rendered, tmp: Path, stack: ExitStack, server: str) -> None:
         self.files, self.envs = rendered
+        self.server = server
+        self.path = path_for(server, tmp)
         self.tmp = tmp
         self.stack = stack
         self.password_file = tmp / "passwd"
@@ -89,7 +92,7 @@ class Cluster:
         with log.open("ab") as out:
             process = subprocess.Popen(
                 ["sh", str(self.files / script)],
-                env={"PATH": os.environ["PATH"], **env},
+                env={"PATH": self.path, **env},
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
@@ -146,11 +149,13 @@ def primary_named(sentinel: Process) -> int | None:
 
 
 @pytest.fixture
-def cluster(rendered: Rendered, tmp_path: Path) -> Iterator[Cluster]:
+def cluster(rendered: Rendered, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Cluster]:
+    """Debian's Redis, or the server a test names (`indirect` parametrization, support/servers.py)."""
     with ExitStack() as stack:
-        yield Cluster(rendered, tmp_path, stack)
+        yield Cluster(rendered, tmp_path, stack, getattr(request, "param", "redis"))
 
 
+@pytest.mark.parametrize("cluster", SERVERS, indirect=True)
 def test_a_killed_primary_is_replaced_and_rejoins_as_a_replica(cluster: Cluster) -> None:
     shared_conf = (cluster.files / "redis.conf").read_text()
     primary, replica = cluster.node("primary"), cluster.node("replica")
@@ -165,6 +170,10 @@ def test_a_killed_primary_is_replaced_and_rejoins_as_a_replica(cluster: Cluster)
         return True
 
     wait_until(settled, "sentinels finding each other and the replica", *everyone)
+    # The scripts ran the server asked for (Valkey also reports a redis_version).
+    for process in (primary, sentinels[0]):
+        info = process.client(password=None if process in sentinels else PASSWORD).info("server")
+        assert ("valkey_version" in info) == (cluster.server == "valkey"), (process.name, info)
     assert all(primary_named(s) == cluster.primary_port for s in sentinels)
     primary.client().set("entry", "before the failover")
     assert primary.client().wait(1, 5000) == 1
