@@ -25,8 +25,9 @@ class RealNode:
       `ctr --address <containerd_socket> --namespace k8s.io images import app.tar`. The socket is
       on the host's filesystem, so this needs no namespace. The sandbox image
       (`registry.k8s.io/pause:3.10.2`) is loaded by `up`.
-    - **The node's network.** Pods, ClusterIPs (kube-dns's CoreDNS pod among them) and the node's
-      own listeners (kubelet 10250) live in the network namespace `/run/netns/<netns>`, which has no route out.
+    - **The node's network.** Pods (kube-dns's CoreDNS pod among them), ClusterIPs and the node's
+      own listeners (kubelet 10250) live in the network namespace `/run/netns/<netns>`, which has
+      no route out.
       `node.in_network("curl", url)` is the argv that runs a command there. The host reaches
       only the node's `ip` (through a veth from `host_ip`), not pod or Service IPs.
     - **The node's files.** kubelet and containerd also run in a mount namespace of their own,
