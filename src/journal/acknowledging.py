@@ -2,9 +2,14 @@
 
 `WAIT n timeout` answers how many replicas confirmed everything sent before it *on its socket*, so
 all writes go over one connection and a write counts as confirmed only by a `WAIT` on the same
-socket (the connection's generation) issued after the write was sent. Concurrent writes share one
-`WAIT` (`Coalescer`: each joins one issued after it arrived), and a write joins it as soon as its
-script is written, without waiting for the script's reply: one round-trip per batch of writes.
+socket (the connection's generation) written after the write's script.
+
+Group commit: the scripts written in one event-loop turn share one `WAIT`, written behind them at
+the start of the next turn, without waiting for the script's reply or for earlier `WAIT`s. Redis runs
+a connection's commands in order and holds the ones behind a blocked `WAIT` until it returns, so
+`WAIT`s pipelined on one socket each cover the scripts before them, and the primary answers them as
+its replicas' acknowledgements arrive: no round trip to the API between one batch's `WAIT` and the
+next (an earlier version sent the next `WAIT` only once the previous one had answered).
 """
 
 from __future__ import annotations
@@ -13,7 +18,6 @@ import asyncio
 from dataclasses import dataclass
 from typing import Any
 
-from journal.coalescing import Coalescer
 from journal.pipelining import Arg, Connection, ReplyError
 from journal.scripts import Script
 
@@ -34,7 +38,7 @@ PRIMARY_ALONE = Acknowledgement()
 class Acknowledger:
     def __init__(self, policy: Acknowledgement) -> None:
         self.policy = policy
-        self._waits: Coalescer[Connection, tuple[int, list[Any]]] = Coalescer()
+        self._next: dict[Connection, Confirmation] = {}  # the WAIT not yet written, per connection
 
     async def run(
         self, writes: Connection, script: Script, keys: tuple[str, ...], args: tuple[Arg, ...]
@@ -49,8 +53,6 @@ class Acknowledger:
         try:
             (reply,) = await pending
         except BaseException as err:
-            if confirmation is not None:
-                confirmation.cancel()
             if not (isinstance(err, ReplyError) and str(err).startswith("NOSCRIPT")):
                 raise
             generation, reply = await script.run_counted(writes, keys, *args)
@@ -58,13 +60,33 @@ class Acknowledger:
         return generation, reply, confirmation
 
     def join(self, writes: Connection) -> Confirmation:
-        """The next WAIT on `writes`: it covers everything sent on that socket before now."""
+        """The next WAIT on `writes`: it covers everything sent on that socket before now.
+
+        A task's first step runs in a later loop turn than its creation, so every script written
+        before it (in this turn, or earlier in the next) shares it.
+        """
+        confirmation = self._next.get(writes)
+        if confirmation is None or confirmation.done():
+            confirmation = self._next[writes] = asyncio.ensure_future(self._wait(writes))
+            # Shared: no caller may cancel it, and one whose write failed just drops it.
+            confirmation.add_done_callback(_retrieve)
+        return confirmation
+
+    async def _wait(self, writes: Connection) -> tuple[int, list[Any]]:
+        # Taken off before the WAIT is written (send does not suspend on an open socket): a script
+        # written after this WAIT joins the next one.
+        self._next.pop(writes, None)
         timeout_ms = max(1, round(self.policy.timeout_s * 1000))
-        wait = ("WAIT", self.policy.replicas, timeout_ms)
-        return asyncio.ensure_future(self._waits.run(writes, lambda: writes.call_counted([wait])))
+        return await writes.call_counted([("WAIT", self.policy.replicas, timeout_ms)])
 
     async def confirmed(self, generation: int, confirmation: Confirmation) -> bool:
         """Whether enough replicas confirmed a write sent on socket `generation` (RedisError: WAIT failed)."""
-        waited, (replicas,) = await confirmation
+        # shield: a caller that goes away (a client hung up) must not cancel the others' WAIT
+        waited, (replicas,) = await asyncio.shield(confirmation)
         # A WAIT on another socket (a reconnect in between) says nothing about this write.
         return waited == generation and int(replicas) >= self.policy.replicas
+
+
+def _retrieve(done: Confirmation) -> None:
+    if not done.cancelled():
+        done.exception()  # each caller still sees it; this only marks it as retrieved

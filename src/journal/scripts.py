@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from journal.pipelining import Arg, Connection, ReplyError
@@ -61,7 +62,7 @@ class Script:
 
     source: str
 
-    @property
+    @cached_property  # hashed once, not on every write
     def sha(self) -> str:
         return hashlib.sha1(self.source.encode()).hexdigest()  # noqa: S324 - Redis names scripts by SHA1
 

@@ -7,9 +7,9 @@ repeat within the TTL replays the first entry, which is what makes a retry after
 and what settles it.
 
 Writes use a connection of their own, because `WAIT` holds up every later command on its socket;
-concurrent writes share one `WAIT` sent right behind their scripts. A READONLY reply means the primary
-was demoted: `rediscover` (Sentinel) is asked for the new one and the write, which was refused and so
-not stored, is sent there once more.
+concurrent writes share one `WAIT` sent right behind their scripts (group commit, `acknowledging`).
+A READONLY reply means the primary was demoted: `rediscover` (Sentinel) is asked for the new one
+and the write, which was refused and so not stored, is sent there once more.
 """
 
 from __future__ import annotations
@@ -127,10 +127,7 @@ class Writer:
             except RedisError as err:
                 self._observer.redis_error(endpoint="write", operation=operation, error=err)
                 raise WritesUnavailableError from None
-            if reply == 0:  # a delete of nothing wrote nothing
-                if confirmation is not None:
-                    confirmation.cancel()
-            elif self._acks.policy.replicas:
+            if reply != 0 and self._acks.policy.replicas:  # a delete of nothing wrote nothing
                 await self._confirm(
                     writes, generation, confirmation or self._acks.join(writes), operation, retry
                 )

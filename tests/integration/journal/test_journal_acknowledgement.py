@@ -6,6 +6,8 @@ impossible, as a stalled replica or a partition would.
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import pytest
 
@@ -30,6 +32,41 @@ async def test_a_201_means_the_replica_already_has_the_entry(
         assert created.status_code == 201
         # No waiting here: the acknowledgement itself promises the replica holds it.
         assert replica.hget("journal:entries", created.json()["id"]) == created.content
+
+
+async def test_concurrent_writes_share_waits_but_each_201_is_on_the_replica(
+    journal: httpx.AsyncClient, empty_redis: RedisPair
+) -> None:
+    replica = empty_redis.replica.client()
+    seen_on_replica = []
+
+    async def post_and_check(n: int) -> int:
+        created = await post(journal, f"batched {n}", f"batch-{n}")
+        if created.status_code == 201:  # checked the moment it is answered, before any other write's
+            seen_on_replica.append(replica.hget("journal:entries", created.json()["id"]) == created.content)
+        return created.status_code
+
+    statuses = await asyncio.gather(*(post_and_check(n) for n in range(40)))
+    assert statuses == [201] * 40
+    assert seen_on_replica == [True] * 40
+
+
+async def test_no_write_of_a_concurrent_batch_is_acknowledged_while_the_replica_is_frozen(
+    journal_for: ClientFactory, fresh_redis_pair: RedisPair
+) -> None:
+    pair = fresh_redis_pair
+    async with journal_for(pair) as journal:
+        await post(journal, "before", "before-1")  # the socket is open and the scripts are known
+        with paused(pair.replica):
+            frozen = await asyncio.gather(*(post(journal, f"frozen {n}", f"frozen-{n}") for n in range(20)))
+        pair.wait_replicated()
+        after = await asyncio.gather(*(post(journal, f"frozen {n}", f"frozen-{n}") for n in range(20)))
+
+    assert [response.status_code for response in frozen] == [503] * 20
+    assert all(UNKNOWN in response.json()["detail"] for response in frozen)
+    # Retried with their keys once the replica is back: each stored once and now acknowledged.
+    assert [response.status_code for response in after] == [201] * 20
+    assert len({response.json()["id"] for response in after}) == 20
 
 
 async def test_an_unconfirmed_add_is_a_503_and_a_retry_with_its_key_settles_it(

@@ -1,4 +1,4 @@
-"""Acknowledger: one WAIT per batch of writes, counted only on the socket the write went over."""
+"""Acknowledger: one WAIT per loop turn of writes (group commit), counted only on the write's socket."""
 
 from __future__ import annotations
 
@@ -111,9 +111,49 @@ async def test_an_unknown_script_is_sent_in_full_and_its_wait_left_to_the_caller
     assert [command[0] for command in writes.sent if command[0] != "WAIT"] == ["EVALSHA", "EVALSHA", "EVAL"]
 
 
-async def test_a_refused_write_raises_and_cancels_its_wait() -> None:
+async def test_a_refused_write_raises_and_leaves_the_shared_wait_to_the_others() -> None:
     writes, acks = FakeWrites(), Acknowledger(Acknowledgement(replicas=1))
-    writes.release.clear()
+    generation, _, stored = await acks.run(writes, ADD, KEYS, ())
     writes.script_error = ReplyError("READONLY You can't write against a read only replica.")
     with pytest.raises(ReplyError, match="READONLY"):
         await acks.run(writes, ADD, KEYS, ())
+    assert stored is not None
+    assert await acks.confirmed(generation, stored)
+
+
+async def turn() -> None:
+    """Let the loop run the WAITs joined so far (a task's first step is in a later turn)."""
+    await asyncio.sleep(0)
+    await asyncio.sleep(0)
+
+
+async def test_the_next_batch_gets_its_own_wait_without_waiting_for_the_previous_one() -> None:
+    writes, acks = FakeWrites(), Acknowledger(Acknowledgement(replicas=1))
+    writes.release.clear()  # the first WAIT does not answer
+    _, _, first = await acks.run(writes, ADD, KEYS, ())
+    await turn()
+    _, _, second = await acks.run(writes, ADD, KEYS, ())
+    await turn()
+    assert first is not None
+    assert second is not None
+    assert first is not second
+    # Each WAIT was written behind the script it covers, the second before the first answered.
+    assert [command[0] for command in writes.sent] == ["EVALSHA", "WAIT", "EVALSHA", "WAIT"]
+    assert not first.done()
+    assert not second.done()
+    writes.release.set()
+    assert await acks.confirmed(writes.generation, second)
+
+
+async def test_a_caller_that_goes_away_does_not_cancel_the_shared_wait() -> None:
+    writes, acks = FakeWrites(), Acknowledger(Acknowledgement(replicas=1))
+    writes.release.clear()
+    generation, _, shared = await acks.run(writes, ADD, KEYS, ())
+    assert shared is not None
+    leaving = asyncio.ensure_future(acks.confirmed(generation, shared))
+    staying = asyncio.ensure_future(acks.confirmed(generation, shared))
+    await turn()
+    leaving.cancel()  # its client hung up
+    writes.release.set()
+    assert await staying
+    assert not shared.cancelled()
