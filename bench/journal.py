@@ -211,7 +211,10 @@ def run(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="kbp-bench-") as tmp:
         options = stack_options(Path(tmp) / "state", args.nginx_workers)
         started = time.monotonic()
-        stack.up(options, timeout_s=120)
+        # In the foreground and in this session: under Linux's autogroup scheduling each session
+        # shares one CPU share, so the journal's stack, the sample and wrk draw on the same one (a
+        # daemonized stack had a group of its own, and the Redis the sample uses sat in it).
+        up = stack.up(options, foreground=True, own_session=False, timeout_s=120)
         try:
             ready_s = time.monotonic() - started
             print(
@@ -223,6 +226,8 @@ def run(args: argparse.Namespace) -> int:
                 return bench(args, options, peers, Path(tmp))
         finally:
             stack.down(options.paths)
+            if up.process is not None:
+                up.process.wait(timeout=30)
 
 
 def bench(args: argparse.Namespace, options: StackOptions, peers: list[sample.Peer], tmp: Path) -> int:
@@ -238,7 +243,8 @@ def bench(args: argparse.Namespace, options: StackOptions, peers: list[sample.Pe
     apps = {"journal": (options.ports.api, f"http://127.0.0.1:{options.ports.api[0]}", base)}
     apps |= {p.name: (p.api_ports, p.direct, p.proxied) for p in peers}
     at_rest = {name: rss(ports) for name, (ports, _, _) in apps.items()}
-    results = run_matrix(args, base, apps, write_scripts(tmp))
+    rounds = run_matrix(args, base, apps, write_scripts(tmp))
+    results = [median_run(runs) for runs in rounds.values()]
     print_table(results)
     print_memory(apps, at_rest)
     by_target = {r.target: r for r in results}
@@ -255,7 +261,7 @@ def bench(args: argparse.Namespace, options: StackOptions, peers: list[sample.Pe
     print()
     print_table([half, control, sample_half])
     errors = sum(r.non2xx + r.socket_errors for r in [*results, half, control, sample_half])
-    met = report(by_target, half, errors=errors)
+    met = report(by_target, rounds, half, errors=errors)
     return 1 if args.strict and not met else 0
 
 
@@ -264,34 +270,36 @@ def run_matrix(
     base: str,
     apps: dict[str, tuple[tuple[int, ...], str, str]],
     scripts: dict[str, Path],
-) -> list[Result]:
+) -> dict[str, list[Result]]:
     """Every target back to back, round after round, so they share the box's conditions.
 
-    Each cell keeps its median run (by req/s): on a shared machine, background load drifts between
-    runs, and interleaving keeps the ratios fair.
+    Each round runs the apps of a load and a way side by side (journal, then each sample variant),
+    in the reverse order in every other round, so a drift of the box's load within a round does not
+    favour one side. Returns each target's runs, one per round; `report` takes each ratio within a
+    round and keeps the median.
     """
-    targets = [("static file via NGINX", f"{base}/_static/page.json", scripts["get"])]
+    groups: list[list[tuple[str, str, Path]]] = [
+        [("static file via NGINX", f"{base}/_static/page.json", scripts["get"])]
+    ]
     for load in LOADS:
         script = scripts["get"] if load == "GET /api" else scripts[load]
-        for name, (_, direct, proxied) in apps.items():
-            targets.append((f"{load} {name} via NGINX", f"{proxied}/api", script))
-            targets.append((f"{load} {name} direct", f"{direct}/api", script))
-    targets.append(("POST /api journal via NGINX", f"{base}/api", scripts["post"]))
-    rounds = [
-        [
-            measure(
-                target,
-                url,
-                script,
-                threads=args.threads,
-                connections=args.connections,
-                duration_s=args.duration,
+        for way in ("via NGINX", "direct"):
+            groups.append(
+                [
+                    (f"{load} {name} {way}", f"{proxied if way == 'via NGINX' else direct}/api", script)
+                    for name, (_, direct, proxied) in apps.items()
+                ]
             )
-            for target, url, script in targets
-        ]
-        for _ in range(args.rounds)
-    ]
-    return [median_run(list(cell)) for cell in zip(*rounds, strict=True)]
+    groups.append([("POST /api journal via NGINX", f"{base}/api", scripts["post"])])
+    runs: dict[str, list[Result]] = {target: [] for group in groups for target, _, _ in group}
+    for number in range(args.rounds):
+        print(f"round {number + 1}/{args.rounds}: load average {os.getloadavg()[0]:.2f}", flush=True)
+        for group in groups:
+            for target, url, script in group if number % 2 == 0 else reversed(group):
+                result = measure(target, url, script, threads=args.threads,
+                                 connections=args.connections, duration_s=args.duration)  # fmt: skip
+                runs[target].append(result)
+    return runs
 
 
 def median_run(runs: list[Result]) -> Result:
@@ -313,25 +321,35 @@ def print_memory(apps: dict[str, tuple[tuple[int, ...], str, str]], at_rest: dic
         print(f"  {name:<16} {cells}")
 
 
-def report(by_target: dict[str, Result], half: Result, *, errors: int) -> bool:
-    """Print the journal/sample ratios and the verdicts; the result says whether every bar was met."""
+def report(
+    by_target: dict[str, Result], rounds: dict[str, list[Result]], half: Result, *, errors: int
+) -> bool:
+    """Print the journal/sample ratios and the verdicts; the result says whether every bar was met.
+
+    A ratio is the median of the ratios within each round (the two runs seconds apart), not the
+    ratio of two medians taken from different rounds.
+    """
     met = True
     print()
     for load, floor in BARS.items():
         for way in ("direct", "via NGINX"):
-            journal = by_target[f"{load} journal {way}"].rps
+            journal = rounds[f"{load} journal {way}"]
             for name in ("sample", "sample, no log"):
-                ratio = journal / by_target[f"{load} {name} {way}"].rps
+                peer = rounds[f"{load} {name} {way}"]
+                per_round = [j.rps / p.rps for j, p in zip(journal, peer, strict=True)]
+                ratio = sorted(per_round)[len(per_round) // 2]
                 barred = name == "sample, no log"
                 met &= ratio >= floor or not barred
                 bar = f"  bar >= {floor:.1f} -> {verdict(ratio >= floor)}" if barred else ""
-                print(f"{load:<9} {way:<9} journal / {name:<14} {ratio:5.2f}{bar}")
+                each = " ".join(f"{r:.2f}" for r in per_round)
+                print(f"{load:<9} {way:<9} journal / {name:<14} {ratio:5.2f}  (rounds: {each}){bar}")
     static_ratio = by_target["GET /api journal via NGINX"].rps / by_target["static file via NGINX"].rps
     print(f"GET /api via NGINX journal / static file    {static_ratio:5.2f}")
     p99_ok = half.p99_ms < BAR_P99_MS
     met &= p99_ok
     print(f"p99 at {half.rps:.0f} req/s (half of the journal's peak): {half.p99_ms:.2f} ms")
     print(f"  bar < {BAR_P99_MS:.0f} ms -> {verdict(p99_ok)}")
+    print(f"load average at the end: {os.getloadavg()[0]:.2f}")
     if errors:
         print(f"warning: {errors} non-2xx responses or socket errors")
     return met

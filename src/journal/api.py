@@ -22,12 +22,11 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from journal import models
 from journal.store import Store
-from journal.storeerrors import IdempotencyConflictError, StoreUnavailableError
-from journal.writing import Idempotency
+from journal.storeerrors import IdempotencyConflictError
+from journal.writing import Added, Idempotency
 
 JSON = "application/json"
 MAX_PAGE = 1_000_000_000
@@ -159,19 +158,23 @@ class JournalApi:
         require_json(request.headers.get("content-type"))
         key = parse_idempotency_key(request.headers.get("idempotency-key"))
         new = parse_new_entry(await read_body(request, self.max_body_bytes))
-        text = new.text.strip()
-        tail = models.encode_tail(text=text, created=self.clock())
-        idempotency = None if key is None else Idempotency.of(key, text, self.idempotency_ttl_s)
-        try:
-            added = await self.store.add(tail, idempotency)
-        except IdempotencyConflictError:
-            raise HTTPException(
-                422, "header 'Idempotency-Key' was already used for an entry with other text"
-            ) from None
+        added = await self.create(new, key)
         headers = {"Location": f"/api/{added.id}", **_version(added.version)}
         if added.replayed:
             headers["Idempotent-Replayed"] = "true"
         return Response(added.entry, status_code=201, media_type=JSON, headers=headers)
+
+    async def create(self, new: models.NewEntry, key: str | None) -> Added:
+        """Store a validated entry (or replay its key's); 422 when the key was used for other text."""
+        text = new.text.strip()
+        tail = models.encode_tail(text=text, created=self.clock())
+        idempotency = None if key is None else Idempotency.of(key, text, self.idempotency_ttl_s)
+        try:
+            return await self.store.add(tail, idempotency)
+        except IdempotencyConflictError:
+            raise HTTPException(
+                422, "header 'Idempotency-Key' was already used for an entry with other text"
+            ) from None
 
     async def entry(self, request: Request) -> Response:
         raw_id: str = request.path_params["id"]
@@ -192,54 +195,3 @@ class JournalApi:
 
 def _version(version: int) -> dict[str, str]:
     return {"Journal-Version": str(version)}
-
-
-_PLAIN_PAGE_QUERY = re.compile(rb"(?:page=([1-9][0-9]{0,9}))?")
-_VERSION_BYTES = re.compile(rb"[0-9]{1,18}")
-_JSON_HEADERS = [(b"content-type", JSON.encode())]
-
-
-def version_in(headers: list[tuple[bytes, bytes]]) -> int | None:
-    """The `Journal-Version` request header: 0 when absent, None when malformed (a 400 elsewhere)."""
-    for name, value in headers:
-        if name == b"journal-version":
-            return int(value) if _VERSION_BYTES.fullmatch(value) else None
-    return 0
-
-
-class ListFastPath:
-    """ASGI shortcut for the hot route: `GET /api` with no query or a plain `page=N`.
-
-    It skips Starlette's request, routing and exception layers (measured in docs/journal.md) and
-    answers exactly as `JournalApi.entries` would; anything else, including a bad page, goes on to
-    the Starlette app, so errors are produced in one place.
-    """
-
-    def __init__(self, app: ASGIApp, *, api: JournalApi, route: Route) -> None:
-        self.app = app
-        self.api = api
-        self.route = route
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] == "GET" and scope["path"] == "/api":
-            match = _PLAIN_PAGE_QUERY.fullmatch(scope["query_string"])
-            at_least = version_in(scope["headers"])
-            if match is not None and int(match.group(1) or 1) <= MAX_PAGE and at_least is not None:
-                scope["route"] = self.route  # for the access log's route template
-                await self._list(int(match.group(1) or 1), at_least, send)
-                return
-        await self.app(scope, receive, send)
-
-    async def _list(self, number: int, at_least: int, send: Send) -> None:
-        status = 200
-        try:
-            page = await self.api.store.page(number=number, size=self.api.page_size, at_least=at_least)
-        except StoreUnavailableError as err:
-            status, body = 503, orjson.dumps({"detail": str(err)})
-            extra = [(b"retry-after", b"1")]
-        else:
-            body = models.render_page(page.value)
-            extra = [(b"journal-version", b"%d" % page.version)]
-        headers = [*_JSON_HEADERS, (b"content-length", b"%d" % len(body)), *extra]
-        await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send({"type": "http.response.body", "body": body})

@@ -23,8 +23,9 @@ from starlette.types import ASGIApp
 from journal import openapi, store, storeerrors
 from journal.access import AccessMiddleware
 from journal.acknowledging import Acknowledgement
-from journal.api import JSON, JournalApi, ListFastPath
+from journal.api import JSON, JournalApi
 from journal.draining import Draining
+from journal.fastpath import FastPath
 from journal.health import Probes
 from journal.logs import configure_logging
 from journal.metrics import Metrics, StoreEvents
@@ -151,7 +152,7 @@ def create_app(config: Config | None = None, *, clock: Callable[[], datetime] = 
             *Probes(store=journal_store, metrics=metrics).routes(),
         ],
         outer=lambda app: Draining(
-            AccessMiddleware(ListFastPath(app, api=api, route=api_routes[0]), metrics=metrics, log=log)
+            AccessMiddleware(FastPath(app, api=api, route=api_routes[0]), metrics=metrics, log=log)
         ),
         exception_handlers={
             HTTPException: http_error,

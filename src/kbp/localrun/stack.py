@@ -99,10 +99,15 @@ def up(
     options: StackOptions,
     *,
     foreground: bool = False,
+    own_session: bool = True,
     timeout_s: float = 60.0,
     on_wait: Callable[[str], None] | None = None,
 ) -> UpResult:
-    """Start the stack (or find it running) and return once it is ready; undo a half-finished start."""
+    """Start the stack (or find it running) and return once it is ready; undo a half-finished start.
+
+    `own_session` as in `supervising.launch` (False only means something with `foreground`: a
+    daemonized supervisord starts a session of its own).
+    """
     validate(options)
     if supervising.is_running(options.paths):
         return UpResult(elapsed_s=0.0, already_running=True)
@@ -113,7 +118,7 @@ def up(
     if options.workers is None and os.geteuid() == 0:
         options = replace(options, workers=unprivileged_workers())
     password = write_state(options)
-    process = supervising.launch(options.paths, foreground=foreground)
+    process = supervising.launch(options.paths, foreground=foreground, own_session=own_session)
     try:
         _wait_for_supervisord(options.paths, process, deadline=started + timeout_s)
         if not foreground:

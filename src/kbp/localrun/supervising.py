@@ -74,8 +74,13 @@ def process_states(paths: StatePaths) -> tuple[ProcessState, ...]:
     )
 
 
-def launch(paths: StatePaths, *, foreground: bool) -> subprocess.Popen[bytes]:
-    """Start supervisord; daemonized it returns once forked, in the foreground it lives as our child."""
+def launch(paths: StatePaths, *, foreground: bool, own_session: bool = True) -> subprocess.Popen[bytes]:
+    """Start supervisord; daemonized it returns once forked, in the foreground it lives as our child.
+
+    `own_session=False` (with `foreground`) keeps it in the caller's session, so under Linux's
+    autogroup scheduling the stack shares one CPU share with the caller's other processes (a bench
+    that compares it with processes of its own).
+    """
     command = [sys.executable, "-m", "supervisor.supervisord", "-c", str(paths.supervisord_conf)]
     if foreground:
         command.append("--nodaemon")
@@ -87,7 +92,7 @@ def launch(paths: StatePaths, *, foreground: bool) -> subprocess.Popen[bytes]:
             stdin=subprocess.DEVNULL,
             stdout=launch_log,
             stderr=subprocess.STDOUT,
-            start_new_session=True,
+            start_new_session=own_session,
         )
 
 

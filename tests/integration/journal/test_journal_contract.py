@@ -150,9 +150,40 @@ async def test_the_fast_path_and_the_router_answer_alike(journal: httpx.AsyncCli
     for n in range(3):
         await add(journal, f"entry {n}")
 
-    fast = await journal.get("/api?page=1")  # served by ListFastPath
+    fast = await journal.get("/api?page=1")  # served by FastPath
     routed = await journal.get("/api?page=1&unused=1")  # any other query goes through Starlette
 
     assert fast.content == routed.content
     assert fast.headers["content-type"] == routed.headers["content-type"] == "application/json"
     assert fast.headers["content-length"] == routed.headers["content-length"]
+
+
+async def test_an_add_on_the_fast_path_and_through_the_router_answer_alike(
+    journal: httpx.AsyncClient,
+) -> None:
+    body = b'{"text": "same answer"}'
+    fast = await journal.post("/api", content=body, headers={"Content-Type": "application/json"})
+    # A media type parameter is for Starlette to check.
+    charset = {"Content-Type": "application/json; charset=utf-8"}
+    routed = await journal.post("/api", content=body, headers=charset)
+
+    assert fast.status_code == routed.status_code == 201
+    assert set(fast.headers) - {"x-request-id"} == set(routed.headers) - {"x-request-id"}
+    assert fast.headers["location"] == f"/api/{fast.json()['id']}"
+    assert int(routed.headers["journal-version"]) == int(fast.headers["journal-version"]) + 1
+    assert fast.json()["text"] == routed.json()["text"] == "same answer"
+
+
+async def test_a_bad_add_sent_to_the_fast_path_gets_the_routers_error(journal: httpx.AsyncClient) -> None:
+    json_type = {"Content-Type": "application/json"}
+    not_json = await journal.post("/api", content=b"{not json", headers=json_type)
+    extra_field = await journal.post("/api", content=b'{"text": "a", "more": 1}', headers=json_type)
+    bad_key = await journal.post("/api", json={"text": "a"}, headers={"Idempotency-Key": "with space"})
+
+    assert not_json.status_code == 400
+    assert not_json.json()["detail"].startswith("request body is not valid JSON")
+    assert extra_field.status_code == 400
+    assert "more" in extra_field.json()["detail"]
+    assert bad_key.status_code == 400
+    assert "Idempotency-Key" in bad_key.json()["detail"]
+    assert (await journal.get("/api")).json()["total"] == 0
