@@ -72,15 +72,23 @@ def connect(
     context: str | None = None,
     namespace: str | None = None,
     field_manager: str = FIELD_MANAGER,
+    timeout: float | None = None,
 ) -> KubeClient:
     """A client for a kubeconfig's context (its current one unless `context` names another).
 
     Without a file, kubectl's order: the pod's ServiceAccount, then `$KUBECONFIG`, then ~/.kube/config.
-    `namespace` defaults to the context's namespace, as kubectl does.
+    `namespace` defaults to the context's namespace, as kubectl does. `timeout` bounds each
+    request (lightkube's default is 10 s).
     """
     single = _context(kubeconfig, context)
     with translated():
-        return Client(single, namespace=namespace, field_manager=field_manager, trust_env=False)
+        return Client(
+            single,
+            namespace=namespace,
+            field_manager=field_manager,
+            trust_env=False,
+            timeout=httpx2.Timeout(timeout) if timeout is not None else None,
+        )
 
 
 def context_namespace(kubeconfig: Path | None = None, *, context: str | None = None) -> str:

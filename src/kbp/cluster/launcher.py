@@ -159,7 +159,10 @@ def _start(cluster: Cluster, nodes: int, deadline: float) -> None:
     started = [(c, processes.spawn(c, layout)) for c in (kcm, scheduler, kwok)]
     for component, handle in started:
         wait_healthy(handle, component, tls, deadline)
-    with kube.connect(cluster.kubeconfig) as client:
+    # Each request may take what is left of the start's deadline: on a loaded machine, three
+    # clusters applying their CRDs at once wait well past lightkube's 10 s for an answer.
+    request_s = max(10.0, deadline - time.monotonic())
+    with kube.connect(cluster.kubeconfig, timeout=request_s) as client:
         _seed(client, started[0][1], started[2][1], nodes, deadline, tainted=cluster.node is not None)
         # The journal chart's default exposure is an HTTPRoute on the edge release's Gateway.
         gateway.install(client, cluster.bin_dir, lambda check, what: wait(api, check, what, deadline))
