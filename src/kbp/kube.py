@@ -21,6 +21,7 @@ from lightkube.config.kubeconfig import KubeConfig, SingleConfig
 from lightkube.core.exceptions import ApiError, ConfigError, LoadResourceError
 from lightkube.core.resource import NamespacedResource, Resource
 from lightkube.generic_resource import load_in_cluster_generic_resources
+from lightkube.models.meta_v1 import Status
 from lightkube.resources.certificates_v1 import CertificateSigningRequest, CertificateSigningRequestApproval
 from lightkube.types import PatchType
 
@@ -81,6 +82,7 @@ def connect(
     request (lightkube's default is 10 s).
     """
     single = _context(kubeconfig, context)
+    _error_type_built()
     with translated():
         return Client(
             single,
@@ -176,6 +178,16 @@ def _first_decode(res: type) -> Iterator[None]:
     with _FIRST_DECODE:
         yield
         _decoded.add(res)
+
+
+def _error_type_built() -> None:
+    """lightkube decodes an error's body into a Status outside our first-decode guard (an ApiError
+    raised by a kind decoded before), so Status's type information is built here, alone, before
+    any call can fail."""
+    with _first_decode(Status):
+        Status.from_dict(
+            {"kind": "Status", "metadata": {}, "details": {"causes": [{"field": "f"}], "name": "n"}}
+        )
 
 
 def _api(client: Client) -> Any:
