@@ -22,6 +22,7 @@ from lightkube.core.exceptions import ApiError, ConfigError, LoadResourceError
 from lightkube.core.resource import NamespacedResource, Resource
 from lightkube.generic_resource import load_in_cluster_generic_resources
 from lightkube.models.meta_v1 import Status
+from lightkube.operators import not_equal
 from lightkube.resources.certificates_v1 import CertificateSigningRequest, CertificateSigningRequestApproval
 from lightkube.types import PatchType
 
@@ -240,16 +241,20 @@ def list_objects(
     kind: str,
     namespace: str | None = None,
     labels: Mapping[str, str | None] | None = None,
+    *,
+    excluding: Mapping[str, str] | None = None,
 ) -> list[dict[str, Any]]:
     """All objects of a kind (in one namespace, or cluster-wide / all namespaces when None).
 
-    A label whose value is None selects objects that have the label, whatever its value.
+    A label whose value is None selects objects that have the label, whatever its value;
+    `excluding` leaves out objects whose label has that value (`key!=value`).
     """
     res = _kind(client, api_version, kind)
+    selector: dict[str, Any] = {**(labels or {}), **{k: not_equal(v) for k, v in (excluding or {}).items()}}
     with translated(), _first_decode(res):
         # lightkube spells "all namespaces" as "*"; cluster-scoped kinds take no namespace.
         ns: Any = namespace if namespace is not None or not issubclass(res, NamespacedResource) else ALL_NS
-        items = _api(client).list(res, namespace=ns, labels=dict(labels) if labels else None)
+        items = _api(client).list(res, namespace=ns, labels=selector or None)
         return [_as_dict(item) for item in items]
 
 

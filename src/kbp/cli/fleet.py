@@ -80,13 +80,16 @@ def status(
         started = prefetching.take(fleet_file, selector)
         if started is None:
             fleet, picked = load(fleet_file, selector)
-            tools = tooling.start(picked, listing=True)
+            tools = tooling.start(picked)
         else:
             fleet, picked, tools = started
-        from kbp.fleet import surveying, view  # noqa: PLC0415
+        try:
+            from kbp.fleet import surveying, view  # noqa: PLC0415
 
-        with progress(f"asking {len(picked)} clusters"):
-            result = surveying.survey(fleet, picked, expiring_within=window, tools=tools)
+            with progress(f"asking {len(picked)} clusters"):
+                result = surveying.survey(fleet, picked, expiring_within=window, tools=tools)
+        finally:
+            tools.stop()
     if output is Format.json:
         emit(result.items, kind="FleetCluster", columns=[], fmt=output)
     else:
@@ -127,16 +130,21 @@ def apply(
     with _errors():
         fleet, picked = load(fleet_file, selector)
         tools = tooling.start(picked)
-        helm, chart = find_helm(), _chart()
+        try:
+            helm, chart = find_helm(), _chart()
 
-        def one(cluster: Cluster) -> Change:
-            own = cluster.journal.chart if cluster.journal and cluster.journal.chart else chart
-            return applying.apply(cluster, tools, helm=helm, chart=own, dry_run=dry_run, timeout_s=timeout)
+            def one(cluster: Cluster) -> Change:
+                own = cluster.journal.chart if cluster.journal and cluster.journal.chart else chart
+                return applying.apply(
+                    cluster, tools, helm=helm, chart=own, dry_run=dry_run, timeout_s=timeout
+                )
 
-        report, changes = rolling.roll(
-            fleet.waves, picked, one, dry_run=dry_run,
-            on_wave=lambda s: note(f"wave {s.name}: {', '.join(c.name for c in s.clusters)}"),
-        )  # fmt: skip
+            report, changes = rolling.roll(
+                fleet.waves, picked, one, dry_run=dry_run,
+                on_wave=lambda s: note(f"wave {s.name}: {', '.join(c.name for c in s.clusters)}"),
+            )  # fmt: skip
+        finally:
+            tools.stop()
     rows = [
         _row(name, wave, outcome.value, detail, changes.get(name))
         for name, (wave, outcome, detail) in report.outcomes.items()

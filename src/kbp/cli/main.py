@@ -18,7 +18,7 @@ def main() -> None:
 
         raise SystemExit(token_main(sys.argv[3:]))
     if sys.argv[1:3] == ["fleet", "status"] and "--help" not in sys.argv:
-        # Every cluster's helm list starts now, so those processes run while Typer starts up.
+        # helmfile list starts now, so that process runs while Typer starts up.
         from kbp.fleet import prefetching  # noqa: PLC0415
 
         prefetching.start(sys.argv[3:])

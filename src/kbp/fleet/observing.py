@@ -1,9 +1,10 @@
-"""Ask one cluster how it is (the edge): helm for the cluster services, the API for the rest.
+"""Ask one cluster how it is (the edge), all through its API.
 
-Reuses `cluster-services status` (planning.status) and the deploy rollout judge, so the fleet says
-exactly what those commands say on each cluster. Four list calls a cluster: Deployments and
-StatefulSets (rollout health, the journal's tag and config version), kbp's RoleBindings (users)
-and namespaces; nothing the table does not show is read.
+Reuses `cluster-services status` (planning.status over helmstore's read of Helm's releases) and
+the deploy rollout judge, so the fleet says exactly what those commands say on each cluster. Five
+list calls a cluster: Helm's release Secrets, Deployments and StatefulSets (rollout health, the
+journal's tag and config version), kbp's RoleBindings (users) and namespaces; nothing the table
+does not show is read.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from kbp.fleet import view
 from kbp.fleet.inventory import Cluster
 from kbp.fleet.tooling import Tools
 from kbp.namespaces import catalog
-from kbp.platform import planning
+from kbp.platform import helmstore, planning
 from kbp.release import configs, rollout
 from kbp.users import records
 
@@ -26,6 +27,8 @@ def observe(cluster: Cluster, t: Tools, *, now: datetime, expiring_within: timed
     """The cluster's answer (view's shape); raises ToolError or KubeError when it cannot be reached."""
     services: list[dict[str, Any]] = []
     with kube.connect(cluster.kubeconfig, context=cluster.context) as client:
+        # helmstore's read of Helm's Secrets: what `cluster-services status` reads, one list call.
+        deployed = helmstore.deployed_releases(client, kind=t.storage) if cluster.services else None
         workloads, apis = _workloads(client)
         journal, config_version = _journal(cluster, workloads, apis) if cluster.journal else (None, None)
         users = [
@@ -42,7 +45,6 @@ def observe(cluster: Cluster, t: Tools, *, now: datetime, expiring_within: timed
         target = t.target(cluster, timeout_s=60)
         key = (str(cluster.services.file), cluster.services.environment)
         # Last: helmfile list, started with the command, has had the longest to finish.
-        deployed = t.deployed(cluster)  # started with the command, like helmfile list
         for s in planning.status(t.services[key], target, enabled=t.enabled(key), deployed=deployed):
             r = s.release
             health = view.rollout_health(workloads.get((r.namespace, r.name), []))

@@ -1,7 +1,8 @@
-"""`kbp fleet status` starts its helm processes before the CLI is built.
+"""`kbp fleet status` starts its `helmfile list` processes before the CLI is built.
 
 Typer's start-up costs about 0.25 s of CPU and needs no cluster. Started first, `helmfile list`
-and every cluster's `helm list` run during it, as processes of their own, instead of after it.
+runs during it, as a process of its own, instead of after it. Processes never taken (a usage
+error, another file) are killed when kbp exits, which does not wait for them.
 
 argv is not parsed here: `--fleet-file` and `-l/--selector` are only looked for. Status takes
 what was started only when its own parsed options name the same file and selector; otherwise,
@@ -11,6 +12,7 @@ answer or a lost error message.
 
 from __future__ import annotations
 
+import atexit
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -45,12 +47,20 @@ def start(argv: Sequence[str]) -> None:
     try:
         fleet = inventory.load(path)
         picked = fleet.select(selector)
-        tools = tooling.start(picked, listing=True)
+        tools = tooling.start(picked)
     except (FleetError, PinError, ToolError, OSError):
         return
+    if not _started:
+        atexit.register(_stop_untaken)
     _started[(path.absolute(), selector)] = (fleet, picked, tools)
 
 
 def take(path: Path, selector: str) -> Started | None:
     """What `start` began for this file and selector, once; None if it began nothing for them."""
     return _started.pop((path.absolute(), selector), None)
+
+
+def _stop_untaken() -> None:
+    for _, _, tools in _started.values():
+        tools.stop()
+    _started.clear()

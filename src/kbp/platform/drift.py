@@ -1,19 +1,12 @@
-"""Deployed releases against their pins: what `helm list` reports, compared with the file."""
+"""Deployed releases against their pins: what `helm list` would report, compared with the file."""
 
 from __future__ import annotations
 
-import json
-import re
-from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from kbp.platform.errors import ToolError
 from kbp.platform.releases import Release
-
-# `helm list` prints "<chart>-<version>"; chart names may hold dashes, versions may too (1.0.0-rc.1).
-_CHART = re.compile(r"^(?P<name>.+?)-(?P<version>v?\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.+-]*)?)$")
 
 
 class State(StrEnum):
@@ -26,7 +19,7 @@ class State(StrEnum):
 
 @dataclass(frozen=True)
 class Deployed:
-    """One release as `helm list -o json` reports it."""
+    """One release as `helm list` reports it (kbp.platform.helmstore reads it from the cluster)."""
 
     name: str
     namespace: str
@@ -35,6 +28,7 @@ class Deployed:
     revision: int
     status: str  # deployed, failed, pending-upgrade, …
     updated: str
+    manifest: str = field(default="", repr=False, compare=False)  # what `helm get manifest` prints
 
     @property
     def key(self) -> str:
@@ -61,39 +55,6 @@ class ReleaseStatus:
             "state": self.state.value,
             "reason": self.reason,
         }
-
-
-def split_chart(chart: str) -> tuple[str, str]:
-    """("gateway-helm", "v1.8.2") from "gateway-helm-v1.8.2"."""
-    match = _CHART.match(chart)
-    if not match:
-        return chart, ""
-    return match["name"], match["version"]
-
-
-def parse_helm_list(text: str) -> dict[str, Deployed]:
-    """`helm list -A -o json` output, by namespace/name."""
-    try:
-        items = json.loads(text or "[]")
-    except json.JSONDecodeError as exc:
-        raise ToolError(f"helm list printed no JSON: {text[:200]!r}") from exc
-    if not isinstance(items, list):
-        raise ToolError("helm list -o json printed no list")
-    deployed = [_deployed(item) for item in items if isinstance(item, Mapping)]
-    return {d.key: d for d in deployed}
-
-
-def _deployed(item: Mapping[str, Any]) -> Deployed:
-    chart_name, version = split_chart(str(item.get("chart", "")))
-    return Deployed(
-        name=str(item.get("name", "")),
-        namespace=str(item.get("namespace", "")),
-        chart_name=chart_name,
-        version=version,
-        revision=int(item.get("revision") or 0),
-        status=str(item.get("status", "")),
-        updated=str(item.get("updated", "")),
-    )
 
 
 def same_version(a: str, b: str) -> bool:

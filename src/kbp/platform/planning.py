@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from kbp.platform import running
+from kbp.platform import helmstore, running
 from kbp.platform.changes import ReleasePlan, plan_release
 from kbp.platform.drift import Deployed, ReleaseStatus, compare
 from kbp.platform.releases import ServicesFile, load
@@ -36,31 +36,44 @@ def status(
 ) -> list[ReleaseStatus]:
     """Each release's deployed version against its pin, in install order.
 
-    `enabled` (what `enabled_releases` says) depends only on the file and environment, so a caller
-    asking many clusters passes it in once; `deployed` (`running.deployed_releases(t)`) may have
-    been asked for already, while the caller did other work.
+    `enabled` (what `helmfile list` says) depends only on the file and environment, so a caller
+    asking many clusters passes it in once; `deployed` may have been read already.
     """
-    if enabled is None:
-        enabled = enabled_releases(services, t)
-    if deployed is None:
-        deployed = running.deployed_releases(t)
+    enabled, deployed = observe(services, t, enabled=enabled, deployed=deployed)
     return [compare(r, deployed.get(r.key), enabled=r.key in enabled) for r in services.releases.releases]
 
 
-def enabled_releases(services: Services, t: running.Target) -> set[str]:
-    return running.enabled_releases(t, services.file, services.environment)
+def observe(
+    services: Services,
+    t: running.Target,
+    *,
+    enabled: set[str] | None = None,
+    deployed: dict[str, Deployed] | None = None,
+) -> tuple[set[str], dict[str, Deployed]]:
+    """The releases the environment switches on, and those the cluster runs (each unless given):
+    `helmfile list` runs while the cluster's Helm releases are read from its API."""
+    listing = running.list_enabled(t, services.file, services.environment) if enabled is None else None
+    try:
+        if deployed is None:
+            deployed = helmstore.read(t.kubeconfig, t.context)
+        if listing is not None:
+            enabled = running.parse_enabled(listing.output())
+    finally:
+        if listing is not None:
+            listing.stop()
+    assert enabled is not None
+    return enabled, deployed
 
 
 def plan(services: Services, t: running.Target) -> list[ReleasePlan]:
     """What `apply` would do to each release, with the objects that would change."""
-    enabled = running.enabled_releases(t, services.file, services.environment)
-    deployed = running.deployed_releases(t)
+    enabled, deployed = observe(services, t)
     on = [r for r in services.releases.releases if r.key in enabled]
     desired = running.render(t, services.file, services.environment, on)
     plans = []
     for release in services.releases.releases:
         current = deployed.get(release.key)
-        live = running.deployed_manifest(t, current) if current and release.key in enabled else ""
+        live = current.manifest if current and release.key in enabled else ""
         plans.append(
             plan_release(
                 release,

@@ -1,5 +1,7 @@
 """The edge: helmfile and helm as subprocesses, pointed at one kubeconfig and context.
 
+Which releases are deployed is read from the API instead (kbp.platform.helmstore).
+
 Only paths and names go on a command line (`--kubeconfig`, `--kube-context`, release names);
 credentials stay in the kubeconfig file. Output is captured and, on failure, its tail is raised.
 """
@@ -10,11 +12,12 @@ import json
 import shutil
 import subprocess
 import tempfile
+import threading
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from kbp.platform.drift import Deployed, parse_helm_list
 from kbp.platform.errors import ToolError
 from kbp.platform.releases import Release
 
@@ -48,17 +51,53 @@ def target(kubeconfig: Path | None = None, context: str | None = None) -> Target
     return Target(find_tool("helmfile"), find_tool("helm"), kubeconfig, context)
 
 
-def _run(argv: Sequence[str], t: Target) -> str:
-    try:
-        result = subprocess.run(argv, capture_output=True, text=True, timeout=t.timeout_s, check=False)
-    except subprocess.TimeoutExpired as exc:
-        raise ToolError(f"{Path(argv[0]).name} {argv[1]} did not finish in {t.timeout_s:.0f}s") from exc
-    if result.returncode != 0:
-        tail = (result.stderr.strip() or result.stdout.strip())[-TAIL_CHARS:]
-        raise ToolError(
-            f"{Path(argv[0]).name} {' '.join(argv[1:3])} failed (exit {result.returncode}):\n{tail}"
+class Running:
+    """A tool started now and waited for later (`output`), so it runs while the caller works.
+
+    A plain process, not a thread: a command that exits early (a usage error, a bad file) does not
+    wait for it; `stop` ends it.
+    """
+
+    def __init__(self, argv: Sequence[str], t: Target) -> None:
+        name = Path(argv[0]).name
+        self._what, self._late = f"{name} {' '.join(argv[1:3])}", f"{name} {argv[1]} did not finish"
+        self._deadline = time.monotonic() + t.timeout_s
+        self._timeout_s = t.timeout_s
+        self._process = subprocess.Popen(
+            list(argv), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
         )
-    return result.stdout
+        self._lock = threading.Lock()  # fleet threads may wait on one process together
+        self._done: tuple[str, str | None] | None = None  # (stdout, error message)
+
+    def output(self) -> str:
+        """Its stdout; ToolError with the tail of its output if it failed or ran out of time."""
+        with self._lock:
+            if self._done is None:
+                self._done = self._finish()
+        out, error = self._done
+        if error is not None:
+            raise ToolError(error)
+        return out
+
+    def stop(self) -> None:
+        if self._process.poll() is None:
+            self._process.kill()
+            self._process.communicate()
+
+    def _finish(self) -> tuple[str, str | None]:
+        try:
+            out, err = self._process.communicate(timeout=max(0.0, self._deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            self.stop()
+            return "", f"{self._late} in {self._timeout_s:.0f}s"
+        if self._process.returncode != 0:
+            tail = (err.strip() or out.strip())[-TAIL_CHARS:]
+            return out, f"{self._what} failed (exit {self._process.returncode}):\n{tail}"
+        return out, None
+
+
+def _run(argv: Sequence[str], t: Target) -> str:
+    return Running(argv, t).output()
 
 
 def _helmfile(t: Target, file: Path, environment: str, *args: str) -> list[str]:
@@ -76,26 +115,18 @@ def _helmfile(t: Target, file: Path, environment: str, *args: str) -> list[str]:
     ]
 
 
-def enabled_releases(t: Target, file: Path, environment: str) -> set[str]:
-    """Keys of the releases switched on in `environment` (conditions and `installed:` evaluated)."""
-    out = _run(_helmfile(t, file, environment, "list", "--output", "json"), t)
+def list_enabled(t: Target, file: Path, environment: str) -> Running:
+    """`helmfile list`, started: `parse_enabled` reads its output."""
+    return Running(_helmfile(t, file, environment, "list", "--output", "json"), t)
+
+
+def parse_enabled(out: str) -> set[str]:
+    """Keys of the releases switched on in the environment (conditions and `installed:` evaluated)."""
     try:
         rows = json.loads(out or "[]")
     except json.JSONDecodeError as exc:
         raise ToolError(f"helmfile list printed no JSON: {out[:200]!r}") from exc
     return {f"{r['namespace']}/{r['name']}" for r in rows if r.get("enabled") and r.get("installed")}
-
-
-def deployed_releases(t: Target) -> dict[str, Deployed]:
-    """Every release in every namespace: deployed, failed, or stuck pending (`--max 0`: no
-    limit; helm stops at 256 by default)."""
-    states = ["--deployed", "--failed", "--pending"]
-    argv = [str(t.helm), "list", "--all-namespaces", *states, "--max", "0", "--output", "json"]
-    return parse_helm_list(_run([*argv, *t.cluster_flags()], t))
-
-
-def deployed_manifest(t: Target, d: Deployed) -> str:
-    return _run([str(t.helm), "get", "manifest", d.name, "--namespace", d.namespace, *t.cluster_flags()], t)
 
 
 def render(t: Target, file: Path, environment: str, releases: Iterable[Release]) -> dict[str, str]:

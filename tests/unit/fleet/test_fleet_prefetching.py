@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -65,3 +68,38 @@ def test_a_bad_file_starts_nothing_and_says_nothing(
     prefetching.start(["--fleet-file", str(tmp_path / "fleet.yaml")])
     assert prefetching.take(tmp_path / "fleet.yaml", "") is None
     assert capsys.readouterr() == ("", "")
+
+
+SERVICES = (
+    'repositories: [{name: repo, url: "https://charts.example"}]\n'
+    "releases: [{name: notes, namespace: svc, chart: repo/notes, version: 0.3.0}]\n"
+)
+SLOW_TOOL = '#!/bin/sh\necho $$ >> "$(dirname "$0")/started"\nexec sleep 60\n'
+
+
+def test_a_usage_error_exits_at_once_and_ends_the_processes_started_for_it(tmp_path: Path) -> None:
+    """`helmfile list` starts before Typer parses argv; a usage error must neither wait for it nor
+    leave it running."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for tool in ("helm", "helmfile"):
+        (bin_dir / tool).write_text(SLOW_TOOL)
+        (bin_dir / tool).chmod(0o755)
+    (tmp_path / "services.yaml").write_text(SERVICES)
+    (tmp_path / "fleet.yaml").write_text(
+        FLEET.replace("services: {enabled: false}", "services: {file: services.yaml, environment: default}")
+    )
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
+    env.pop(prefetching.FLEET_ENV, None)
+    argv = [sys.executable, "-m", "kbp", "fleet", "status", "--fleet-file", "fleet.yaml", "--no-such-flag"]
+    # Well under the fake helmfile's 60 s: waiting for it would time out here.
+    result = subprocess.run(
+        argv, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=30, check=False
+    )
+    assert result.returncode == 2, result.stderr
+    assert "No such option: --no-such-flag" in result.stderr
+    pids = [int(p) for p in (bin_dir / "started").read_text().split()]
+    assert len(pids) == 1  # helmfile list, once for the one environment
+    for pid in pids:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
