@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
+from _pytest.nodeid import NodeId
 
 from support.controlplane import ControlPlane, running
 from support.journal import ClientFactory, config_for, journal_client
@@ -35,6 +36,23 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             continue  # unit tests spread one by one
         used = [group for name, group in SHARED_FIXTURES.items() if name in item.fixturenames]  # type: ignore[attr-defined]
         item.add_marker(pytest.mark.xdist_group(used[0] if used else str(item.path.relative_to(here))))
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's worker reports the ids to the scheduler
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Put each test's group in its node id (`<id>@<group>`), where loadgroup's scheduler reads it.
+
+    pytest-xdist 3.8 writes the group to `item._nodeid`, which pytest 9.2 no longer reads (its ids
+    are structured), so every group was silently dropped and one file's tests, which share a
+    module fixture and run in order, went to several workers (pytest-dev/pytest-xdist#1386).
+    """
+    if not session.config.getoption("loadgroup", False):
+        return  # set on xdist workers under --dist loadgroup only
+    for item in session.items:
+        names = {str(m.args[0] if m.args else m.kwargs["name"]) for m in item.iter_markers("xdist_group")}
+        suffix = "@" + "_".join(sorted(names))
+        if names and not item.nodeid.endswith(suffix):
+            item._id = NodeId.parse(item.nodeid + suffix)
 
 
 @pytest.fixture(scope="session")
