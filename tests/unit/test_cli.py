@@ -9,6 +9,7 @@ import typer
 from typer.core import TyperGroup
 from typer.testing import CliRunner
 
+from kbp.cli import commands
 from kbp.cli.app import app
 
 # Verbs on their own, named so in the issues scripts rely on: `kbp lint PATH`, `kbp reap`, `kbp deploy`.
@@ -56,3 +57,20 @@ def test_the_environment_flag_has_one_spelling_everywhere() -> None:
     refused = CliRunner().invoke(app, ["cluster-services", "status", "--environment", "dev"])
     assert refused.exit_code == 2
     assert "--env" in refused.output
+
+
+def test_a_process_builds_only_the_command_it_names_and_it_reads_the_same() -> None:
+    """kbp.cli.main imports one group (start-up); alone, each still parses and helps as in the full app."""
+    assert list(commands.wanted(["user", "add", "x"])) == ["user"]
+    assert list(commands.wanted(["--help"])) == list(commands.PARTS)
+    assert list(commands.wanted(["nosuch"])) == list(commands.PARTS)
+    runner = CliRunner()
+    for name in commands.PARTS:
+        alone = typer.main.get_command(commands.build([name]))
+        assert isinstance(alone, TyperGroup), f"kbp {name} alone is no longer a subcommand"
+        assert list(alone.commands) == [name]
+        if name == "lint":
+            continue  # its options are its own parser's (kbp.lint.arguments), not Typer's
+        helped = runner.invoke(commands.build([name]), [name, "--help"])
+        assert helped.exit_code == 0, helped.output
+        assert helped.output == runner.invoke(app, [name, "--help"]).output

@@ -22,6 +22,6 @@ def main() -> None:
         from kbp.fleet import prefetching  # noqa: PLC0415
 
         prefetching.start(sys.argv[3:])
-    from kbp.cli.app import app  # noqa: PLC0415
+    from kbp.cli.commands import build, wanted  # noqa: PLC0415
 
-    app()
+    build(wanted(sys.argv[1:]))()
