@@ -33,7 +33,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=15)
     repeat = parser.parse_args().repeat
-    print(f"{'command':<24} {'one group':>10} {'all groups':>11} {'ratio':>6}  (CPU s a start, mean of {repeat})")
+    header = f"{'command':<24} {'one group':>10} {'all groups':>11} {'ratio':>6}"
+    print(f"{header}  (CPU s a start, mean of {repeat})")
     for command in COMMANDS:
         one = every = 0.0
         for _ in range(repeat):
