@@ -13,7 +13,6 @@ import shutil
 import subprocess
 import tempfile
 import threading
-import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,26 +53,23 @@ def target(kubeconfig: Path | None = None, context: str | None = None) -> Target
 class Running:
     """A tool started now and waited for later (`output`), so it runs while the caller works.
 
-    A plain process, not a thread: a command that exits early (a usage error, a bad file) does not
-    wait for it; `stop` ends it.
+    Its output is read as it comes by a daemon thread (a full pipe would stall the tool), so a
+    command that exits early (a usage error, a bad file) does not wait for it; `stop` ends it.
     """
 
     def __init__(self, argv: Sequence[str], t: Target) -> None:
         name = Path(argv[0]).name
         self._what, self._late = f"{name} {' '.join(argv[1:3])}", f"{name} {argv[1]} did not finish"
-        self._deadline = time.monotonic() + t.timeout_s
-        self._timeout_s = t.timeout_s
         self._process = subprocess.Popen(
             list(argv), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
         )
-        self._lock = threading.Lock()  # fleet threads may wait on one process together
-        self._done: tuple[str, str | None] | None = None  # (stdout, error message)
+        self._done: tuple[str, str | None] = ("", None)  # (stdout, error message), once collected
+        self._reader = threading.Thread(target=self._collect, args=(t.timeout_s,), daemon=True)
+        self._reader.start()
 
     def output(self) -> str:
         """Its stdout; ToolError with the tail of its output if it failed or ran out of time."""
-        with self._lock:
-            if self._done is None:
-                self._done = self._finish()
+        self._reader.join()
         out, error = self._done
         if error is not None:
             raise ToolError(error)
@@ -82,18 +78,21 @@ class Running:
     def stop(self) -> None:
         if self._process.poll() is None:
             self._process.kill()
-            self._process.communicate()
+        self._reader.join()
 
-    def _finish(self) -> tuple[str, str | None]:
+    def _collect(self, timeout_s: float) -> None:
         try:
-            out, err = self._process.communicate(timeout=max(0.0, self._deadline - time.monotonic()))
+            out, err = self._process.communicate(timeout=timeout_s)
         except subprocess.TimeoutExpired:
-            self.stop()
-            return "", f"{self._late} in {self._timeout_s:.0f}s"
+            self._process.kill()
+            self._process.communicate()
+            self._done = ("", f"{self._late} in {timeout_s:.0f}s")
+            return
         if self._process.returncode != 0:
             tail = (err.strip() or out.strip())[-TAIL_CHARS:]
-            return out, f"{self._what} failed (exit {self._process.returncode}):\n{tail}"
-        return out, None
+            self._done = (out, f"{self._what} failed (exit {self._process.returncode}):\n{tail}")
+        else:
+            self._done = (out, None)
 
 
 def _run(argv: Sequence[str], t: Target) -> str:

@@ -37,3 +37,33 @@ def test_a_missing_tool_names_itself_and_the_build(monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(ToolError, match=r"helmfile not found on PATH; `bash testenv/build.sh`"):
         running.target()
+
+
+def _target(timeout_s: float = 30.0) -> running.Target:
+    return running.Target(Path("/bin/helmfile"), Path("/bin/helm"), timeout_s=timeout_s)
+
+
+def test_a_started_tool_gives_its_whole_output_when_asked() -> None:
+    started = running.Running(["sh", "-c", "head -c 300000 /dev/zero | tr '\\0' x"], _target())
+    assert started.output() == "x" * 300000  # more than a pipe holds: read while it runs
+
+
+def test_a_failed_tool_names_itself_its_exit_and_its_output() -> None:
+    started = running.Running(["sh", "-c", "echo no such release >&2; exit 3"], _target())
+    with pytest.raises(
+        ToolError, match=r"sh -c echo no such release >&2; exit 3 failed \(exit 3\):\nno such release"
+    ):
+        started.output()
+
+
+def test_a_tool_past_its_timeout_is_killed_and_says_so() -> None:
+    started = running.Running(["sleep", "60"], _target(timeout_s=0.2))
+    with pytest.raises(ToolError, match=r"sleep 60 did not finish in 0s"):
+        started.output()
+
+
+def test_stop_ends_a_tool_still_running() -> None:
+    started = running.Running(["sleep", "60"], _target())
+    started.stop()
+    with pytest.raises(ToolError, match=r"exit -9"):
+        started.output()
