@@ -302,6 +302,19 @@ def test_drift_on_one_cluster_is_reported_and_corrected_by_the_next_apply(fleet:
     }
     assert states == {"canary": "in-sync", "dev": "drifted", "prod": "in-sync"}
     assert "dev" in drifted.stderr
+    # The fleet's verdict is `cluster-services status`'s on that cluster, reason and all.
+    (notes,) = [
+        r for i in json.loads(drifted.stdout)["items"] if i["cluster"] == "dev" for r in i["releases"]
+        if r["release"] == "fleet-svc/notes"
+    ]  # fmt: skip
+    one = fleet.kbp("cluster-services", "status", "-f", str(fleet.root / "services"), "-e", "dev",
+                    "--kubeconfig", str(fleet.kubeconfig("dev")), "-o", "json")  # fmt: skip
+    assert one.returncode == 1, one.stderr
+    (row,) = [i for i in json.loads(one.stdout)["items"] if i["name"] == "notes"]
+    assert [row[k] for k in ("state", "deployed", "reason")] == [
+        notes[k] for k in ("state", "deployed", "reason")
+    ]
+    assert row["reason"] == "version 0.4.0 deployed, 0.3.0 pinned"
 
     fixed = fleet.fleet("apply", "-o", "json")
     assert fixed.returncode == 0, fixed.stdout + fixed.stderr
