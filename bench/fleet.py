@@ -6,7 +6,7 @@ local chart and the real journal chart, then measures, in this run:
   the bar from issue 22: a clean apply over 3 clusters under 60 s;
 - `kbp fleet status` over the 3 clusters against one cluster's `kbp cluster-services status`,
   interleaved round by round: the bar is a median ratio under 1.5x. Each one's CPU (its own and
-  its helm processes') is printed too: on a busy machine wall time follows it.
+  the helmfile processes it waited for) is printed too: on a busy machine wall time follows it.
 Every cluster is stopped on the way out, whatever happens.
 
     .venv/bin/python -m bench.fleet [--rounds 7]      # from the repo root
@@ -73,7 +73,7 @@ def run(argv: list[str], env: dict[str, str], *, ok: tuple[int, ...] = (0,)) -> 
 
 
 def timed(argv: list[str], env: dict[str, str], *, ok: tuple[int, ...] = (0,)) -> tuple[float, float]:
-    """Wall seconds, and CPU seconds of the command with every process it waited for (helm too)."""
+    """Wall seconds, and CPU seconds of the command with every process it waited for (helmfile too)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     began = time.perf_counter()
     result = subprocess.run(argv, env=env, capture_output=True, text=True, check=False, timeout=900)
@@ -137,7 +137,7 @@ def main() -> None:
             print(f"cluster-services status (1) median {wall[0]:5.2f} s, CPU {cpu[0]:.2f} s (n={n})")
             print(f"fleet status (3)            median {wall[1]:5.2f} s, CPU {cpu[1]:.2f} s (n={n})")
             print(f"ratio fleet/one            {ratio:6.2f}x  bar {STATUS_BAR_RATIO}x -> {verdict}")
-            print(f"CPU ratio fleet/one        {cpu[1] / cpu[0]:6.2f}x  (CPU includes helm and helmfile)")
+            print(f"CPU ratio fleet/one        {cpu[1] / cpu[0]:6.2f}x  (CPU includes helmfile)")
         finally:
             for n in NAMES:
                 subprocess.run(
