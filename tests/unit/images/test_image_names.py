@@ -59,3 +59,21 @@ def test_a_chart_default_that_is_missing_or_not_a_name_is_refused_naming_the_key
     values.write_text("image: [")
     with pytest.raises(BuildError, match=r"cannot read its repository from charts/journal/values\.yaml"):
         repository(tmp_path, api)
+
+
+def test_the_pipeline_pushes_each_dockerfile_under_the_name_kbp_image_build_gives_it() -> None:
+    steps = _values(".github/workflows/ci.yml")["jobs"]["images"]["steps"]
+    pushed = {
+        step["with"]["file"]: step["with"]["tags"]
+        for step in steps
+        if str(step.get("uses", "")).startswith("docker/build-push-action@")
+    }
+    for image in catalog.IMAGES:
+        if image.dockerfile is None:
+            continue
+        name = repository(ROOT, image).rpartition("/")[2]
+        tags = pushed.get(image.dockerfile)
+        assert tags == f"${{{{ steps.tag.outputs.registry }}}}/{name}:${{{{ steps.tag.outputs.tag }}}}", (
+            image.name,
+            tags,
+        )
