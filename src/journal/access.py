@@ -14,6 +14,7 @@ import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from structlog.typing import FilteringBoundLogger
 
+from journal.logs import RequestLine
 from journal.metrics import Metrics
 
 REQUEST_ID_HEADER = b"x-request-id"
@@ -38,10 +39,13 @@ def route_template(scope: Scope) -> str:
 
 
 class AccessMiddleware:
-    def __init__(self, app: ASGIApp, *, metrics: Metrics, log: FilteringBoundLogger) -> None:
+    def __init__(
+        self, app: ASGIApp, *, metrics: Metrics, log: FilteringBoundLogger, line: RequestLine
+    ) -> None:
         self.app = app
         self.metrics = metrics
         self.log = log
+        self.line = line
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -49,6 +53,7 @@ class AccessMiddleware:
             return
         started = time.perf_counter()
         request_id = request_id_from(scope["headers"])
+        request_id_text = request_id.decode()
         status = 500  # if the app dies before answering, the server sends a 500
 
         async def send_with_id(message: Message) -> None:
@@ -58,7 +63,8 @@ class AccessMiddleware:
                 message["headers"] = [*message.get("headers", ()), (REQUEST_ID_HEADER, request_id)]
             await send(message)
 
-        tokens = structlog.contextvars.bind_contextvars(request_id=request_id.decode())
+        # For the other lines logged while the request runs (a redis_error carries its id).
+        tokens = structlog.contextvars.bind_contextvars(request_id=request_id_text)
         self.log.debug("request_started", method=scope["method"], path=scope["path"][:256])
         try:
             await self.app(scope, receive, send_with_id)
@@ -68,8 +74,8 @@ class AccessMiddleware:
             self.metrics.observe_request(
                 method=scope["method"], route=route, status=status, duration_s=duration_s
             )
-            self.log.info(
-                "request",
+            self.line(
+                request_id=request_id_text,
                 method=scope["method"],
                 route=route,
                 status=status,

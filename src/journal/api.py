@@ -152,7 +152,7 @@ class JournalApi:
         number = parse_page(request.query_params.get("page"))
         at_least = parse_version(request.headers.get(VERSION_HEADER))
         page = await self.store.page(number=number, size=self.page_size, at_least=at_least)
-        return Response(models.render_page(page.value), media_type=JSON, headers=_version(page.version))
+        return Response(page.value.body, media_type=JSON, headers=_version(page.version))
 
     async def add(self, request: Request) -> Response:
         require_json(request.headers.get("content-type"))

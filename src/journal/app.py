@@ -27,7 +27,7 @@ from journal.api import JSON, JournalApi
 from journal.draining import Draining
 from journal.fastpath import FastPath
 from journal.health import Probes
-from journal.logs import configure_logging
+from journal.logs import configure_logging, request_line
 from journal.metrics import Metrics, StoreEvents
 from journal.pipelining import Address
 from journal.redisurls import parse_redis_url
@@ -152,7 +152,9 @@ def create_app(config: Config | None = None, *, clock: Callable[[], datetime] = 
             *Probes(store=journal_store, metrics=metrics).routes(),
         ],
         outer=lambda app: Draining(
-            AccessMiddleware(FastPath(app, api=api, route=api_routes[0]), metrics=metrics, log=log)
+            AccessMiddleware(
+                FastPath(app, api=api, route=api_routes[0]), metrics=metrics, log=log, line=request_line()
+            )
         ),
         exception_handlers={
             HTTPException: http_error,

@@ -65,7 +65,7 @@ class FastPath:
         except StoreUnavailableError as err:
             await _error(send, 503, str(err), [(b"retry-after", b"1")])
             return
-        body = models.render_page(page.value)
+        body = page.value.body
         await _answer(send, 200, body, [(b"journal-version", b"%d" % page.version)])
 
     async def _add(self, scope: Scope, receive: Receive, send: Send) -> Receive | None:

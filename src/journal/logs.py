@@ -70,14 +70,34 @@ class UtcTimestamper:
         return event
 
 
+class RequestLine:
+    """The per-request access line, written straight to the batching writer.
+
+    The same JSON object structlog would render (its fields, `event`, the request id, level and
+    timestamp), without the processor chain, which took a third of the app's time per cached
+    `GET /api` (py-spy). Off below level info, as structlog's filtering would have it.
+    """
+
+    def __init__(self, writer: BatchingWriter, *, enabled: bool) -> None:
+        self._writer = writer
+        self.enabled = enabled
+
+    def __call__(self, *, request_id: str, method: str, route: str, status: int, duration_ms: float) -> None:
+        if self.enabled:
+            event = {"method": method, "route": route, "status": status, "duration_ms": duration_ms}
+            event |= {"event": "request", "request_id": request_id, "level": "info"}
+            self._writer.msg(_dumps(_TIMESTAMPER(None, "info", event)))
+
+
 def _dumps(event: Any, **_: Any) -> str:
     return orjson.dumps(event, default=str).decode()
 
 
+_TIMESTAMPER = UtcTimestamper()
 _SHARED: list[Processor] = [
     structlog.contextvars.merge_contextvars,
     structlog.processors.add_log_level,
-    UtcTimestamper(),
+    _TIMESTAMPER,
 ]
 # Granian's stdlib loggers: its own (start, stop, worker lines, errors) and its access log.
 SERVER_LOGGER = "_granian"
@@ -107,10 +127,13 @@ def server_log_config() -> dict[str, Any]:
 
 
 def configure_logging(level: str, stream: TextIO | None = None) -> FilteringBoundLogger:
-    """Set up structlog and stdlib logging; return the journal's logger."""
+    """Set up structlog and stdlib logging; return the journal's logger (`request_line` then
+    writes the access line to the same stream)."""
+    global _request_line  # noqa: PLW0603 - logging is process-wide, as structlog's configuration is
     out = stream or sys.stdout
     numeric = LEVELS[level]
     writer = BatchingWriter(out)
+    _request_line = RequestLine(writer, enabled=numeric <= logging.INFO)
     structlog.configure(
         processors=[
             *_SHARED,
@@ -133,3 +156,11 @@ def configure_logging(level: str, stream: TextIO | None = None) -> FilteringBoun
     access.handlers, access.propagate, access.disabled = [], False, True
     journal_logger: FilteringBoundLogger = structlog.get_logger("journal").bind()
     return journal_logger
+
+
+_request_line = RequestLine(BatchingWriter(sys.stdout), enabled=True)
+
+
+def request_line() -> RequestLine:
+    """The access line's writer, as the last `configure_logging` set it up."""
+    return _request_line

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Annotated
 
 import orjson
@@ -87,6 +88,11 @@ class Page:
     number: int
     size: int
     total: int
+
+    @cached_property
+    def body(self) -> bytes:
+        """The `GET /api` body, rendered once: a page kept in memory is served many times."""
+        return render_page(self)
 
 
 def format_created(moment: datetime) -> str:

@@ -8,6 +8,8 @@ import json
 import logging
 import re
 
+import structlog
+
 from journal.logs import (
     SERVER_ACCESS_LOGGER,
     SERVER_LOGGER,
@@ -15,6 +17,7 @@ from journal.logs import (
     UtcTimestamper,
     configure_logging,
     json_formatter,
+    request_line,
     server_log_config,
 )
 
@@ -103,3 +106,22 @@ def test_the_server_log_config_formats_both_of_its_handlers_as_json() -> None:
     assert set(formatters) == {"generic", "access"}
     assert {spec["()"] for spec in formatters.values()} == {"journal.logs.json_formatter"}
     assert json.loads(json_formatter().format(record))["event"] == "worker gone"
+
+
+def test_the_access_line_is_what_structlog_would_write() -> None:
+    stream = io.StringIO()
+    log = configure_logging("info", stream=stream)
+    with structlog.contextvars.bound_contextvars(request_id="abc"):
+        log.info("request", method="GET", route="/api", status=200, duration_ms=0.412)
+    request_line()(request_id="abc", method="GET", route="/api", status=200, duration_ms=0.412)
+
+    by_structlog, direct = (json.loads(line) for line in stream.getvalue().splitlines())
+    assert list(direct) == list(by_structlog)  # same keys, in the same order
+    assert {**direct, "timestamp": None} == {**by_structlog, "timestamp": None}
+
+
+def test_the_access_line_is_off_below_info() -> None:
+    stream = io.StringIO()
+    configure_logging("warning", stream=stream)
+    request_line()(request_id="abc", method="GET", route="/api", status=200, duration_ms=1.0)
+    assert stream.getvalue() == ""
