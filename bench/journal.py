@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+from bench import cpu
 from bench import peer as sample
 
 from kbp.localrun import stack
@@ -90,6 +91,7 @@ class Result:
     p99_ms: float
     non2xx: int
     socket_errors: int
+    cpu_us: float = 0.0  # CPU of every server the bench runs (not wrk), per request
 
 
 def stack_options(state_dir: Path, nginx_workers: int) -> StackOptions:
@@ -131,7 +133,10 @@ def wrk(url: str, script: Path, *, threads: int, connections: int, duration_s: i
 def measure(
     target: str, url: str, script: Path, *, threads: int, connections: int, duration_s: int
 ) -> Result:
+    servers = cpu.descendants()
+    before = cpu.cpu_seconds(servers)
     report = wrk(url, script, threads=threads, connections=connections, duration_s=duration_s)
+    used_s = cpu.spent(before, cpu.cpu_seconds(servers))
     return Result(
         target=target,
         threads=threads,
@@ -141,6 +146,7 @@ def measure(
         p99_ms=report["p99_us"] / 1000,
         non2xx=report["non2xx"],
         socket_errors=report["socket_errors"],
+        cpu_us=used_s * 1e6 / max(report["requests"], 1),
     )
 
 
@@ -196,11 +202,12 @@ def paced(
 
 
 def print_table(results: list[Result]) -> None:
-    print(f"{'target':<36} {'conns':>5} {'req/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6}")
+    columns = f"{'conns':>5} {'req/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6} {'CPU µs/req':>10}"
+    print(f"{'target':<36} {columns}")
     for r in results:
         print(
             f"{r.target:<36} {r.connections:>5} {r.rps:>10.0f} {r.p50_ms:>8.2f} {r.p99_ms:>8.2f} "
-            f"{r.non2xx + r.socket_errors:>6}"
+            f"{r.non2xx + r.socket_errors:>6} {r.cpu_us:>10.0f}"
         )
 
 
@@ -302,6 +309,10 @@ def run_matrix(
     return runs
 
 
+def median(values: list[float]) -> float:
+    return sorted(values)[len(values) // 2]
+
+
 def median_run(runs: list[Result]) -> Result:
     return sorted(runs, key=lambda r: r.rps)[len(runs) // 2]
 
@@ -337,12 +348,16 @@ def report(
             for name in ("sample", "sample, no log"):
                 peer = rounds[f"{load} {name} {way}"]
                 per_round = [j.rps / p.rps for j, p in zip(journal, peer, strict=True)]
-                ratio = sorted(per_round)[len(per_round) // 2]
+                ratio = median(per_round)
                 barred = name == "sample, no log"
                 met &= ratio >= floor or not barred
                 bar = f"  bar >= {floor:.1f} -> {verdict(ratio >= floor)}" if barred else ""
                 each = " ".join(f"{r:.2f}" for r in per_round)
                 print(f"{load:<9} {way:<9} journal / {name:<14} {ratio:5.2f}  (rounds: {each}){bar}")
+                # The same comparison by CPU per request (theirs / ours): steadier under load.
+                cpu_ratios = [p.cpu_us / max(j.cpu_us, 1e-9) for j, p in zip(journal, peer, strict=True)]
+                efficiency = median(cpu_ratios)
+                print(f"{'':<19} CPU per request, {name} / journal {efficiency:5.2f}")
     static_ratio = by_target["GET /api journal via NGINX"].rps / by_target["static file via NGINX"].rps
     print(f"GET /api via NGINX journal / static file    {static_ratio:5.2f}")
     p99_ok = half.p99_ms < BAR_P99_MS
