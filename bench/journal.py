@@ -6,8 +6,11 @@ once logging each URL as the book's does, once without). Then runs wrk against a
 `GET /api` body's size and, for each app through NGINX and straight at one API process, three loads:
 `GET /api` only, and 95/5 and 80/20 mixes of `GET /api` and `POST /api` (each request draws its kind,
 so writes land between reads and empty the journal's page cache, as they do in use). Round after round
-(interleaved), keeping each cell's median. The sample keeps its last 10 entries (bench/peer.py), so its
-body stays the journal's page size under writes. Prints req/s, p50 and p99, the journal/sample ratios,
+(interleaved, each load's apps side by side in alternating order), keeping each cell's median; a ratio is
+the median of the ratios within each round. The stack's supervisord runs in this process's session, so
+under Linux's autogroup every server shares one CPU group. The sample keeps its last 10 entries
+(bench/peer.py), so its body stays the journal's page size under writes. Prints req/s, p50, p99 and the
+servers' CPU per request (bench/cpu.py: steadier than req/s on a loaded box), the journal/sample ratios,
 each API process's RSS at rest and at its peak under load, then holds `GET /api` at about half its peak
 rate (wrk2 is not in Debian: a per-connection `delay()` paces wrk) and prints the rate achieved and its
 p99. Bars (issue 24), against the sample without its log line, direct and through NGINX: GET-only
