@@ -102,7 +102,9 @@ build_helmfile() {
 helmfile_ok() { [ -x "$1/helmfile" ] && [ "$(cat "$1/helmfile.key" 2>/dev/null)" = "$HF_KEY" ]; }
 
 # The real node's tools from node/go.mod (containerd, crictl, CoreDNS, pause, nodetest), with a
-# key of their own like helmfile's: bumping one rebuilds only them, in place.
+# key of their own like helmfile's: bumping one rebuilds only them, in place. Its shared deps
+# (client-go, apimachinery, grpc, otel, ...) are aligned to this go.mod's by align.sh, so the Go
+# build cache compiles them once for both; after bumping either, run align.sh again.
 modver_in() { sed -n "s|^[[:space:]]*$2 \(v[^ ]*\).*|\1|p" "$1" | head -1; }
 CONTAINERD=$(modver_in node/go.mod github.com/containerd/containerd/v2)
 CRI_TOOLS=$(modver_in node/go.mod sigs.k8s.io/cri-tools)
@@ -126,7 +128,8 @@ node_ok() { [ "$(cat "$1/node.key" 2>/dev/null)" = "$NODE_KEY" ]; }
 
 # kube-router's NetworkPolicy firewall, for tests on the throwaway node only (v2.1.0 is the only
 # version the proxy serves and has reported flaws: never shipped or recommended). Its own module
-# (netpol/go.mod: client-go v0.29 would not build in node/'s graph) and key.
+# (netpol/go.mod) and key; its client-go v0.29 is raised to the control plane's by align.sh (it
+# builds, and the NetworkPolicy tests pass), so it shares the control plane's compiled packages.
 KUBE_ROUTER=$(modver_in netpol/go.mod github.com/cloudnativelabs/kube-router/v2)
 [ -n "$KUBE_ROUTER" ] || { log "netpol/go.mod lacks kube-router"; exit 1; }
 NETPOL_LDF="-s -w -X github.com/cloudnativelabs/kube-router/v2/pkg/version.Version=$KUBE_ROUTER"
