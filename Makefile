@@ -40,6 +40,7 @@ venv:
 controlplane:
 	bash testenv/build.sh
 	bash testenv/observability/build.sh
+	bash testenv/gateway/build.sh
 
 cluster: setup controlplane
 	$(PY) -m kbp cluster up

@@ -31,8 +31,10 @@ def _name(common_name: str) -> x509.Name:
     return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
 
 
-def make_tls_files(directory: Path, *, ca_name: str = "kbp test CA") -> TlsFiles:
-    """ca.pem, server.pem and server.key in `directory`, valid for a day."""
+def make_tls_files(
+    directory: Path, *, ca_name: str = "kbp test CA", dns_names: tuple[str, ...] = ("localhost",)
+) -> TlsFiles:
+    """ca.pem, server.pem and server.key in `directory`, valid for a day, for `dns_names` and 127.0.0.1."""
     directory.mkdir(parents=True, exist_ok=True)
     now = datetime.datetime.now(datetime.UTC)
     ca_key = ec.generate_private_key(ec.SECP256R1())
@@ -48,7 +50,8 @@ def make_tls_files(directory: Path, *, ca_name: str = "kbp test CA") -> TlsFiles
         .sign(ca_key, hashes.SHA256())
     )
     key = ec.generate_private_key(ec.SECP256R1())
-    names = [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+    names: list[x509.GeneralName] = [x509.DNSName(name) for name in dns_names]
+    names.append(x509.IPAddress(ipaddress.ip_address("127.0.0.1")))
     cert = (
         x509.CertificateBuilder()
         .subject_name(_name("redis"))
