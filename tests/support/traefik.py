@@ -81,6 +81,7 @@ def objects(namespace: str, image: str, gateway: dict[str, Any]) -> list[dict[st
         "--ping.entryPoint=ping",
         f"--entryPoints.ping.address=:{PING_PORT}/tcp",
         "--log.level=INFO",
+        "--log.noColor=true",
         *entry_points(gateway),
     ]
     probe = {"httpGet": {"path": "/ping", "port": PING_PORT}, "periodSeconds": 1}

@@ -97,9 +97,9 @@ def request(
         "import sys, json, ssl, httpx\n"
         "scheme, address, host, ca, method, path, body = sys.argv[1:8]\n"
         "verify = ssl.create_default_context(cafile=ca)\n"
-        "r = httpx.request(method, f'{scheme}://{address}{path}', headers={'Host': host},\n"
-        "                  extensions={'sni_hostname': host}, json=json.loads(body) if body else None,\n"
-        "                  verify=verify, timeout=10)\n"
+        "with httpx.Client(verify=verify, timeout=10) as client:\n"
+        "    r = client.request(method, f'{scheme}://{address}{path}', headers={'Host': host},\n"
+        "                       extensions={'sni_hostname': host}, json=json.loads(body) if body else None)\n"
         "print(r.status_code); print(r.text, end='')\n"
     )
     argv = [
@@ -146,12 +146,23 @@ def test_traefik_programs_the_gateway_and_accepts_the_charts_route(
 
 
 def test_https_reaches_the_ui(real_cluster: ControlPlane, edge: Edge) -> None:
+    last: list[str] = []
+
     def served() -> str | None:
-        status, body = request(real_cluster, edge, "GET", "/")
+        try:
+            status, body = request(real_cluster, edge, "GET", "/")
+        except AssertionError as exc:
+            last[:] = [str(exc)[-2000:]]
+            raise
+        last[:] = [f"{status} {body[:200]}"]
         return body if status == 200 else None
 
+    def state() -> str:
+        logs = onnode.kubectl(real_cluster, "logs", "-n", edge.gateway_ns, traefik.NAME, "--tail", "40")
+        return f"last answer: {last}; Traefik's log:\n{logs}"
+
     # Traefik applies a new configuration a moment after the route's status says Accepted.
-    assert "<title>Journal</title>" in onnode.wait_for(served, "GET / through HTTPS")
+    assert "<title>Journal</title>" in onnode.wait_for(served, "GET / through HTTPS", state=state)
 
 
 def test_https_reaches_the_api_a_post_then_a_get(real_cluster: ControlPlane, edge: Edge) -> None:
