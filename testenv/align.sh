@@ -2,11 +2,14 @@
 # Align a side module's shared dependencies (client-go, apimachinery, grpc, otel, x/...) to the
 # versions ../go.mod's control plane builds, so the Go build cache compiles each package once for
 # both: a package is a cache hit only when it and every package below it are at the same version.
-# Raises by `require`; lowers by `replace`, except modules matching a KEEP prefix (ones the side
-# module's own code needs newer, e.g. containerd's api). Then check it builds and its tests pass.
+# Raises by `require`; lowers by `replace`, except modules matching a KEEP prefix. Only raising
+# makes packages shareable: under -trimpath a compile's cache key hashes the *required*
+# module@version (cmd/go buildActionID), so a replaced-down module, and all above it, still
+# compiles again. A side module that needs newer versions than ../go.mod (node/: grpc, otel, cbor
+# under containerd 2.4) shares only once ../go.mod is raised. Then check it builds, run its tests.
 #
-#   bash testenv/align.sh node github.com/containerd/ github.com/sirupsen/logrus github.com/miekg/dns github.com/coredns/
 #   bash testenv/align.sh netpol
+#   bash testenv/align.sh dex
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 DIR=$HERE/$1; shift

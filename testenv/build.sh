@@ -102,9 +102,8 @@ build_helmfile() {
 helmfile_ok() { [ -x "$1/helmfile" ] && [ "$(cat "$1/helmfile.key" 2>/dev/null)" = "$HF_KEY" ]; }
 
 # The real node's tools from node/go.mod (containerd, crictl, CoreDNS, pause, nodetest), with a
-# key of their own like helmfile's: bumping one rebuilds only them, in place. Its shared deps
-# (client-go, apimachinery, grpc, otel, ...) are aligned to this go.mod's by align.sh, so the Go
-# build cache compiles them once for both; after bumping either, run align.sh again.
+# key of their own like helmfile's: bumping one rebuilds only them, in place. (Not aligned by
+# align.sh: containerd 2.4 needs newer grpc, otel and cbor than this go.mod, see README.)
 modver_in() { sed -n "s|^[[:space:]]*$2 \(v[^ ]*\).*|\1|p" "$1" | head -1; }
 CONTAINERD=$(modver_in node/go.mod github.com/containerd/containerd/v2)
 CRI_TOOLS=$(modver_in node/go.mod sigs.k8s.io/cri-tools)
