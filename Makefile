@@ -10,12 +10,13 @@ run: setup
 	$(PY) -m kbp local up --foreground
 
 # The control plane's Go build is CPU-bound and the image build mostly waits on downloads and disk:
-# both at once, with the linters (each a cache hit when nothing changed). One pytest process: under
-# four xdist workers the fleet and running-chart tests failed (tests/integration/conftest.py keeps
-# the groups for when that is fixed).
+# both at once, with the linters (each a cache hit when nothing changed). Then three pytest-xdist
+# workers on two cores, since most integration tests wait on servers; each group (a file, or every
+# test of a slow session fixture such as the real node) stays on one worker, in order
+# (tests/integration/conftest.py).
 test: setup
 	@$(MAKE) --no-print-directory -j4 --output-sync=target controlplane image-archives lint typecheck
-	$(PY) -m pytest tests
+	$(PY) -m pytest tests -n 3 --dist loadgroup
 
 check: venv lint typecheck
 	$(PY) -m pytest tests/unit -q
