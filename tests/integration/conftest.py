@@ -46,6 +46,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     are structured), so every group was silently dropped and one file's tests, which share a
     module fixture and run in order, went to several workers (pytest-dev/pytest-xdist#1386).
     """
+    _unique_ids(session.items)
     if not session.config.getoption("loadgroup", False):
         return  # set on xdist workers under --dist loadgroup only
     for item in session.items:
@@ -53,6 +54,25 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         suffix = "@" + "_".join(sorted(names))
         if names and not item.nodeid.endswith(suffix):
             item._id = NodeId.parse(item.nodeid + suffix)
+
+
+def _unique_ids(items: list[pytest.Item]) -> None:
+    """Give each item the id its name says, where several share one.
+
+    Schemathesis 4.32 under pytest 9.2 gives every API operation's case the bare function's id
+    (`…::test_x`, not `…::test_x[GET /api]`). xdist schedules and reports by id, so it ran one
+    operation of four and dropped the rest without a word.
+    """
+    seen: dict[str, int] = {}
+    for item in items:
+        seen[item.nodeid] = seen.get(item.nodeid, 0) + 1
+    for item in items:
+        if seen[item.nodeid] > 1 and item.parent is not None and not item.nodeid.endswith(item.name):
+            item._id = NodeId.parse(f"{item.parent.nodeid}::{item.name}")
+    ids = [item.nodeid for item in items]
+    if len(set(ids)) != len(ids):
+        shared = sorted({i for i in ids if ids.count(i) > 1})
+        raise pytest.UsageError(f"several tests share an id, so xdist would run one of them: {shared}")
 
 
 @pytest.fixture(scope="session")
