@@ -111,8 +111,8 @@ def start(cluster: Cluster, deadline: float) -> None:
     containerd_argv = (*join, *inside, str(bins / "containerd"), f"--config={paths.containerd_config}")
     containerd = processes.spawn(Component("containerd", containerd_argv, "", tls=False), layout)
     wait(containerd, lambda: _unix_open(node.containerd_socket), "containerd's socket", deadline)
-    load_pause(node, layout)
-    load_coredns(node, layout)
+    load_binary_image(node, layout, "pause", config.SANDBOX_IMAGE)
+    load_binary_image(node, layout, "coredns", dns.IMAGE)
 
     with kube.connect(cluster.kubeconfig) as client:
         for obj in [*objects.all_objects(node.ip, port), *dns.all_objects({NODE_LABEL: "true"})]:
@@ -164,24 +164,13 @@ def _write_configs(cluster: Cluster, paths: config.NodePaths) -> None:
         path.write_text(text)
 
 
-def load_pause(node: RealNode, layout: Layout) -> None:
-    """The sandbox image every pod needs, from the pause binary built here."""
+def load_binary_image(node: RealNode, layout: Layout, binary: str, ref: str) -> None:
+    """A one-layer image of a binary built here (the pause sandbox, CoreDNS), imported into the node."""
     archive = images.docker_archive(
-        layout.node / "images" / "pause.tar",
-        config.SANDBOX_IMAGE,
-        {"/pause": node.bin_dir / "pause"},
-        ["/pause"],
-    )
-    import_image(node, archive)
-
-
-def load_coredns(node: RealNode, layout: Layout) -> None:
-    """CoreDNS's image, from the binary built in testenv/node."""
-    archive = images.docker_archive(
-        layout.node / "images" / "coredns.tar",
-        dns.IMAGE,
-        {"/coredns": node.bin_dir / "coredns"},
-        ["/coredns"],
+        layout.node / "images" / f"{binary}.tar",
+        ref,
+        {f"/{binary}": node.bin_dir / binary},
+        [f"/{binary}"],
     )
     import_image(node, archive)
 
