@@ -172,6 +172,7 @@ class Release:
             "REDIS_PORT": str(REDIS_PORT),
             "REDIS_ANNOUNCE_HOST": name(pod),
             "SENTINEL_ADDRESSES": self.sentinel_addresses(),
+            "REDIS_PEERS": ",".join(f"{name(p)}:{REDIS_PORT}" for p in REDIS_PODS),
         }
         self.start(pod, pod, ["sh", str(SCRIPTS / "launch.sh")], env)
 

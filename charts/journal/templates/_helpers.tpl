@@ -69,11 +69,22 @@ helm.sh/chart: {{ include "journal.chart" .ctx }}
 
 {{/* Every Redis pod's sentinel, host:port,...: the primary's pod, then each replica's. */}}
 {{- define "journal.sentinelAddresses" -}}
-{{- $name := include "journal.redisName" . }}
-{{- $domain := printf "%s.%s.svc" (include "journal.redisHeadless" .) .Release.Namespace }}
-{{- $port := int .Values.redis.sentinel.port }}
+{{- include "journal.redisPodAddresses" (dict "ctx" . "port" .Values.redis.sentinel.port) }}
+{{- end }}
+
+{{/* Every Redis pod's server, host:port,... (launch.sh's REDIS_PEERS). */}}
+{{- define "journal.redisAddresses" -}}
+{{- include "journal.redisPodAddresses" (dict "ctx" . "port" .Values.redis.port) }}
+{{- end }}
+
+{{/* Every Redis pod's stable DNS name with `port`: pod 0 of the primary's StatefulSet, then each replica. */}}
+{{- define "journal.redisPodAddresses" -}}
+{{- $ := .ctx }}
+{{- $name := include "journal.redisName" $ }}
+{{- $domain := printf "%s.%s.svc" (include "journal.redisHeadless" $) $.Release.Namespace }}
+{{- $port := int .port }}
 {{- $addresses := list (printf "%s-0.%s:%d" $name $domain $port) }}
-{{- range $i := until (int .Values.redis.replicas) }}
+{{- range $i := until (int $.Values.redis.replicas) }}
 {{- $addresses = append $addresses (printf "%s-replica-%d.%s:%d" $name $i $domain $port) }}
 {{- end }}
 {{- join "," $addresses }}

@@ -114,7 +114,7 @@ NGINX = Base(
 )
 REDIS = Base(
     "redis",
-    # redis-tools: redis-cli for probe.sh and sentinels.sh; launch.sh needs head, sed, sort, timeout.
+    # redis-tools: redis-cli for probe.sh, sentinels.sh, peers.sh; the scripts need head, sed, sort, timeout.
     ("redis-server", "redis-tools"),
     (),
     # valkey/valkey's numeric user, which the chart's securityContext runs as.

@@ -57,6 +57,8 @@ def redis_env(options: StackOptions, role: str) -> dict[str, str]:
         # The node asks the sentinels who the primary is; REDIS_ROLE is only the fallback.
         env["SENTINEL_ADDRESSES"] = sentinel_addresses(options)
         env["SENTINEL_MASTER"] = SENTINEL_MASTER
+        # Asked when no sentinel answers, so a restart never makes a second primary.
+        env["REDIS_PEERS"] = ",".join(f"127.0.0.1:{port}" for _, port in redis_nodes(options))
     return env
 
 

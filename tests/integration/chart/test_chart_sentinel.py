@@ -108,10 +108,13 @@ class Cluster:
         env = {**env, "REDIS_PRIMARY_HOST": "127.0.0.1", "REDIS_PRIMARY_PORT": str(self.primary_port)}
         env.update(REDIS_ANNOUNCE_HOST="127.0.0.1", SENTINEL_ANNOUNCE_HOST="127.0.0.1")
         env.update(SENTINEL_ADDRESSES=self.addresses, REDIS_PASSWORD_FILE=str(self.password_file))
+        if "REDIS_PEERS" in env:
+            assert env["REDIS_PEERS"].count(".journal-redis-headless.journal.svc:6379") == 3
+            env["REDIS_PEERS"] = f"127.0.0.1:{self.primary_port},127.0.0.1:{self.replica_port}"
         env.pop("POD_NAME", None)
         return env
 
-    def node(self, role: str) -> Process:
+    def node(self, role: str, **settings: str) -> Process:
         env = self._loopback(self.envs[f"{role}-redis"])
         (self.tmp / role).mkdir(exist_ok=True)
         env.update(
@@ -120,6 +123,7 @@ class Cluster:
             REDIS_CONF=str(self.files / "redis.conf"),
             REDIS_DATA_DIR=str(self.tmp / role),
             REDIS_RUN_DIR=str(self.tmp / f"run-{role}"),
+            **settings,
         )
         return self._start(role, "launch.sh", env)
 
@@ -210,6 +214,47 @@ def test_a_killed_primary_is_replaced_and_rejoins_as_a_replica(cluster: Cluster)
     alone = cluster.sentinel(1)
     wait_until(lambda: primary_named(alone) == cluster.replica_port, "the last primary remembered", alone)
     assert f"monitoring journal at 127.0.0.1 {cluster.replica_port}" in alone.log.read_text()
+
+
+@pytest.mark.parametrize("cluster", SERVERS, indirect=True)
+def test_with_no_sentinel_answering_a_restart_follows_the_primary_the_other_nodes_name(
+    cluster: Cluster,
+) -> None:
+    # No sentinel runs (slow under load, or down): the nodes ask each other. 1 s, not 5, of asking.
+    quick = {"SENTINEL_WAIT_S": "1"}
+    replica = cluster.node("replica", **quick)
+    wait_until(lambda: replica.client().info("replication")["role"] == "slave", "replica up", replica)
+    # The primary restarts before any failover: the replica still names it, so it is the primary.
+    primary = cluster.node("primary", **quick)
+    wait_until(lambda: primary.client().info("replication")["role"] == "master", "primary up", primary)
+    assert f"the other nodes name 127.0.0.1 {cluster.primary_port} as the primary: starting as primary" in (
+        primary.log.read_text()
+    )
+
+    # A failover made the replica the primary (the sentinels then became unreachable), and the
+    # old primary's pod restarts with REDIS_ROLE=primary: it must not make a second primary.
+    signal_group(primary.process, signal.SIGKILL)
+    primary.process.wait(timeout=10)
+    replica.client().replicaof("NO", "ONE")
+    replica.client().set("entry", "written on the new primary")
+    replica.client().config_set("repl-diskless-sync-delay", 0)  # the rejoin's sync without 5 s of waiting
+    rejoined = cluster.node("primary", **quick)
+    wait_until(
+        lambda: rejoined.client().info("replication").get("master_link_status") == "up",
+        "old primary rejoins as a replica",
+        rejoined,
+    )
+    info = rejoined.client().info("replication")
+    assert (info["role"], info["master_port"]) == ("slave", cluster.replica_port)
+    wait_until(lambda: rejoined.client().get("entry") == "written on the new primary", "catch-up", rejoined)
+    with pytest.raises(redis.ReadOnlyError):
+        rejoined.client().set("entry", "split brain")
+    assert f"the other nodes name 127.0.0.1 {cluster.replica_port} as the primary: starting as replica" in (
+        rejoined.log.read_text()
+    )
+    # The password went to redis-cli on stdin: never argv, never the environment.
+    for process in (rejoined, replica):
+        assert "$pass" not in Path(f"/proc/{process.process.pid}/cmdline").read_bytes().decode()
 
 
 def test_sentinel_keeps_the_password_out_of_argv_in_a_0600_file(cluster: Cluster) -> None:

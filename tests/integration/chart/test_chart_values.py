@@ -342,6 +342,9 @@ def test_sentinel_mode_puts_a_sentinel_in_every_redis_pod_and_tells_the_api(helm
             env = {e["name"]: e.get("value") for e in container["env"]}
             assert env["SENTINEL_ADDRESSES"].split(",") == expected
             assert env["REDIS_ANNOUNCE_HOST"] == f"$(POD_NAME).{domain}"
+        # launch.sh asks every Redis pod when no sentinel answers.
+        peers = {e["name"]: e.get("value") for e in containers["redis"]["env"]}["REDIS_PEERS"]
+        assert peers.split(",") == [address.replace(":26379", ":6379") for address in expected]
         # Sentinel rewrites its config, which holds auth-pass: a memory volume, not the image.
         mount = next(m for m in sentinel["volumeMounts"] if m["name"] == "sentinel")
         volume = next(v for v in sts["spec"]["template"]["spec"]["volumes"] if v["name"] == "sentinel")
@@ -356,4 +359,4 @@ def test_sentinel_mode_puts_a_sentinel_in_every_redis_pod_and_tells_the_api(helm
     policy = one(objects, "NetworkPolicy", "journal-redis")
     assert {"port": "sentinel"} in policy["spec"]["ingress"][0]["ports"]
     files = one(objects, "ConfigMap", "journal-redis")["data"]
-    assert {"sentinel.sh", "sentinels.sh"} <= set(files)
+    assert {"sentinel.sh", "sentinels.sh", "peers.sh"} <= set(files)

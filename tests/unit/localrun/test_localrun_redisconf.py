@@ -61,6 +61,8 @@ def test_with_sentinel_each_node_asks_every_sentinel(role: str) -> None:
     assert env["REDIS_PRIMARY_PORT"] == "8083"
     assert env["SENTINEL_ADDRESSES"] == "127.0.0.1:8086,127.0.0.1:8087,127.0.0.1:8088"
     assert env["SENTINEL_MASTER"] == "journal"
+    # Every node, itself included (launch.sh skips its own port).
+    assert env["REDIS_PEERS"] == "127.0.0.1:8083,127.0.0.1:8084,127.0.0.1:8085"
 
 
 def test_sentinels_watch_the_first_primary_each_in_its_own_directory() -> None:

@@ -10,9 +10,11 @@
 # REDIS_ROLE           primary or replica
 # With Sentinel (SENTINEL_ADDRESSES set, host:port,...): the node asks the sentinels who the
 # primary is and follows it, so a restarted old primary rejoins as a replica instead of making a
-# second primary; without an answer it takes REDIS_ROLE. REDIS_ANNOUNCE_HOST is this node's stable
-# name: it tells the node it is the primary the sentinels name, and what it announces to them.
-# SENTINEL_WAIT_S (5): how long to keep asking when no sentinel answers yet.
+# second primary. When no sentinel answers (slow under load, or down), it asks the other Redis
+# nodes (REDIS_PEERS, host:port,..., this one included: peers.sh) and follows the primary they
+# name. Only when nothing answers (a fresh install: nothing runs yet) it takes REDIS_ROLE.
+# REDIS_ANNOUNCE_HOST is this node's stable name: it tells the node it is the primary the others
+# name, and what it announces to them. SENTINEL_WAIT_S (5): how long to keep asking.
 set -euf  # -f: no globbing, so the default bind address `*` stays a word
 
 : "${REDIS_PASSWORD_FILE:?}" "${REDIS_PRIMARY_HOST:?}" "${REDIS_CONF:?}" "${REDIS_DATA_DIR:?}" "${REDIS_RUN_DIR:?}"
@@ -40,11 +42,21 @@ primary_port=$REDIS_PRIMARY_PORT
 set --
 if [ -n "${SENTINEL_ADDRESSES:-}" ]; then
   self_host=${REDIS_ANNOUNCE_HOST:-127.0.0.1}
+  here=$(dirname "$0")
   # Sentinels starting beside this node may need a moment; a stale role would lose writes.
   found=""
+  who=""
   tries=0
   while [ -z "$found" ] && [ "$tries" -lt "${SENTINEL_WAIT_S:-5}" ]; do
-    found=$(sh "$(dirname "$0")/sentinels.sh") || { tries=$((tries + 1)); sleep 1; }
+    if found=$(sh "$here/sentinels.sh"); then
+      who="the sentinels name"
+    elif [ -n "${REDIS_PEERS:-}" ] && found=$(REDIS_SELF="$self_host:$REDIS_PORT" sh "$here/peers.sh"); then
+      who="no sentinel answered; the other nodes name"
+    else
+      found=""
+      tries=$((tries + 1))
+      sleep 1
+    fi
   done
   if [ -n "$found" ]; then
     primary_host=${found% *}
@@ -54,9 +66,9 @@ if [ -n "${SENTINEL_ADDRESSES:-}" ]; then
     else
       role=replica
     fi
-    echo "launch.sh: the sentinels name $found as the primary: starting as $role" >&2
+    echo "launch.sh: $who $found as the primary: starting as $role" >&2
   else
-    echo "launch.sh: no sentinel answered: starting as $role" >&2
+    echo "launch.sh: no sentinel and no other node answered: starting as $role" >&2
   fi
   if [ -n "${REDIS_ANNOUNCE_HOST:-}" ]; then
     set -- --replica-announce-ip "$REDIS_ANNOUNCE_HOST"

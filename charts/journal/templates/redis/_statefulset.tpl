@@ -103,6 +103,9 @@ spec:
               value: /etc/redis-passwd/passwd
             {{- if $.Values.redis.sentinel.enabled }}
             {{- include "journal.sentinelEnv" $ | nindent 12 }}
+            # Asked when no sentinel answers: a restart must not make a second primary.
+            - name: REDIS_PEERS
+              value: {{ include "journal.redisAddresses" $ | quote }}
             {{- end }}
           ports:
             - name: redis
