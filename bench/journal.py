@@ -2,7 +2,9 @@
 
 Starts the local stack (free ports, a temporary state dir), seeds 10 entries of about 80 bytes, and starts
 the book's sample as a peer (bench/peer.py: 2 Node processes behind a copy of the journal's NGINX config,
-once logging each URL as the book's does, once without). Then runs wrk against a static file of the
+once logging each URL as the book's does, once without, and once without it but with the journal's write
+guarantee: `WAIT 1` after each SET, so journal / that variant says how much of a gap is the guarantee
+itself). Then runs wrk against a static file of the
 `GET /api` body's size and, for each app through NGINX and straight at one API process, three loads:
 `GET /api` only, and 95/5 and 80/20 mixes of `GET /api` and `POST /api` (each request draws its kind,
 so writes land between reads and empty the journal's page cache, as they do in use). Round after round
@@ -243,7 +245,7 @@ def run(args: argparse.Namespace) -> int:
 def bench(args: argparse.Namespace, options: StackOptions, peers: list[sample.Peer], tmp: Path) -> int:
     base = options.url.rstrip("/")
     size, entries = seed(base, options.static_dir)
-    sample.seed(peers[0], entries)  # both variants read the same key
+    sample.seed(peers[0], entries)  # every variant reads the same key
     sample_size = len(httpx.get(f"{peers[0].proxied}/api").content)
     print(
         f"GET /api body: journal {size} bytes, sample {sample_size} bytes; static file: {size} bytes; "
@@ -348,7 +350,7 @@ def report(
     for load, floor in BARS.items():
         for way in ("direct", "via NGINX"):
             journal = rounds[f"{load} journal {way}"]
-            for name in ("sample", "sample, no log"):
+            for name in sample.VARIANTS:
                 peer = rounds[f"{load} {name} {way}"]
                 per_round = [j.rps / p.rps for j, p in zip(journal, peer, strict=True)]
                 ratio = median(per_round)

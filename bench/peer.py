@@ -1,7 +1,8 @@
 """The book's sample (bench/sample/server.js) as a peer of the journal in bench/journal.py.
 
-Two Node processes per variant (one logging each URL, as the book's sample does, one without), on the
-stack's Redis primary, behind an NGINX of their own whose config is the journal's own nginx.conf with
+Two Node processes per variant (one logging each URL, as the book's sample does, one without, and one
+without that also waits for a replica to confirm each write, as the journal does), on the stack's Redis
+primary, behind an NGINX of their own whose config is the journal's own nginx.conf with
 only the ports, pid and log paths changed: same workers, keepalive upstream, JSON access log.
 node-redis 3 is installed with npm into a cache outside the repository on first use.
 """
@@ -27,11 +28,15 @@ NODE_CACHE = Path.home() / ".cache" / "kbp" / "bench-node"
 SAMPLE_KEY = "journal-key"
 # The journal's page size: under a read/write mix the sample serves as many entries as the journal does.
 KEEP = 10
+# The journal's default JOURNAL_REPLICA_ACK_TIMEOUT_S, for the variant with its write guarantee.
+WAIT_MS = 1000
+# name -> (logs each URL, WAIT 1 after each SET); the bars are against the second one.
+VARIANTS = {"sample": (True, False), "sample, no log": (False, False), "sample, WAIT 1": (False, True)}
 
 
 @dataclass(frozen=True)
 class Peer:
-    name: str  # "sample" (logs each URL) or "sample, no log"
+    name: str  # a key of VARIANTS
     api_ports: tuple[int, int]
     nginx_port: int
     pids: tuple[int, int]
@@ -90,12 +95,13 @@ def peers(options: StackOptions, tmp: Path, password: str) -> Iterator[list[Peer
     processes: list[subprocess.Popen[bytes]] = []
     started: list[Peer] = []
     try:
-        for name, quiet in (("sample", False), ("sample, no log", True)):
+        for name, (logs, waits) in VARIANTS.items():
             state = tmp / name.replace(", ", "-").replace(" ", "-")
             state.mkdir()
             nginx_port, api_1, api_2 = free_ports(3)
             env = {**os.environ, "NODE_PATH": str(modules), "REDIS_PASSWORD": password,
-                   "SAMPLE_QUIET": "1" if quiet else "0", "SAMPLE_KEEP": str(KEEP)}  # fmt: skip
+                   "SAMPLE_QUIET": "0" if logs else "1", "SAMPLE_KEEP": str(KEEP),
+                   "SAMPLE_WAIT_MS": str(WAIT_MS if waits else 0)}  # fmt: skip
             nodes = []
             for port in (api_1, api_2):
                 with (state / f"node-{port}.log").open("wb") as log:

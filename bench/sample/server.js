@@ -4,6 +4,8 @@
 // the environment; SAMPLE_QUIET=1 drops the per-request console.log (the bench runs both). SAMPLE_KEEP=N
 // keeps only the last N entries after each POST, so under a read/write mix its GET body stays the size
 // of the journal's page instead of growing with every write (which would flatter the journal).
+// SAMPLE_WAIT_MS=N sends `WAIT 1 N` after each SET and answers only once a replica confirmed it (503
+// if none did in time): the journal's write guarantee, so the bench can say what that costs by itself.
 'use strict';
 const http = require('http');
 const redis = require('redis');
@@ -11,6 +13,7 @@ const redis = require('redis');
 const [port, redisPort] = process.argv.slice(2).map(Number);
 const quiet = process.env.SAMPLE_QUIET === '1';
 const keep = Number(process.env.SAMPLE_KEEP || 0);
+const waitMs = Number(process.env.SAMPLE_WAIT_MS || 0);
 const client = redis.createClient({host: '127.0.0.1', port: redisPort, password: process.env.REDIS_PASSWORD});
 const key = 'journal-key';
 
@@ -56,8 +59,19 @@ const server = http.createServer((request, response) => {
           fail(response, setErr);
           return;
         }
-        response.writeHead(200);
-        response.end();
+        if (!waitMs) {
+          response.writeHead(200);
+          response.end();
+          return;
+        }
+        client.send_command('WAIT', [1, waitMs], (waitErr, replicas) => {
+          if (waitErr) {
+            fail(response, waitErr);
+            return;
+          }
+          response.writeHead(replicas >= 1 ? 200 : 503);
+          response.end();
+        });
       });
     });
   });
