@@ -1,4 +1,4 @@
-"""`python -m journal`: serve the app with Granian (ASGI, uvloop) on JOURNAL_HOST:JOURNAL_PORT.
+"""`python -m journal`: serve the app with Granian (RSGI, uvloop) on JOURNAL_HOST:JOURNAL_PORT.
 
 Settings are validated here, before any server starts (exit 2 naming the setting). Granian then runs
 one worker process: this process supervises it, and on SIGTERM or SIGINT asks it to stop; the worker
@@ -17,7 +17,7 @@ from granian.constants import HTTPModes, Interfaces, Loops
 from granian.log import LogLevels
 from granian.server.common import AbstractServer
 
-from journal.app import create_app
+from journal.app import create_rsgi
 from journal.logs import server_log_config
 from journal.settings import Config, SettingsError, load_config
 
@@ -27,10 +27,11 @@ def build_server(config: Config) -> AbstractServer[Any]:
     (requests one worker takes at once) backlog / workers, far above the 32-128 connections NGINX holds."""
     return Granian(
         # Shown in the process title only: the worker builds the app from `config` (see `serve`).
-        "journal.app:create_app",
+        "journal.app:create_rsgi",
         address=config.host,
         port=config.port,
-        interface=Interfaces.ASGI,  # with lifespan: the app's start-up and shutdown run in the worker
+        # RSGI (journal/rsgi.py): its __rsgi_init__ and __rsgi_del__ run the app's lifespan in the worker
+        interface=Interfaces.RSGI,
         workers=1,
         loop=Loops.uvloop,
         http=HTTPModes.http1,  # NGINX and kubelet probes speak HTTP/1.1
@@ -51,7 +52,7 @@ def main() -> int:
         return 2
     # The worker is forked from this process and builds the app from the config validated above,
     # so settings are read once and the password never travels in argv or the environment.
-    build_server(config).serve(target_loader=functools.partial(create_app, config), wrap_loader=False)
+    build_server(config).serve(target_loader=functools.partial(create_rsgi, config), wrap_loader=False)
     return 0
 
 

@@ -1,4 +1,5 @@
-"""The ASGI application factory (`journal.app:create_app`) and its lifespan.
+"""The ASGI application factory (`journal.app:create_app`), its lifespan, and the RSGI entry
+(`create_rsgi`) that Granian serves.
 
 Wiring only: settings in, store, routes, error handlers and middleware out.
 """
@@ -24,13 +25,14 @@ from journal import openapi, store, storeerrors
 from journal.access import AccessMiddleware
 from journal.acknowledging import Acknowledgement
 from journal.api import JSON, JournalApi
-from journal.draining import Draining
+from journal.draining import Draining, DrainState
 from journal.fastpath import FastPath
 from journal.health import Probes
 from journal.logs import configure_logging, request_line
 from journal.metrics import Metrics, StoreEvents
 from journal.pipelining import Address
 from journal.redisurls import parse_redis_url
+from journal.rsgi import RsgiEntry
 from journal.sentinels import SentinelFollower
 from journal.settings import Config, load_config, split_urls
 
@@ -41,6 +43,8 @@ class JournalApp(Starlette):
     Starlette always puts ServerErrorMiddleware outermost; wrapping it instead keeps the hot path
     to two plain ASGI calls (the access log still sees every request, including errors).
     """
+
+    rsgi: RsgiEntry  # the same app behind Granian's RSGI (set by create_app)
 
     def __init__(self, *, outer: Callable[[ASGIApp], ASGIApp], **kwargs: Any) -> None:
         self._outer = outer
@@ -125,6 +129,8 @@ def create_app(config: Config | None = None, *, clock: Callable[[], datetime] = 
         idempotency_ttl_s=config.idempotency_ttl_s,
     )
     api_routes = api.routes()
+    drain = DrainState()
+    line = request_line()
     document = openapi.render_document()
 
     async def openapi_json(request: Request) -> Response:
@@ -153,8 +159,9 @@ def create_app(config: Config | None = None, *, clock: Callable[[], datetime] = 
         ],
         outer=lambda app: Draining(
             AccessMiddleware(
-                FastPath(app, api=api, route=api_routes[0]), metrics=metrics, log=log, line=request_line()
-            )
+                FastPath(app, api=api, route=api_routes[0]), metrics=metrics, log=log, line=line
+            ),
+            drain,
         ),
         exception_handlers={
             HTTPException: http_error,
@@ -164,4 +171,10 @@ def create_app(config: Config | None = None, *, clock: Callable[[], datetime] = 
         lifespan=lifespan,
     )
     app.router.redirect_slashes = False  # behind a path-routing proxy, a redirect would leave /api
+    app.rsgi = RsgiEntry(app, api=api, metrics=metrics, log=log, line=line, draining=drain)
     return app
+
+
+def create_rsgi(config: Config | None = None, *, clock: Callable[[], datetime] = utcnow) -> RsgiEntry:
+    """The RSGI entry for Granian (`python -m journal`): the hot routes in RSGI, the rest in ASGI."""
+    return create_app(config, clock=clock).rsgi

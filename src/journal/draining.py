@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -22,12 +23,23 @@ _SECONDS = re.compile(rb"seconds=([0-9]{1,3})")
 _CLOSE = (b"connection", b"close")
 
 
+@dataclass
+class DrainState:
+    """Whether /drainz was called: shared with the RSGI entry, which answers the hot routes itself."""
+
+    draining: bool = False
+
+
 class Draining:
     """Outermost ASGI layer: the drain endpoint, and `Connection: close` once it was called."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, state: DrainState | None = None) -> None:
         self.app = app
-        self.draining = False
+        self.state = state if state is not None else DrainState()
+
+    @property
+    def draining(self) -> bool:
+        return self.state.draining
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -48,7 +60,7 @@ class Draining:
         await self.app(scope, receive, closing)
 
     async def _drain(self, scope: Scope, send: Send) -> None:
-        self.draining = True
+        self.state.draining = True
         match = _SECONDS.fullmatch(scope["query_string"])
         await asyncio.sleep(min(int(match.group(1)), MAX_SECONDS) if match else 0)
         body = b'{"status":"draining"}'
