@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from kbp import kube
 from kbp.platform import helmstore
 from kbp.platform.errors import ToolError
 from support.controlplane import ControlPlane
@@ -112,6 +113,22 @@ def test_the_manifest_is_what_helm_get_manifest_prints(
     read = helmstore.read(cluster.kubeconfig, None)[f"{namespace}/many"].manifest
     assert 'greeting: "c"' in read
     assert read.strip() == printed.strip()
+
+
+def test_one_release_reads_as_helm_lists_it_with_its_manifest(
+    cluster: ControlPlane, namespace: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`kbp deploy` diffs against this read, where it ran `helm get manifest` before."""
+    monkeypatch.delenv("HELM_DRIVER", raising=False)
+    everything = helmstore.read(cluster.kubeconfig, None)
+    with kube.connect(cluster.kubeconfig) as client:
+        for name in ("one", "many", "broken", "recovered", "relapsed", "gone", "never-installed"):
+            found = helmstore.deployed_release(client, namespace, name)
+            assert found == everything.get(f"{namespace}/{name}"), name
+        recovered = helmstore.deployed_release(client, namespace, "recovered")
+    assert recovered is not None
+    printed = helm(cluster, "get", "manifest", "recovered", "-n", namespace)
+    assert recovered.manifest.strip() == printed.strip() != ""
 
 
 def test_a_cluster_that_refuses_the_read_is_a_tool_error(cluster: ControlPlane, tmp_path: Path) -> None:

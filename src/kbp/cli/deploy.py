@@ -78,7 +78,7 @@ def deploy(
         )
         plan = upgrading.prepare(api, request)
         if dry_run:
-            _show_diff(helm, plan)
+            _show_diff(helm, plan, api)
             return
         _run(helm, plan, api, timeout, output)
     except (
@@ -102,10 +102,10 @@ def _checkout_tag() -> str:
         raise fail(f"{err} (or pass --tag)", 2) from err
 
 
-def _show_diff(helm: str, plan: Plan) -> None:
+def _show_diff(helm: str, plan: Plan, api: KubeClient) -> None:
     from kbp.release import upgrading  # noqa: PLC0415
 
-    change = upgrading.changes(helm, plan)
+    change = upgrading.changes(helm, plan, api)
     for text in upgrading.diff_lines(change):
         typer.echo(text, nl=False)
     if upgrading.is_empty(change):

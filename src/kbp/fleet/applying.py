@@ -111,7 +111,7 @@ def _journal(
                 extra_values=extra, kubeconfig=cluster.kubeconfig, context=cluster.context,
             )  # fmt: skip
             plan = upgrading.prepare(api, request)
-            change = upgrading.changes(helm, plan)
+            change = upgrading.changes(helm, plan, api)
             if dry_run:
                 return change, False, [], []
             done = []

@@ -122,6 +122,26 @@ def deployed_releases(client: kube.KubeClient, *, kind: str = "Secret") -> dict[
     return found
 
 
+def deployed_release(
+    client: kube.KubeClient, namespace: str, name: str, *, kind: str = "Secret"
+) -> Deployed | None:
+    """One release as `helm list -n namespace` shows it (its manifest is `helm get manifest`'s), or
+    None when helm would list none: never installed, or uninstalled (KubeError if the API fails)."""
+    records = kube.list_objects(
+        client,
+        "v1",
+        kind,
+        namespace,
+        labels={"owner": "helm", "name": name},
+        excluding={"status": "superseded"},
+    )
+    for revisions in newest(records):
+        release = _first_readable(kind, revisions)
+        if release is not None and str((release.get("info") or {}).get("status", "")) in LISTED:
+            return as_deployed(release)
+    return None
+
+
 def read(kubeconfig: Path | None, context: str | None) -> dict[str, Deployed]:
     """`deployed_releases` of the cluster a kubeconfig context names; ToolError when it cannot."""
     kind = storage_kind(os.environ)

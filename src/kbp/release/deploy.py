@@ -148,13 +148,6 @@ def run_helm(cmd: Sequence[str]) -> str:
     return proc.stdout
 
 
-def current_manifest(helm: str, plan: Plan) -> str:
-    """The manifest of the deployed release, or "" when there is none yet."""
-    cmd = [helm, "get", "manifest", plan.release, *_cluster_flags(plan)]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=HELM_TIMEOUT_S, check=False)
-    return proc.stdout if proc.returncode == 0 else ""
-
-
 def release_values(helm: str, plan: Plan) -> dict[str, Any]:
     """The deployed release's computed values, or {} when there is none."""
     cmd = [helm, "get", "values", plan.release, "--all", "--output", "json", *_cluster_flags(plan)]

@@ -4,11 +4,14 @@ configuration, diff it against the deployed release, upgrade and wait. `kbp depl
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from kbp import kube
+from kbp.platform import helmstore
+from kbp.platform.errors import ToolError
 from kbp.release import configs, configuring, rollout, schemas
 from kbp.release import deploy as deploying
 
@@ -46,14 +49,25 @@ def prepare(api: kube.KubeClient, request: Request) -> deploying.Plan:
     )
 
 
-def changes(helm: str, plan: deploying.Plan) -> deploying.Diff:
+def changes(helm: str, plan: deploying.Plan, api: kube.KubeClient) -> deploying.Diff:
     """What an upgrade would change: the deployed manifest against a server-side dry run."""
-    before = deploying.current_manifest(helm, plan)
+    before = current_manifest(api, plan)
     with deploying.values_files(plan) as files:
         after = deploying.dry_run_manifest(
             deploying.run_helm(deploying.upgrade_command(helm, plan, files, dry_run=True))
         )
     return deploying.diff(before, after)
+
+
+def current_manifest(api: kube.KubeClient, plan: deploying.Plan) -> str:
+    """The deployed release's manifest, or "" when there is none yet: read from Helm's release
+    records through the API (kbp.platform.helmstore), not by a `helm get manifest` process."""
+    try:
+        kind = helmstore.storage_kind(os.environ)
+    except ToolError as err:
+        raise deploying.DeployError(str(err)) from err
+    release = helmstore.deployed_release(api, plan.namespace, plan.release, kind=kind)
+    return release.manifest if release is not None else ""
 
 
 def is_empty(change: deploying.Diff) -> bool:
