@@ -13,6 +13,8 @@ from collections.abc import Iterator
 import pytest
 
 from kbp import kube
+from kbp.cluster.node import dns
+from kbp.cluster.node import launcher as node_launcher
 from kbp.cluster.node.config import NODE_NAME
 from support.controlplane import ControlPlane
 from support.realnode import (
@@ -104,6 +106,19 @@ def test_a_service_name_resolves_through_coredns_and_routes_through_kube_proxy(
     assert via_service.stdout == "hello from backend\n", via_service.stderr
     # From the node itself too: kube-proxy's OUTPUT rules, no DNS involved.
     assert get_from_node(node_of(real_cluster), f"http://{cluster_ip}/") == "hello from backend\n"
+
+
+def test_ups_account_of_the_coredns_pod_has_its_status_and_its_log(real_cluster: ControlPlane) -> None:
+    """What `up` adds to its error when cluster DNS never answers, read here from a CoreDNS that
+    does: the pod through the API and the lines its container wrote, from the kubelet's log file."""
+    text = node_launcher.dns_pods(real_cluster.cluster)
+    first = text.splitlines()[0]
+    assert first.startswith("pod kube-system/coredns-"), text
+    assert first.endswith(": Running"), text
+    assert "waiting" not in text, text
+    assert "exited" not in text, text
+    assert "last log lines:" in text, text
+    assert f"CoreDNS-{dns.VERSION.removeprefix('v')}" in text, text
 
 
 def test_workloads_land_on_the_real_node_not_on_kwok(real_cluster: ControlPlane, ns: str) -> None:
