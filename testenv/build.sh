@@ -83,7 +83,7 @@ complete() {
 
 HELMFILE=$(sed -n 's|^[[:space:]]*github.com/helmfile/helmfile \(v[^ ]*\).*|\1|p' helmfile/go.mod | head -1)
 [ -n "$HELMFILE" ] || { log "helmfile/go.mod lacks github.com/helmfile/helmfile"; exit 1; }
-HF_KEY=$( (cat helmfile/go.mod helmfile/go.sum; echo "$HELMFILE|$CGO_ENABLED|$(go env GOVERSION GOOS GOARCH)") |
+HF_KEY=$( (cat helmfile/go.mod helmfile/go.sum helmfile/vals/*; echo "$HELMFILE|$CGO_ENABLED|$(go env GOVERSION GOOS GOARCH)") |
   sha256sum | cut -c1-16)
 
 # Build helmfile into $1 (a new directory or a complete cache dir): binary first, key last, each
