@@ -23,16 +23,8 @@ set -euo pipefail
 K8S=${K8S_VERSION:-1.37.2}
 STAGING=v0.${K8S#1.}                       # 1.37.2 -> v0.37.2
 HERE=$(cd "$(dirname "$0")" && pwd)
-CACHE_ROOT=${KBP_CACHE:-$HOME/.cache/kbp}
-
-export CGO_ENABLED=0 GOTOOLCHAIN=local GOWORK=off
-unset GOFLAGS                              # callers' GOFLAGS would change the binaries unseen
 cd "$HERE"
-# Go's tarball install is not always on a non-login shell's PATH (CI runs one).
-[ -x /usr/local/go/bin/go ] && case ":$PATH:" in *:/usr/local/go/bin:*) ;; *) PATH=$PATH:/usr/local/go/bin ;; esac
-
-log() { echo "build.sh: $*" >&2; }
-command -v go >/dev/null || { log "go not found: the control plane is built with Go 1.26 (https://go.dev/dl/)"; exit 1; }
+. ./lib.sh build.sh "the control plane is"
 
 regen() {
   # Derive the staging list from k8s' own go.mod rather than maintaining it by hand.
@@ -55,7 +47,6 @@ regen() {
 GATEWAY_API=v1.6.3
 # kwok and helm versions come from go.mod (tool directives); the key below hashes go.mod.
 HELM_MOD=helm.sh/helm/v4
-modver() { sed -n "s|^[[:space:]]*$1 \(v[^ ]*\).*|\1|p" go.mod | head -1; }  # no `go` call: keeps a cache hit fast
 KWOK=$(modver sigs.k8s.io/kwok)
 HELM=$(modver "$HELM_MOD")
 [ -n "$KWOK" ] && [ -n "$HELM" ] || { log "go.mod lacks sigs.k8s.io/kwok or $HELM_MOD"; exit 1; }
@@ -81,7 +72,7 @@ complete() {
   [ -s "$OUT/kwok-stages.yaml" ] && [ -s "$OUT/gateway-api-crds.yaml" ]
 }
 
-HELMFILE=$(sed -n 's|^[[:space:]]*github.com/helmfile/helmfile \(v[^ ]*\).*|\1|p' helmfile/go.mod | head -1)
+HELMFILE=$(modver github.com/helmfile/helmfile helmfile/go.mod)
 [ -n "$HELMFILE" ] || { log "helmfile/go.mod lacks github.com/helmfile/helmfile"; exit 1; }
 HF_KEY=$( (cat helmfile/go.mod helmfile/go.sum helmfile/vals/*; echo "$HELMFILE|$CGO_ENABLED|$(go env GOVERSION GOOS GOARCH)") |
   sha256sum | cut -c1-16)
@@ -104,9 +95,8 @@ helmfile_ok() { [ -x "$1/helmfile" ] && [ "$(cat "$1/helmfile.key" 2>/dev/null)"
 # The real node's tools from node/go.mod (containerd, crictl, CoreDNS, pause, nodetest), with a
 # key of their own like helmfile's: bumping one rebuilds only them, in place. (Not aligned by
 # align.sh: containerd 2.4 needs newer grpc, otel and cbor than this go.mod, see README.)
-modver_in() { sed -n "s|^[[:space:]]*$2 \(v[^ ]*\).*|\1|p" "$1" | head -1; }
-CONTAINERD=$(modver_in node/go.mod github.com/containerd/containerd/v2)
-CRI_TOOLS=$(modver_in node/go.mod sigs.k8s.io/cri-tools)
+CONTAINERD=$(modver github.com/containerd/containerd/v2 node/go.mod)
+CRI_TOOLS=$(modver sigs.k8s.io/cri-tools node/go.mod)
 [ -n "$CONTAINERD" ] && [ -n "$CRI_TOOLS" ] || { log "node/go.mod lacks containerd or cri-tools"; exit 1; }
 NODE_LDF="-s -w -X github.com/containerd/containerd/v2/version.Version=$CONTAINERD"
 NODE_LDF+=" -X sigs.k8s.io/cri-tools/pkg/version.Version=$CRI_TOOLS"
@@ -129,7 +119,7 @@ node_ok() { [ "$(cat "$1/node.key" 2>/dev/null)" = "$NODE_KEY" ]; }
 # version the proxy serves and has reported flaws: never shipped or recommended). Its own module
 # (netpol/go.mod) and key; its client-go v0.29 is raised to the control plane's by align.sh (it
 # builds, and the NetworkPolicy tests pass), so it shares the control plane's compiled packages.
-KUBE_ROUTER=$(modver_in netpol/go.mod github.com/cloudnativelabs/kube-router/v2)
+KUBE_ROUTER=$(modver github.com/cloudnativelabs/kube-router/v2 netpol/go.mod)
 [ -n "$KUBE_ROUTER" ] || { log "netpol/go.mod lacks kube-router"; exit 1; }
 NETPOL_LDF="-s -w -X github.com/cloudnativelabs/kube-router/v2/pkg/version.Version=$KUBE_ROUTER"
 NETPOL_KEY=$( (cat netpol/go.mod netpol/go.sum; echo "$NETPOL_LDF|$CGO_ENABLED|$(go env GOVERSION GOOS GOARCH)") |
@@ -162,62 +152,38 @@ build_dex() {
 }
 dex_ok() { [ -x "$1/dex" ] && [ "$(cat "$1/dex.key" 2>/dev/null)" = "$DEX_KEY" ]; }
 
-if complete; then  # touch: prune() below keeps builds in use
+if complete; then  # side binaries whose own key changed are rebuilt in place
   helmfile_ok "$OUT" || build_helmfile "$OUT"
   node_ok "$OUT" || build_node "$OUT"
   netpol_ok "$OUT" || build_netpol "$OUT"
   dex_ok "$OUT" || build_dex "$OUT"
-  touch "$OUT"
-  echo "$OUT"
-  exit 0
 fi
 
-# One build at a time: a second caller (another shell, a test session) waits for the first
-# and then finds the cache complete, instead of compiling the same packages beside it.
-mkdir -p "$CACHE_ROOT/testenv"
-exec 9>"$CACHE_ROOT/testenv/.lock"
-if ! flock -n 9; then
-  log "another build is running; waiting for it"
-  flock 9
-fi
-if complete; then touch "$OUT"; echo "$OUT"; exit 0; fi
+build() {
+  log "building control plane v$K8S, kwok $KWOK, helm $HELM, Gateway API $GATEWAY_API into $OUT"
+  # ./cmd/... are our mains; `tool` is kwok's, helm's and actionlint's upstream mains (go.mod tool lines).
+  GOFLAGS=-mod=readonly go build -trimpath -buildvcs=false -ldflags "$LDF" -o "$1/" ./cmd/... tool
 
-# Build into a scratch dir and rename at the end, so a killed build never looks complete.
-TMP=$(mktemp -d "$CACHE_ROOT/testenv/.build-XXXXXX")
-trap 'rm -rf "$TMP"' EXIT
+  # kwok needs Stage objects; take kwokctl's defaults from the module instead of copying them.
+  kdir=$(GOFLAGS=-mod=readonly go list -m -f '{{.Dir}}' sigs.k8s.io/kwok)
+  for f in node/fast/node-initialize.yaml node/heartbeat-with-lease/node-heartbeat-with-lease.yaml \
+    pod/fast/pod-ready.yaml pod/fast/pod-complete.yaml pod/fast/pod-delete.yaml; do
+    cat "$kdir/kustomize/stage/$f"
+    printf '\n---\n'
+  done >"$1/kwok-stages.yaml"
 
-log "building control plane v$K8S, kwok $KWOK, helm $HELM, Gateway API $GATEWAY_API into $OUT"
-# ./cmd/... are our mains; `tool` is kwok's, helm's and actionlint's upstream mains (go.mod tool lines).
-GOFLAGS=-mod=readonly go build -trimpath -buildvcs=false -ldflags "$LDF" -o "$TMP/" ./cmd/... tool
+  # The Gateway API CRDs come from the Go module proxy too (checked against go.sum's database).
+  gdir=$(go mod download -json "sigs.k8s.io/gateway-api@$GATEWAY_API" |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["Dir"])')
+  for f in "$gdir"/config/crd/standard/gateway.networking.k8s.io_*.yaml; do
+    cat "$f"
+    printf '\n---\n'
+  done >"$1/gateway-api-crds.yaml"
 
-# kwok needs Stage objects; take kwokctl's defaults from the module instead of copying them.
-kdir=$(GOFLAGS=-mod=readonly go list -m -f '{{.Dir}}' sigs.k8s.io/kwok)
-for f in node/fast/node-initialize.yaml node/heartbeat-with-lease/node-heartbeat-with-lease.yaml \
-  pod/fast/pod-ready.yaml pod/fast/pod-complete.yaml pod/fast/pod-delete.yaml; do
-  cat "$kdir/kustomize/stage/$f"
-  printf '\n---\n'
-done >"$TMP/kwok-stages.yaml"
-
-# The Gateway API CRDs come from the Go module proxy too (checked against go.sum's database).
-gdir=$(go mod download -json "sigs.k8s.io/gateway-api@$GATEWAY_API" |
-  python3 -c 'import json,sys; print(json.load(sys.stdin)["Dir"])')
-for f in "$gdir"/config/crd/standard/gateway.networking.k8s.io_*.yaml; do
-  cat "$f"
-  printf '\n---\n'
-done >"$TMP/gateway-api-crds.yaml"
-
-build_helmfile "$TMP"
-build_node "$TMP"
-build_netpol "$TMP"
-build_dex "$TMP"
-
-rm -rf "$OUT"
-mv "$TMP" "$OUT"
-trap - EXIT
-
-# Each go.mod change makes a new ~500 MB build: drop builds unused for 30 days, and scratch dirs
-# a killed build left behind.
-find "$CACHE_ROOT/testenv" -mindepth 1 -maxdepth 1 -type d -mtime +30 ! -path "$OUT" \
-  -name '????????????????' -exec rm -rf {} +
-find "$CACHE_ROOT/testenv" -mindepth 1 -maxdepth 1 -type d -mtime +1 -name '.build-*' -exec rm -rf {} +
-echo "$OUT"
+  build_helmfile "$1"
+  build_node "$1"
+  build_netpol "$1"
+  build_dex "$1"
+}
+# Each go.mod change makes a new ~500 MB build; cached_build drops those unused for 30 days.
+cached_build "$OUT" complete build

@@ -12,16 +12,9 @@
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
-CACHE_ROOT=${KBP_CACHE:-$HOME/.cache/kbp}
-export CGO_ENABLED=0 GOTOOLCHAIN=local GOWORK=off
-unset GOFLAGS
 cd "$HERE"
-[ -x /usr/local/go/bin/go ] && case ":$PATH:" in *:/usr/local/go/bin:*) ;; *) PATH=$PATH:/usr/local/go/bin ;; esac
+. ../lib.sh observability/build.sh "Prometheus and VictoriaLogs are"
 
-log() { echo "observability/build.sh: $*" >&2; }
-command -v go >/dev/null || { log "go not found: Prometheus and VictoriaLogs are built with Go 1.26 (https://go.dev/dl/)"; exit 1; }
-
-modver() { sed -n "s|^[[:space:]]*$1 \(v[^ ]*\).*|\1|p" go.mod | head -1; }
 PROM_MOD=$(modver github.com/prometheus/prometheus)   # v0.316.0 is Prometheus 3.16.0
 VL=$(modver github.com/VictoriaMetrics/VictoriaLogs)
 [ -n "$PROM_MOD" ] && [ -n "$VL" ] || { log "go.mod lacks prometheus/prometheus or VictoriaLogs"; exit 1; }
@@ -40,24 +33,8 @@ complete() {
   local b
   for b in $BINS; do [ -x "$OUT/$b" ] || return 1; done
 }
-if complete; then touch "$OUT"; echo "$OUT"; exit 0; fi
-
-mkdir -p "$CACHE_ROOT/observability"
-exec 9>"$CACHE_ROOT/observability/.lock"
-if ! flock -n 9; then
-  log "another build is running; waiting for it"
-  flock 9
-fi
-if complete; then touch "$OUT"; echo "$OUT"; exit 0; fi
-
-TMP=$(mktemp -d "$CACHE_ROOT/observability/.build-XXXXXX")
-trap 'rm -rf "$TMP"' EXIT
-log "building Prometheus $PROM ($PROM_MOD) and VictoriaLogs $VL into $OUT"
-GOFLAGS=-mod=readonly nice go build -trimpath -buildvcs=false -tags "$TAGS" -ldflags "$LDF" -o "$TMP/" tool
-rm -rf "$OUT"
-mv "$TMP" "$OUT"
-trap - EXIT
-find "$CACHE_ROOT/observability" -mindepth 1 -maxdepth 1 -type d -mtime +30 ! -path "$OUT" \
-  -name '????????????????' -exec rm -rf {} +
-find "$CACHE_ROOT/observability" -mindepth 1 -maxdepth 1 -type d -mtime +1 -name '.build-*' -exec rm -rf {} +
-echo "$OUT"
+build() {
+  log "building Prometheus $PROM ($PROM_MOD) and VictoriaLogs $VL into $OUT"
+  GOFLAGS=-mod=readonly nice go build -trimpath -buildvcs=false -tags "$TAGS" -ldflags "$LDF" -o "$1/" tool
+}
+cached_build "$OUT" complete build
