@@ -237,7 +237,8 @@ def test_with_no_sentinel_answering_a_restart_follows_the_primary_the_other_node
     primary.process.wait(timeout=10)
     replica.client().replicaof("NO", "ONE")
     replica.client().set("entry", "written on the new primary")
-    replica.client().config_set("repl-diskless-sync-delay", 0)  # the rejoin's sync without 5 s of waiting
+    # The rejoin's sync at once: a disk sync starts on the request, a diskless one waits for a cron tick.
+    replica.client().config_set("repl-diskless-sync", "no")
     rejoined = cluster.node("primary", **quick)
     wait_until(
         lambda: rejoined.client().info("replication").get("master_link_status") == "up",

@@ -55,7 +55,7 @@ if [ -n "${SENTINEL_ADDRESSES:-}" ]; then
     else
       found=""
       tries=$((tries + 1))
-      sleep 1
+      [ "$tries" -ge "${SENTINEL_WAIT_S:-5}" ] || sleep 1
     fi
   done
   if [ -n "$found" ]; then
