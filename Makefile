@@ -42,6 +42,7 @@ controlplane:
 	bash testenv/build.sh
 	bash testenv/observability/build.sh
 	bash testenv/gateway/build.sh
+	bash testenv/certmanager/build.sh
 
 cluster: setup controlplane
 	$(PY) -m kbp cluster up
