@@ -51,10 +51,14 @@ def test_killing_the_primarys_container_under_load_promotes_a_replica_and_loses_
             timeout_s=60,
             state=lambda: (onnode.roles(real_cluster, ns), sentinel_log(real_cluster, ns)),
         )
-        # kubelet restarts the container; launch.sh asks the sentinels and rejoins as a replica.
+        # kubelet restarts the container; launch.sh asks the sentinels (or, when none answers, the
+        # other Redis pods) and rejoins as a replica, never for a moment as a second primary.
         onnode.wait_for(
             lambda: onnode.role(real_cluster, ns, "journal-redis-0") == "slave", "-0 back as replica"
         )
+        started = onnode.kubectl(real_cluster, "logs", "-n", ns, "journal-redis-0", "-c", "redis")
+        assert f"name {promoted}." in started, started[-2000:]
+        assert "as the primary: starting as replica" in started, started[-2000:]
         time.sleep(3)
     result = load.result
     assert result is not None
