@@ -1,17 +1,19 @@
-"""The journal's HTTPRoute through a running Gateway controller: Traefik v3 on the real node serves the
-edge chart's Gateway, the journal chart's route attaches to its HTTPS listener, and HTTPS (verified
-against the CA that signed the listener's certificate) reaches the UI and /api.
-
-The certificate comes from a CA this test makes, not from cert-manager: cert-manager's controller
-binary is a nested module the Go proxy does not serve (docs/real-node.md).
+"""The journal's HTTPRoute through a running Gateway controller, with the certificate cert-manager
+issues: Traefik v3 on the real node serves the edge chart's Gateway, the journal chart's route
+attaches to its HTTPS listener, and HTTPS reaches the UI and /api. cert-manager's controller (with
+the platform's configuration) reads the Gateway's `cert-manager.io/cluster-issuer` annotation,
+makes the listener's Certificate, has the cluster-issuers chart's `selfsigned` ClusterIssuer sign
+it, and writes the Secret Traefik serves; clients trust only that Secret's `ca.crt`.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import ssl
 import sys
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,15 +21,17 @@ from typing import Any
 import pytest
 
 from kbp import kube
-from support import onnode, traefik
+from support import certmanager, onnode, traefik
 from support.controlplane import ControlPlane
 from support.realnode import namespace, node_of
-from support.tlscerts import make_tls_files
 
 pytestmark = [pytest.mark.helm, pytest.mark.timeout(600)]
 
-EDGE_CHART = Path(__file__).parents[3] / "deploy" / "cluster-services" / "charts" / "edge"
+SERVICES = Path(__file__).parents[3] / "deploy" / "cluster-services" / "charts"
+EDGE_CHART = SERVICES / "edge"
+ISSUERS_CHART = SERVICES / "cluster-issuers"
 GROUP = "gateway.networking.k8s.io/v1"
+CERTS = "cert-manager.io/v1"
 
 
 @dataclass(frozen=True)
@@ -35,7 +39,7 @@ class Edge:
     gateway_ns: str
     journal_ns: str
     address: str  # Traefik's pod IP, reachable inside the node's network
-    ca: Path
+    ca: Path  # the ca.crt of the Secret cert-manager wrote for the listener
     host: str  # the journal's exposure.host
 
 
@@ -44,17 +48,33 @@ def edge(
     real_cluster: ControlPlane, local_values: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Edge]:
     scratch = tmp_path_factory.mktemp("gateway")
-    with real_cluster.client() as client, namespace(client) as gateway_ns:
+    built = certmanager.build()
+    definitions = certmanager.crds(built)
+    with (
+        real_cluster.client() as client,
+        namespace(client) as gateway_ns,
+        namespace(client) as cm_ns,
+        ThreadPoolExecutor(max_workers=3) as pool,
+    ):
         try:
+            # The two images load into the node, and the API server takes the CRDs, while the
+            # edge chart installs.
+            cm_image = pool.submit(certmanager.load, real_cluster, built, scratch)
+            traefik_image = pool.submit(traefik.load, real_cluster, scratch)
+            crds = pool.submit(certmanager.install_crds, client, definitions)
             onnode.helm(
                 real_cluster, "install", "edge", str(EDGE_CHART), "-n", gateway_ns,
                 "--set", f"gatewayClassName={gateway_ns}",
                 "--set", f"gatewayController={traefik.CONTROLLER}",
                 "--set", f"routeEditorRole={gateway_ns}-route-editor",
             )  # fmt: skip
+            crds.result()
+            # The chart's defaults are the dev environment's: the `selfsigned` ClusterIssuer.
+            onnode.helm(real_cluster, "install", "cluster-issuers", str(ISSUERS_CHART), "-n", cm_ns)
+            certmanager.start(client, cm_ns, cm_image.result())
             gateway = kube.get(client, GROUP, "Gateway", "public", gateway_ns)
-            ca = listener_certificate(client, gateway, scratch)
-            address = traefik.run(client, gateway_ns, traefik.load(real_cluster, scratch), gateway)
+            address = traefik.run(client, gateway_ns, traefik_image.result(), gateway)
+            ca = issued_ca(real_cluster, client, gateway, cm_ns, scratch)
             with namespace(client) as journal_ns:
                 onnode.install(
                     real_cluster, journal_ns, local_values,
@@ -67,24 +87,39 @@ def edge(
                 yield Edge(gateway_ns, journal_ns, address, ca, host)
         finally:
             onnode.helm(real_cluster, "uninstall", "edge", "-n", gateway_ns, "--ignore-not-found")
+            onnode.helm(real_cluster, "uninstall", "cluster-issuers", "-n", cm_ns, "--ignore-not-found")
             traefik.remove_cluster_scoped(client, gateway_ns)
+            certmanager.remove_cluster_scoped(client, cm_ns)
+            certmanager.remove_crds(client, definitions)
 
 
-def listener_certificate(client: kube.KubeClient, gateway: dict[str, Any], scratch: Path) -> Path:
-    """The Secret the HTTPS listener names, for its hostname, signed by a CA of this test's; the CA."""
+def https_listener(gateway: dict[str, Any]) -> dict[str, Any]:
     (listener,) = [item for item in gateway["spec"]["listeners"] if item["protocol"] == "HTTPS"]
-    (ref,) = listener["tls"]["certificateRefs"]
-    files = make_tls_files(scratch / "tls", ca_name="kbp gateway test CA", dns_names=(listener["hostname"],))
-    data = {"tls.crt": files.cert.read_bytes(), "tls.key": files.key.read_bytes()}
-    secret = {
-        "apiVersion": "v1",
-        "kind": "Secret",
-        "type": "kubernetes.io/tls",
-        "metadata": {"name": ref["name"], "namespace": gateway["metadata"]["namespace"]},
-        "data": {key: base64.b64encode(value).decode() for key, value in data.items()},
-    }
-    kube.apply(client, secret)
-    return files.ca
+    return dict(listener)
+
+
+def issued_ca(
+    plane: ControlPlane, client: kube.KubeClient, gateway: dict[str, Any], cm_ns: str, scratch: Path
+) -> Path:
+    """Wait for the Secret the HTTPS listener names to hold cert-manager's certificate; its ca.crt."""
+    (ref,) = https_listener(gateway)["tls"]["certificateRefs"]
+    namespace = gateway["metadata"]["namespace"]
+
+    def issued() -> dict[str, Any] | None:
+        cert = kube.find(client, CERTS, "Certificate", ref["name"], namespace)
+        if cert is None or kube.condition(cert, "Ready") != "True":
+            return None
+        return kube.find(client, "v1", "Secret", ref["name"], namespace)
+
+    def state() -> str:
+        objects = onnode.kubectl(plane, "get", "certificates,certificaterequests,clusterissuers", "-A")
+        logs = onnode.kubectl(plane, "logs", "-n", cm_ns, certmanager.NAME, "--tail", "30")
+        return f"{objects}\ncert-manager's log:\n{logs}"
+
+    secret = onnode.wait_for(issued, f"Certificate {namespace}/{ref['name']} Ready", state=state)
+    ca = scratch / "ca.crt"
+    ca.write_bytes(base64.b64decode(secret["data"]["ca.crt"]))
+    return ca
 
 
 def request(
@@ -143,6 +178,46 @@ def test_traefik_programs_the_gateway_and_accepts_the_charts_route(
     listeners = {item["name"]: item for item in gateway["status"]["listeners"]}
     assert listeners["https"]["attachedRoutes"] == 1
     assert listeners["http"]["attachedRoutes"] == 0
+
+
+def served_certificate(plane: ControlPlane, edge: Edge) -> bytes:
+    """The certificate Traefik presents on port 443 for the journal's host (DER), verified against
+    the Secret's ca.crt, from inside the node's network."""
+    code = (
+        "import sys, socket, ssl\n"
+        "address, host, ca = sys.argv[1:4]\n"
+        "context = ssl.create_default_context(cafile=ca)\n"
+        "raw = socket.create_connection((address, 443), timeout=10)\n"
+        "with context.wrap_socket(raw, server_hostname=host) as s:\n"
+        "    sys.stdout.write(s.getpeercert(binary_form=True).hex())\n"
+    )
+    done = onnode.in_node(node_of(plane), sys.executable, "-c", code, edge.address, edge.host, str(edge.ca))
+    assert done.returncode == 0, done.stderr
+    return bytes.fromhex(done.stdout)
+
+
+def test_the_listener_serves_the_certificate_cert_manager_issued_from_the_selfsigned_issuer(
+    real_cluster: ControlPlane, edge: Edge
+) -> None:
+    with real_cluster.client() as client:
+        gateway = kube.get(client, GROUP, "Gateway", "public", edge.gateway_ns)
+        listener = https_listener(gateway)
+        (ref,) = listener["tls"]["certificateRefs"]
+        cert = kube.get(client, CERTS, "Certificate", ref["name"], edge.gateway_ns)
+        secret = kube.get(client, "v1", "Secret", ref["name"], edge.gateway_ns)
+    # The gateway-shim made the Certificate from the Gateway's annotation and listener.
+    (owner,) = cert["metadata"]["ownerReferences"]
+    assert (owner["kind"], owner["name"], owner["controller"]) == ("Gateway", "public", True)
+    issuer = gateway["metadata"]["annotations"]["cert-manager.io/cluster-issuer"]
+    assert cert["spec"]["issuerRef"] == {"group": "cert-manager.io", "kind": "ClusterIssuer", "name": issuer}
+    assert cert["spec"]["dnsNames"] == [listener["hostname"]]
+    assert secret["type"] == "kubernetes.io/tls"
+    assert secret["metadata"]["annotations"]["cert-manager.io/issuer-name"] == issuer
+    pem = base64.b64decode(secret["data"]["tls.crt"]).decode()
+    # selfSigned: the certificate is its own CA, and exactly what Traefik presents.
+    assert base64.b64decode(secret["data"]["ca.crt"]).decode() == pem
+    der = ssl.PEM_cert_to_DER_cert(pem)
+    assert served_certificate(real_cluster, edge) == der, "Traefik serves another certificate"
 
 
 def test_https_reaches_the_ui(real_cluster: ControlPlane, edge: Edge) -> None:
