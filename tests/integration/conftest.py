@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
+from _pytest.fixtures import SubRequest
 from _pytest.nodeid import NodeId
 
 from support.controlplane import ControlPlane, running
@@ -38,6 +39,50 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         item.add_marker(pytest.mark.xdist_group(used[0] if used else str(item.path.relative_to(here))))
 
 
+class EarlyFinish:
+    """Finish a shared fixture (and what depends on it) right after its last user's teardown.
+
+    A real node idles at several CPU-seconds a minute, so it goes as soon as its last test is done,
+    not at the session's end. Only for fixtures whose users all run in their group, in order, on
+    one worker; other `--dist` modes spread a group's tests, so they keep the default. A plugin of
+    its own: a session fixture's setup hook reaches only plugins, not this directory's conftest.
+    """
+
+    def __init__(self) -> None:
+        self.last: dict[str, pytest.Item] = {}
+        self.started: dict[str, tuple[pytest.FixtureDef[Any], SubRequest]] = {}
+
+    def find_last_users(self, config: pytest.Config, items: list[pytest.Item]) -> None:
+        if config.getoption("dist", "no") not in ("no", "loadgroup"):
+            return
+        for name, group in SHARED_FIXTURES.items():
+            users = [item for item in items if name in item.fixturenames]  # type: ignore[attr-defined]
+            groups = {m.args[0] for item in users for m in item.iter_markers("xdist_group")}
+            if users and groups == {group}:
+                self.last[name] = users[-1]
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_fixture_setup(self, fixturedef: pytest.FixtureDef[Any], request: SubRequest) -> Any:
+        if fixturedef.argname in self.last and fixturedef.scope == "session":
+            self.started[fixturedef.argname] = (fixturedef, request)
+        return (yield)
+
+    @pytest.hookimpl(trylast=True)  # after pytest's own teardown of the test's module and function fixtures
+    def pytest_runtest_teardown(self, item: pytest.Item) -> None:
+        for name, last in self.last.items():
+            if last is item and name in self.started:
+                fixturedef, request = self.started.pop(name)
+                fixturedef.finish(request)  # a teardown error is this test's, as at the session's end
+
+
+EARLY_FINISH = EarlyFinish()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not config.pluginmanager.is_registered(EARLY_FINISH):
+        config.pluginmanager.register(EARLY_FINISH, "kbp-early-finish")
+
+
 @pytest.hookimpl(tryfirst=True)  # before xdist's worker reports the ids to the scheduler
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Put each test's group in its node id (`<id>@<group>`), where loadgroup's scheduler reads it.
@@ -47,6 +92,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     module fixture and run in order, went to several workers (pytest-dev/pytest-xdist#1386).
     """
     _unique_ids(session.items)
+    EARLY_FINISH.find_last_users(session.config, session.items)
     if not session.config.getoption("loadgroup", False):
         return  # set on xdist workers under --dist loadgroup only
     for item in session.items:
