@@ -112,9 +112,11 @@ def nodes(
         yield started[0], started[1]
 
 
-def probe(files: Path, node: Node, password_file: Path, *mode: str) -> subprocess.CompletedProcess[str]:
+def probe(
+    files: Path, node: Node, password_file: Path, *mode: str, path: str | None = None
+) -> subprocess.CompletedProcess[str]:
     env = {
-        "PATH": os.environ["PATH"],
+        "PATH": path or os.environ["PATH"],
         "REDIS_PORT": str(node.port),
         "REDIS_PASSWORD_FILE": str(password_file),
     }
@@ -170,6 +172,30 @@ def test_replica_probes_pass_while_the_primary_is_down(rendered: Any, tmp_path: 
         result = probe(files, replica, tmp_path / "passwd")
         assert result.returncode == 0, result.stderr
         assert probe(files, primary, tmp_path / "passwd").returncode != 0
+
+
+def test_the_probe_gives_the_password_to_no_argv_and_no_environment(rendered: Any, tmp_path: Path) -> None:
+    """A probe runs every few seconds in every pod: its CLI must not carry the password where `ps`
+    or /proc/<pid>/environ show it. A redis-cli in front of the real one records what it got."""
+    files, _ = rendered
+    real = subprocess.run(["sh", "-c", "command -v redis-cli"], capture_output=True, text=True, check=True)
+    shim = tmp_path / "shim"
+    shim.mkdir()
+    seen = tmp_path / "seen"
+    (shim / "redis-cli").write_text(
+        f'#!/bin/sh\n{{ printf "%s\\n" "$@"; env; }} >>{seen}\nexec {real.stdout.strip()} "$@"\n'
+    )
+    (shim / "redis-cli").chmod(0o755)
+    with nodes(rendered, tmp_path) as (primary, replica):
+        wait_until(
+            lambda: replica.client().info("replication")["master_link_status"] == "up", "link up", replica
+        )
+        for node in (primary, replica):
+            result = probe(files, node, tmp_path / "passwd", path=f"{shim}:{os.environ['PATH']}")
+            assert result.returncode == 0, result.stderr
+    recorded = seen.read_text()
+    assert "ping" in recorded and "replication" in recorded  # the shim saw the probe's calls
+    assert PASSWORD not in recorded
 
 
 @contextmanager

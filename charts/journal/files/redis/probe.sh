@@ -1,6 +1,7 @@
 #!/bin/sh
 # Probes of one Redis node: PING this node only, never the primary, so a primary that restarts does
-# not take its replicas' probes down with it. The password goes through the environment, not argv.
+# not take its replicas' probes down with it. The password goes to the CLI on stdin (--askpass):
+# never argv, never the environment.
 #   probe.sh          readiness: PONG only; a node still loading its data (LOADING) is not ready,
 #                     nor a replica that has not synced with a primary since it started: it has
 #                     no data yet (or old data), and writes waiting for a replica's ACK would fail.
@@ -40,15 +41,14 @@ case ${1:-} in
     ;;
 esac
 : "${REDIS_PASSWORD_FILE:?}"
-password=$(head -n 1 "$REDIS_PASSWORD_FILE")
-export REDISCLI_AUTH="$password" VALKEYCLI_AUTH="$password"
 port=${REDIS_PORT:-6379}
-reply=$("$cli" -h 127.0.0.1 -p "$port" ping 2>&1) || true
+node() { head -n 1 "$REDIS_PASSWORD_FILE" | "$cli" -h 127.0.0.1 -p "$port" --askpass "$@"; }
+reply=$(node ping 2>&1) || true
 case $reply in
   PONG | LOADING*) [ "${1:-}" != live ] || exit 0 ;;
 esac
 [ "$reply" = PONG ] || { echo "probe: $reply" >&2; exit 1; }
 # -1: never connected to its primary since it started (the field is there only while unlinked).
-never=$("$cli" -h 127.0.0.1 -p "$port" info replication 2>&1 | tr -d '\r' | grep -c '^master_link_down_since_seconds:-1$') || true
+never=$(node info replication 2>&1 | tr -d '\r' | grep -c '^master_link_down_since_seconds:-1$') || true
 [ "$never" = 0 ] || { echo "probe: a replica not yet synced with its primary" >&2; exit 1; }
 exit 0
