@@ -157,7 +157,7 @@ def controller_manager_with(plane: ControlPlane, controllers: str) -> Iterator[N
     """Run the cluster's controller-manager with `--controllers=controllers` for a while (a control
     plane whose CSR signer is off, say), then restore the usual one."""
     from kbp.cluster import components  # noqa: PLC0415
-    from kbp.cluster.readiness import Tls, wait_healthy  # noqa: PLC0415
+    from kbp.cluster.readiness import NotReadyError, Tls, wait_healthy  # noqa: PLC0415
 
     layout = plane.layout
     usual = components.controller_manager(plane.cluster.spec)
@@ -168,8 +168,18 @@ def controller_manager_with(plane: ControlPlane, controllers: str) -> Iterator[N
         handle = processes.read_handle(layout, usual.name)
         if handle is not None:
             processes.stop(handle, layout)
-        started = processes.spawn(to, layout)
-        wait_healthy(started, to, tls, time.monotonic() + 60.0)
+        # The old process is gone, yet its port was once still taken ("bind: address already in
+        # use", seen once in a full run): try again shortly rather than fail the module.
+        for attempt in range(3):
+            started = processes.spawn(to, layout)
+            try:
+                wait_healthy(started, to, tls, time.monotonic() + 60.0)
+                return
+            except NotReadyError:
+                in_use = "address already in use" in processes.log_tail(layout.log(to.name), 5)
+                if attempt == 2 or not in_use:
+                    raise
+                time.sleep(1.0)
 
     swap(replace(usual, argv=argv))
     try:
