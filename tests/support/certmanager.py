@@ -22,7 +22,7 @@ from kbp.cluster.node import images
 from kbp.cluster.node.launcher import import_image
 from support import podsecurity
 from support.controlplane import ControlPlane
-from support.realnode import node_of, ready_pod
+from support.realnode import cluster_identity, node_of, ready_pod, remove_cluster_identity
 
 ROOT = Path(__file__).resolve().parents[2]
 BUILD = ROOT / "testenv" / "certmanager" / "build.sh"
@@ -121,7 +121,6 @@ RULES = [
 
 def objects(namespace: str, image: str) -> list[dict[str, Any]]:
     """ServiceAccount, RBAC (named after the namespace: cluster-scoped), config and the controller's pod."""
-    rbac_name = f"{namespace}-cert-manager"
     args = [
         "--config=/var/cert-manager/config/config.yaml",
         f"--cluster-resource-namespace={namespace}",
@@ -140,20 +139,7 @@ def objects(namespace: str, image: str) -> list[dict[str, Any]]:
         "resources": {"requests": {"cpu": "20m", "memory": "64Mi"}, "limits": {"memory": "256Mi"}},
     }
     return [
-        {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": NAME, "namespace": namespace}},
-        {
-            "apiVersion": "rbac.authorization.k8s.io/v1",
-            "kind": "ClusterRole",
-            "metadata": {"name": rbac_name},
-            "rules": RULES,
-        },
-        {
-            "apiVersion": "rbac.authorization.k8s.io/v1",
-            "kind": "ClusterRoleBinding",
-            "metadata": {"name": rbac_name},
-            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": rbac_name},
-            "subjects": [{"kind": "ServiceAccount", "name": NAME, "namespace": namespace}],
-        },
+        *cluster_identity(NAME, namespace, RULES),
         {
             "apiVersion": "v1",
             "kind": "ConfigMap",
@@ -186,5 +172,4 @@ def ready(client: kube.KubeClient, namespace: str) -> None:
 
 def remove_cluster_scoped(client: kube.KubeClient, namespace: str) -> None:
     """The ClusterRole and binding; the namespace's deletion takes the rest."""
-    kube.delete(client, "rbac.authorization.k8s.io/v1", "ClusterRoleBinding", f"{namespace}-cert-manager")
-    kube.delete(client, "rbac.authorization.k8s.io/v1", "ClusterRole", f"{namespace}-cert-manager")
+    remove_cluster_identity(client, NAME, namespace)

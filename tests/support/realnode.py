@@ -65,6 +65,32 @@ def ready_pod(client: kube.KubeClient, name: str, namespace: str) -> dict[str, A
     return kube.wait_for(check, timeout=TIMEOUT, what=f"pod {namespace}/{name} Ready")
 
 
+RBAC = "rbac.authorization.k8s.io/v1"
+
+
+def cluster_identity(name: str, namespace: str, rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A controller's ServiceAccount and its ClusterRole and binding, named `<namespace>-<name>` so
+    that tests in several namespaces never share one."""
+    cluster_name = f"{namespace}-{name}"
+    return [
+        {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": name, "namespace": namespace}},
+        {"apiVersion": RBAC, "kind": "ClusterRole", "metadata": {"name": cluster_name}, "rules": rules},
+        {
+            "apiVersion": RBAC,
+            "kind": "ClusterRoleBinding",
+            "metadata": {"name": cluster_name},
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": cluster_name},
+            "subjects": [{"kind": "ServiceAccount", "name": name, "namespace": namespace}],
+        },
+    ]
+
+
+def remove_cluster_identity(client: kube.KubeClient, name: str, namespace: str) -> None:
+    """The ClusterRole and binding of `cluster_identity`; the namespace's deletion takes the rest."""
+    kube.delete(client, RBAC, "ClusterRoleBinding", f"{namespace}-{name}")
+    kube.delete(client, RBAC, "ClusterRole", f"{namespace}-{name}")
+
+
 @contextmanager
 def namespace(client: kube.KubeClient) -> Iterator[str]:
     name = f"rn-{secrets.token_hex(4)}"

@@ -17,7 +17,7 @@ from kbp.cluster.node import images
 from kbp.cluster.node.launcher import import_image
 from support import podsecurity
 from support.controlplane import ControlPlane
-from support.realnode import node_of, ready_pod
+from support.realnode import cluster_identity, node_of, ready_pod, remove_cluster_identity
 
 ROOT = Path(__file__).resolve().parents[2]
 BUILD = ROOT / "testenv" / "gateway" / "build.sh"
@@ -64,7 +64,6 @@ def entry_points(gateway: dict[str, Any]) -> list[str]:
 
 def objects(namespace: str, image: str, gateway: dict[str, Any]) -> list[dict[str, Any]]:
     """ServiceAccount, RBAC (named after the namespace: cluster-scoped) and Traefik's pod."""
-    rbac_name = f"{namespace}-traefik"
     rules = [
         {"apiGroups": [""], "resources": ["namespaces", "services", "secrets", "configmaps"],
          "verbs": ["get", "list", "watch"]},
@@ -98,20 +97,7 @@ def objects(namespace: str, image: str, gateway: dict[str, Any]) -> list[dict[st
     # sysctl) instead of granting NET_BIND_SERVICE.
     pod_security = {"sysctls": [{"name": "net.ipv4.ip_unprivileged_port_start", "value": "0"}]}
     return [
-        {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": NAME, "namespace": namespace}},
-        {
-            "apiVersion": "rbac.authorization.k8s.io/v1",
-            "kind": "ClusterRole",
-            "metadata": {"name": rbac_name},
-            "rules": rules,
-        },
-        {
-            "apiVersion": "rbac.authorization.k8s.io/v1",
-            "kind": "ClusterRoleBinding",
-            "metadata": {"name": rbac_name},
-            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": rbac_name},
-            "subjects": [{"kind": "ServiceAccount", "name": NAME, "namespace": namespace}],
-        },
+        *cluster_identity(NAME, namespace, rules),
         {
             "apiVersion": "v1",
             "kind": "Pod",
@@ -136,5 +122,4 @@ def run(client: kube.KubeClient, namespace: str, image: str, gateway: dict[str, 
 
 def remove_cluster_scoped(client: kube.KubeClient, namespace: str) -> None:
     """The ClusterRole and binding; the namespace's deletion takes the rest."""
-    kube.delete(client, "rbac.authorization.k8s.io/v1", "ClusterRoleBinding", f"{namespace}-traefik")
-    kube.delete(client, "rbac.authorization.k8s.io/v1", "ClusterRole", f"{namespace}-traefik")
+    remove_cluster_identity(client, NAME, namespace)
