@@ -10,7 +10,6 @@ controllers this build runs.
 
 from __future__ import annotations
 
-import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from kbp import kube
 from kbp.cluster.node import images
 from kbp.cluster.node.launcher import import_image
 from support import podsecurity
+from support.builds import built
 from support.controlplane import ControlPlane
 from support.realnode import cluster_identity, node_of, ready_pod, remove_cluster_identity
 
@@ -36,14 +36,7 @@ CRD = "apiextensions.k8s.io/v1", "CustomResourceDefinition"
 
 def build() -> Path:
     """The (cached) build directory: the controller and crds.yaml; fails, never skips."""
-    done = subprocess.run(["bash", str(BUILD)], stdout=subprocess.PIPE, text=True, check=False)
-    lines = done.stdout.strip().splitlines()
-    assert done.returncode == 0, f"{BUILD} failed with exit code {done.returncode}"
-    assert lines, f"{BUILD} printed no directory"
-    out = Path(lines[-1])
-    for name in (BINARY, "crds.yaml"):
-        assert (out / name).is_file(), f"{out / name} is missing"
-    return out
+    return built(BUILD, BINARY, "crds.yaml")
 
 
 def version() -> str:

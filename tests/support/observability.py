@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 
 from kbp.ports import free_ports
+from support.builds import built
 from support.processes import stop_group
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,14 +24,7 @@ BINARIES = ("prometheus", "promtool", "victoria-logs", "vlagent")
 
 def bin_dir() -> Path:
     """The (cached) build's directory; fails, never skips, when the build fails."""
-    result = subprocess.run(["bash", str(BUILD)], stdout=subprocess.PIPE, text=True, check=False)
-    lines = result.stdout.strip().splitlines()
-    assert result.returncode == 0, f"{BUILD} failed with exit code {result.returncode}"
-    assert lines, f"{BUILD} printed no directory"
-    out = Path(lines[-1])
-    missing = [name for name in BINARIES if not (out / name).is_file()]
-    assert not missing, f"{out} lacks {', '.join(missing)}"
-    return out
+    return built(BUILD, *BINARIES)
 
 
 @dataclass

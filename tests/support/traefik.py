@@ -8,7 +8,6 @@ the chart made, never written twice.
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +15,7 @@ from kbp import kube
 from kbp.cluster.node import images
 from kbp.cluster.node.launcher import import_image
 from support import podsecurity
+from support.builds import built
 from support.controlplane import ControlPlane
 from support.realnode import cluster_identity, node_of, ready_pod, remove_cluster_identity
 
@@ -29,13 +29,7 @@ USER = 65532
 
 def binary() -> Path:
     """The (cached) Traefik build; fails, never skips, when the build fails."""
-    done = subprocess.run(["bash", str(BUILD)], stdout=subprocess.PIPE, text=True, check=False)
-    lines = done.stdout.strip().splitlines()
-    assert done.returncode == 0, f"{BUILD} failed with exit code {done.returncode}"
-    assert lines, f"{BUILD} printed no directory"
-    path = Path(lines[-1]) / "traefik"
-    assert path.is_file(), f"{path} is missing"
-    return path
+    return built(BUILD, "traefik") / "traefik"
 
 
 def load(plane: ControlPlane, scratch: Path) -> str:
