@@ -1,6 +1,7 @@
 """listener-tls-unissuable: the certificate a Gateway listener (or a Certificate) asks cert-manager
-for can be issued by the issuer it names, as the set defines that issuer. Checked only when the
-set holds an Issuer or ClusterIssuer."""
+for can be issued. What cert-manager's gateway-shim refuses (conflicting issuer annotations,
+listeners it skips) is checked on every Gateway; whether the issuer can issue the name, only when
+the set holds an Issuer or ClusterIssuer."""
 
 from __future__ import annotations
 
@@ -8,13 +9,11 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from kbp.lint import gateways
-from kbp.lint.manifests import Manifest, Path, annotation_map, as_list, as_map
+from kbp.lint import certshims
+from kbp.lint.certshims import SHIM, IssuerRef
+from kbp.lint.manifests import Manifest, Path, as_list, as_map
 from kbp.lint.platforms import Platform
 from kbp.lint.rulebook import Options, Pointer, Rule, SetHit, Severity
-
-CLUSTER_ISSUER = "cert-manager.io/cluster-issuer"
-ISSUER = "cert-manager.io/issuer"
 
 
 @dataclass(frozen=True)
@@ -24,32 +23,52 @@ class Request:
     subject: Manifest
     path: Path
     hostname: str
-    issuer_kind: str
-    issuer_name: str
-    issuer_path: Path
+    issuer: IssuerRef
     what: str
 
 
-def _requests(platform: Platform) -> Iterator[Request]:
+def _gateway_faults(gateway: Manifest, reading: certshims.Reading) -> Iterator[SetHit]:
+    for fault in reading.faults:
+        if fault.listener is None:
+            who = f"Gateway {gateway.namespace}/{gateway.name}"
+            message = f"{who}: {fault.message}: no listener of it gets a certificate"
+        else:
+            message = f"{fault.listener.label}: {SHIM} skips it: {fault.message}"
+        other = () if fault.other is None else (Pointer(gateway, fault.other, "the other annotation"),)
+        yield SetHit(message, gateway, fault.path, other)
+
+
+def _certificate_ref(cert: Manifest) -> IssuerRef:
+    ref = as_map(cert.get(("spec", "issuerRef")))
+    return IssuerRef(
+        name=str(ref.get("name", "")),
+        kind=str(ref.get("kind") or "Issuer"),
+        group=str(ref.get("group") or certshims.GROUP),
+        path=("spec", "issuerRef", "name"),
+    )
+
+
+def _faults_and_requests(platform: Platform) -> Iterator[SetHit | Request]:
     for gateway in platform.bundle.of_kind("Gateway"):
-        notes = annotation_map(gateway.metadata)
-        kind, key = ("ClusterIssuer", CLUSTER_ISSUER) if CLUSTER_ISSUER in notes else ("Issuer", ISSUER)
-        if key not in notes:
+        if not certshims.is_annotated(gateway):
             continue
-        for x in gateways.listeners(gateway):
-            tls = as_map(x.body.get("tls"))
-            if x.hostname and tls.get("mode", "Terminate") == "Terminate" and tls.get("certificateRefs"):
-                path = ("metadata", "annotations", key)
-                yield Request(gateway, (*x.path, "hostname"), x.hostname, kind, notes[key], path, x.label)
+        reading = certshims.read(gateway)
+        yield from _gateway_faults(gateway, reading)
+        issuer = reading.issuer
+        if issuer is None:
+            continue
+        for x in reading.listeners:
+            if x.hostname:  # read() takes only listeners with one
+                yield Request(gateway, (*x.path, "hostname"), x.hostname, issuer, x.label)
     for cert in platform.bundle.of_kind("Certificate"):
-        ref = as_map(cert.get(("spec", "issuerRef")))
-        kind = str(ref.get("kind", "Issuer"))
+        issuer = _certificate_ref(cert)
+        what = f"Certificate {cert.namespace}/{cert.name}"
+        wrong_kind = issuer.fault()
+        if wrong_kind is not None:
+            yield SetHit(f"{what}: {wrong_kind}", cert, ("spec", "issuerRef", "kind"))
+            continue
         for i, name in enumerate(as_list(cert.get(("spec", "dnsNames")))):
-            what = f"Certificate {cert.namespace}/{cert.name}"
-            path = ("spec", "issuerRef", "name")
-            yield Request(
-                cert, ("spec", "dnsNames", i), str(name), kind, str(ref.get("name", "")), path, what
-            )
+            yield Request(cert, ("spec", "dnsNames", i), str(name), issuer, what)
 
 
 def _selected(solver: Mapping[str, Any], hostname: str) -> bool:
@@ -79,29 +98,35 @@ def problem(issuer: Manifest, hostname: str) -> str | None:
     return None
 
 
+def _unissuable(platform: Platform, req: Request, issuers: list[Manifest]) -> SetHit | None:
+    ref = req.issuer
+    namespace = None if ref.kind == "ClusterIssuer" else req.subject.namespace
+    issuer = platform.bundle.find(ref.kind, namespace, ref.name)
+    if issuer is None:
+        related = tuple(Pointer(i, ("metadata", "name"), f"{i.kind} {i.name}") for i in issuers[:3])
+        message = f"{req.what} asks {ref.kind} {ref.name!r} for its certificate, and the set has none"
+        return SetHit(message, req.subject, ref.path, related)
+    why = problem(issuer, req.hostname)
+    if why is None:
+        return None
+    solvers = Pointer(issuer, ("spec", "acme", "solvers"), f"{issuer.kind} {issuer.name}'s solvers")
+    return SetHit(
+        f"{req.what}: {issuer.kind} {issuer.name} cannot issue a certificate for {req.hostname!r}: {why}",
+        req.subject,
+        req.path,
+        (solvers,),
+    )
+
+
 def check(platform: Platform, options: Options) -> Iterator[SetHit]:
     issuers = [*platform.bundle.of_kind("ClusterIssuer", "Issuer")]
-    if not issuers:
-        return
-    for req in _requests(platform):
-        namespace = None if req.issuer_kind == "ClusterIssuer" else req.subject.namespace
-        issuer = platform.bundle.find(req.issuer_kind, namespace, req.issuer_name)
-        if issuer is None:
-            related = tuple(Pointer(i, ("metadata", "name"), f"{i.kind} {i.name}") for i in issuers[:3])
-            asked = f"{req.issuer_kind} {req.issuer_name!r}"
-            message = f"{req.what} asks {asked} for its certificate, and the set has none"
-            yield SetHit(message, req.subject, req.issuer_path, related)
-            continue
-        why = problem(issuer, req.hostname)
-        if why is not None:
-            solvers = Pointer(issuer, ("spec", "acme", "solvers"), f"{issuer.kind} {issuer.name}'s solvers")
-            yield SetHit(
-                f"{req.what}: {issuer.kind} {issuer.name} cannot issue a certificate for "
-                f"{req.hostname!r}: {why}",
-                req.subject,
-                req.path,
-                (solvers,),
-            )
+    for item in _faults_and_requests(platform):
+        if isinstance(item, SetHit):
+            yield item
+        elif issuers and not item.issuer.is_external:  # an external issuer's abilities are unknown
+            hit = _unissuable(platform, item, issuers)
+            if hit is not None:
+                yield hit
 
 
 RULE = Rule(
