@@ -8,8 +8,8 @@ from typing import Annotated
 import typer
 
 from kbp.cli.auth import AuthConfig
+from kbp.cli.onboarding import FIELD_MANAGER, errors
 from kbp.cli.options import Context, Kubeconfig, Output, client
-from kbp.cli.users import FIELD_MANAGER, errors
 from kbp.output import Format
 
 app = typer.Typer(help="Onboard a team by its identity-provider group (OIDC).", no_args_is_help=True)

@@ -3,30 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from kbp.cli import onboarding
 from kbp.cli.auth import AuthConfig
-from kbp.cli.fleetwide import DEFAULT_FLEET_FILE, FleetFile, FleetSelector, Target, targets
+from kbp.cli.fleetwide import DEFAULT_FLEET_FILE, FleetFile, FleetSelector, targets
 from kbp.cli.options import Context, Kubeconfig, Output, client, fail
 from kbp.output import Format
 
 if TYPE_CHECKING:
     from kbp.users.flow import AddResult
 
-Failure = tuple[str, Exception]  # (cluster, what went wrong there)
-
 app = typer.Typer(
     help="Onboard and offboard developers (CSR API, namespace, RBAC, quota).", no_args_is_help=True
 )
 
-# Objects `kbp user` applies are owned by this field manager, so its applies never remove fields
-# another kbp command (`kbp ns extend`) set on the same object.
-FIELD_MANAGER = "kbp-user"
 UserNamespace = Annotated[
     str | None, typer.Option("--namespace", "-n", help="The user's namespace (default: dev-NAME).")
 ]
@@ -97,11 +91,11 @@ def add(
     if oidc is not None:
         if fleet is not None:
             raise fail("--oidc onboards on one cluster; run it per cluster instead of --fleet", 2)
-        _add_oidc(name, oidc, identity, team=team, groups=groups, quota=quota, out=out, namespace=namespace,
-                  ttl=ttl, timeout=timeout, auth_config=auth_config, kubeconfig=kubeconfig, context=context,
-                  output=output)  # fmt: skip
+        onboarding.add_oidc(name, oidc, identity, team=team, groups=groups, quota=quota, out=out,
+                            namespace=namespace, ttl=ttl, timeout=timeout, auth_config=auth_config,
+                            kubeconfig=kubeconfig, context=context, output=output)  # fmt: skip
         return
-    with errors():
+    with onboarding.errors():
         spec = inputs.user_spec(
             name, team=team, groups=groups, quota=quota, namespace=namespace, cert_ttl=cert_ttl, ttl=ttl
         )
@@ -118,32 +112,17 @@ def add(
             )
             flow.local_credentials(options.out, name)  # refuse a foreign file before any API call
             plans.append((t, options))
-        failed: list[Failure] = []
+        failed: list[onboarding.Failure] = []
         if fleet is None:
-            items = [_run_add(t.kubeconfig, t.context, _adder(spec, o)) for t, o in plans]
+            items = [onboarding.run_add(t.kubeconfig, t.context, onboarding.adder(spec, o)) for t, o in plans]
         else:
-            items, failed = _add_on_each(spec, plans)
-    _show_added(items, output, fleet=fleet is not None)
+            items, failed = onboarding.add_on_each(spec, plans)
+    onboarding.show_added(items, output, fleet=fleet is not None)
     if failed:
         for cluster, exc in failed:
             note(f"error: cluster {cluster}: {exc}")
         note(f"{len(failed)} of {len(plans)} clusters failed: {', '.join(c for c, _ in failed)}")
         raise typer.Exit(2 if all(isinstance(e, InvalidUserError) for _, e in failed) else 1)
-
-
-def _add_on_each(spec: Any, plans: list[tuple[Target, Any]]) -> tuple[list[dict[str, Any]], list[Failure]]:
-    """Onboard on every cluster in turn; one that fails is named and the others still get the user."""
-    from kbp import kube  # noqa: PLC0415
-    from kbp.users import UserError  # noqa: PLC0415
-
-    items: list[dict[str, Any]] = []
-    failed: list[Failure] = []
-    for t, o in plans:
-        try:
-            items.append(_run_add(t.kubeconfig, t.context, _adder(spec, o), cluster=t.cluster))
-        except (UserError, kube.KubeError) as exc:
-            failed.append((str(t.cluster), exc))
-    return items, failed
 
 
 @app.command()
@@ -164,7 +143,7 @@ def renew(
     """Issue NAME a new certificate now (team, groups and quota as recorded) and rewrite the kubeconfig."""
     from kbp.users import flow, inputs, names  # noqa: PLC0415
 
-    with errors():
+    with onboarding.errors():
         names.check_user(name)
         inputs.certificate_ttl(cert_ttl)
         options = flow.AddOptions(
@@ -182,10 +161,10 @@ def renew(
                 namespace=record.namespace,
                 cert_ttl=cert_ttl,
             )
-            return flow.add(api, target, spec, options, **_hooks())
+            return flow.add(api, target, spec, options, **onboarding.hooks())
 
-        item = _run_add(kubeconfig, context, run)
-    _show_added([item], output, fleet=False)
+        item = onboarding.run_add(kubeconfig, context, run)
+    onboarding.show_added([item], output, fleet=False)
 
 
 @app.command()
@@ -205,9 +184,9 @@ def remove(
     from kbp.output import emit_one, note  # noqa: PLC0415
     from kbp.users import names, offboarding  # noqa: PLC0415
 
-    with errors():
+    with onboarding.errors():
         names.check_user(name)
-        with client(kubeconfig, context, field_manager=FIELD_MANAGER) as api:
+        with client(kubeconfig, context, field_manager=onboarding.FIELD_MANAGER) as api:
             done = offboarding.remove(api, name, delete_namespace=delete_namespace)
     expires = format_instant(done.cert_expires) if done.cert_expires else None
     emit_one(
@@ -255,9 +234,9 @@ def list_(
     from kbp.output import emit  # noqa: PLC0415
     from kbp.users import federated, inputs, records  # noqa: PLC0415
 
-    with errors():
+    with onboarding.errors():
         window = inputs.duration("--expiring-within", expiring_within)
-        with client(kubeconfig, context, field_manager=FIELD_MANAGER) as api:
+        with client(kubeconfig, context, field_manager=onboarding.FIELD_MANAGER) as api:
             found = records.list_users(api) + federated.list_teams(api)
     now = dt.datetime.now(dt.UTC)
     rows = [records.row(r, now=now, window=window) for r in records.expiring_first(found)]
@@ -279,131 +258,3 @@ def list_(
         ],
         fmt=output,
     )
-
-
-def _add_oidc(
-    name: str, issuer_name: str, identity: str | None, *, team: str, groups: str, quota: str,
-    out: Path | None, namespace: str | None, ttl: str, timeout: float, auth_config: Path | None,
-    kubeconfig: Path | None, context: str | None, output: Format,
-) -> None:  # fmt: skip
-    from dataclasses import replace  # noqa: PLC0415
-
-    from kbp import kube  # noqa: PLC0415
-    from kbp.auth import AuthError, authconfig  # noqa: PLC0415
-    from kbp.cli.auth import config_path  # noqa: PLC0415
-    from kbp.output import emit_one, note  # noqa: PLC0415
-    from kbp.users import InvalidUserError, federated, flow, inputs  # noqa: PLC0415
-
-    path = config_path(auth_config)
-    with errors():
-        if groups:
-            raise InvalidUserError(
-                "--groups: the IdP sends an OIDC user's groups; bind groups with kbp team add"
-            )
-        try:
-            issuer = authconfig.find(authconfig.read(path), issuer_name, path=path)
-        except AuthError as exc:
-            raise InvalidUserError(str(exc)) from exc
-        who = federated.check_identity(identity or name)
-        spec = replace(
-            inputs.user_spec(
-                name, team=team, groups="", quota=quota, namespace=namespace, cert_ttl="30d", ttl=ttl
-            ),
-            identity=issuer.username(who),
-        )
-        target_out = out or Path(f"{name}.kubeconfig")
-        server = kube.server(kubeconfig, context=context)
-        with client(kubeconfig, context, field_manager=FIELD_MANAGER) as api:
-            record = federated.add_user(
-                api, flow.endpoint(api, server), spec, issuer, out=target_out, timeout_s=timeout
-            )
-    emit_one(
-        {
-            "name": record.name,
-            "kind": record.kind,
-            "identity": record.identity,
-            "issuer": issuer.url,
-            "team": record.team,
-            "namespace": record.namespace,
-            "quota": record.quota,
-            "kubeconfig": str(target_out),
-        },
-        fmt=output,
-    )
-    if output is Format.table:
-        note(f"try: KUBECONFIG={target_out} kubectl auth whoami   (kbp auth token logs in on first use)")
-
-
-def _hooks() -> dict[str, Any]:
-    from kbp.output import progress  # noqa: PLC0415
-
-    return {"now": lambda: dt.datetime.now(dt.UTC), "waiting": progress}
-
-
-def _adder(spec: Any, options: Any) -> Callable[[Any, Any], AddResult]:
-    from kbp.users import flow  # noqa: PLC0415
-
-    return lambda api, target: flow.add(api, target, spec, options, **_hooks())
-
-
-def _run_add(
-    kubeconfig: Path | None,
-    context: str | None,
-    run: Callable[[Any, Any], AddResult],
-    *,
-    cluster: str | None = None,
-) -> dict[str, Any]:
-    from kbp import kube  # noqa: PLC0415
-    from kbp.namespaces.ttl import format_instant  # noqa: PLC0415
-    from kbp.output import note  # noqa: PLC0415
-    from kbp.users import flow  # noqa: PLC0415
-
-    server = kube.server(kubeconfig, context=context)
-    # KubeError, not an exit: across a fleet the caller names the cluster and goes on.
-    with kube.connect(kubeconfig, context=context, field_manager=FIELD_MANAGER) as api:
-        result = run(api, flow.endpoint(api, server))
-    r = result.record
-    if not result.changed:
-        note(f'user "{r.name}"{f" on cluster {cluster}" if cluster else ""}: nothing changed')
-    return {
-        **({"cluster": cluster} if cluster else {}),
-        "name": r.name,
-        "team": r.team,
-        "namespace": r.namespace,
-        "groups": list(r.groups),
-        "quota": r.quota,
-        "certExpires": format_instant(r.cert_expires) if r.cert_expires else None,
-        "certificate": "issued" if result.issued else "kept",
-        "reason": result.reason,
-        "csr": result.csr,
-        "kubeconfig": str(result.kubeconfig),
-        "changed": list(result.changed),
-    }
-
-
-def _show_added(items: list[dict[str, Any]], output: Format, *, fleet: bool) -> None:
-    """One user as `key: value` (kbp user add's output); across a fleet, a List with a cluster column."""
-    from kbp.output import emit, emit_one, note  # noqa: PLC0415
-
-    if fleet:
-        keys = ("cluster", "name", "namespace", "certExpires", "certificate", "kubeconfig", "changed")
-        emit(items, kind="User", columns=[(k, k) for k in keys], fmt=output)
-    else:
-        emit_one(items[0], fmt=output)
-    if output is Format.table:
-        for item in items:
-            note(f"try: KUBECONFIG={item['kubeconfig']} kubectl auth whoami")
-
-
-@contextmanager
-def errors() -> Iterator[None]:
-    """Bad input exits 2; a failed API call or certificate exits 1; both print `error: ...`."""
-    from kbp import kube  # noqa: PLC0415
-    from kbp.users import InvalidUserError, UserError  # noqa: PLC0415
-
-    try:
-        yield
-    except InvalidUserError as exc:
-        raise fail(str(exc), 2) from exc
-    except (UserError, kube.KubeError) as exc:
-        raise fail(str(exc)) from exc
