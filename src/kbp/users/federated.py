@@ -18,7 +18,7 @@ from kbp import kube, metadata
 from kbp.auth.issuers import Issuer
 from kbp.namespaces import catalog, isolation
 from kbp.namespaces.manifests import NamespaceSpec, namespace_manifest
-from kbp.users import InvalidUserError, UserError, flow, kubeconfig, plans, quotas, records
+from kbp.users import InvalidUserError, UserError, converging, kubeconfig, plans, quotas, records
 from kbp.users.kubeconfig import Endpoint
 from kbp.users.plans import UserSpec
 
@@ -55,12 +55,12 @@ def add_user(
 ) -> records.UserRecord:
     """Bind `spec.identity` (prefixed) in the user's namespace; write the exec kubeconfig."""
     assert spec.identity is not None
-    before = flow.existing(client, spec, dt.datetime.now(dt.UTC))
-    flow.check_owner(before["Namespace", spec.namespace], spec)
-    undo = flow.Undo()
+    before = converging.existing(client, spec, dt.datetime.now(dt.UTC))
+    converging.check_owner(before["Namespace", spec.namespace], spec)
+    undo = converging.Undo()
     try:
-        flow.converge(client, spec, None, before, undo)
-        flow.wait_for_access(client, spec.identity, spec.namespace, allowed=True, timeout_s=timeout_s)
+        converging.converge(client, spec, None, before, undo)
+        converging.wait_for_access(client, spec.identity, spec.namespace, allowed=True, timeout_s=timeout_s)
     except (kube.KubeError, UserError) as exc:
         _undo(client, undo, exc)
         raise
@@ -137,7 +137,7 @@ def add_team(
             f'namespace "{spec.namespace}": exists and is not team {spec.team}\'s '
             f'(owner "{labels.get(metadata.OWNER, "")}"); choose another with -n'
         )
-    undo = flow.Undo()
+    undo = converging.Undo()
     changed: list[str] = []
     try:
         if ns is None:
@@ -147,7 +147,7 @@ def add_team(
         for obj in team_contents(spec):
             meta = obj["metadata"]
             previous = kube.find(client, obj["apiVersion"], obj["kind"], meta["name"], spec.namespace)
-            change = flow.apply_tracked(client, obj, spec.namespace, previous, undo)
+            change = converging.apply_tracked(client, obj, spec.namespace, previous, undo)
             if change:
                 changed.append(change)
         _wait_for_group(client, spec, timeout_s=timeout_s)
@@ -230,7 +230,7 @@ def _wait_for_group(client: kube.KubeClient, spec: TeamSpec, *, timeout_s: float
     kube.wait_for(settled, timeout=timeout_s, what=f"RBAC to grant group {spec.rbac_group}", interval=0.05)
 
 
-def _undo(client: kube.KubeClient, undo: flow.Undo, exc: Exception) -> None:
+def _undo(client: kube.KubeClient, undo: converging.Undo, exc: Exception) -> None:
     failures = undo.run(client)
     if failures:
         raise UserError(f"{exc}; and could not undo: {'; '.join(failures)}") from exc

@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from kbp import kube, metadata
-from kbp.users import UserError, flow, plans, records
+from kbp.users import UserError, converging, plans, records
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ def remove(client: kube.KubeClient, user: str, *, delete_namespace: bool, timeou
         _delete(client, rbac, "RoleBinding", plans.binding_name(user), record.namespace)
         try:
             who = record.identity or user
-            flow.wait_for_access(client, who, record.namespace, allowed=False, timeout_s=timeout_s)
+            converging.wait_for_access(client, who, record.namespace, allowed=False, timeout_s=timeout_s)
         except kube.WaitTimeoutError as exc:
             raise UserError(
                 f'user "{user}": removed {record.namespace}/{plans.binding_name(user)}, but they can still '

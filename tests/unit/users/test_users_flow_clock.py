@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import inspect
 
-from kbp.users import flow, offboarding
+from kbp.users import converging, flow, issuing, offboarding
 
 
 def wall_clock_reads(module: object) -> list[str]:
@@ -23,4 +23,6 @@ def wall_clock_reads(module: object) -> list[str]:
 
 def test_the_flows_read_no_wall_clock() -> None:
     assert wall_clock_reads(flow) == []
+    assert wall_clock_reads(issuing) == []
+    assert wall_clock_reads(converging) == []
     assert wall_clock_reads(offboarding) == []
