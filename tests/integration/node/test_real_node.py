@@ -13,8 +13,7 @@ from collections.abc import Iterator
 import pytest
 
 from kbp import kube
-from kbp.cluster.node import dns
-from kbp.cluster.node import launcher as node_launcher
+from kbp.cluster.node import dns, dnshealth
 from kbp.cluster.node.config import NODE_NAME
 from support.controlplane import ControlPlane
 from support.realnode import (
@@ -111,7 +110,7 @@ def test_a_service_name_resolves_through_coredns_and_routes_through_kube_proxy(
 def test_ups_account_of_the_coredns_pod_has_its_status_and_its_log(real_cluster: ControlPlane) -> None:
     """What `up` adds to its error when cluster DNS never answers, read here from a CoreDNS that
     does: the pod through the API and the lines its container wrote, from the kubelet's log file."""
-    text = node_launcher.dns_pods(real_cluster.cluster)
+    text = dnshealth.describe_pods(real_cluster.cluster)
     first = text.splitlines()[0]
     assert first.startswith("pod kube-system/coredns-"), text
     assert first.endswith(": Running"), text
@@ -123,7 +122,7 @@ def test_ups_account_of_the_coredns_pod_has_its_status_and_its_log(real_cluster:
     # The newest lines only (the start-up banner is gone once other tests' lookups logged errors),
     # each as CoreDNS wrote it, without the kubelet's `<time> <stream> <tag>` prefix.
     logged = text.split("last log lines:\n", 1)[1].splitlines()
-    assert 1 <= len(logged) <= node_launcher.LOG_LINES, text
+    assert 1 <= len(logged) <= dnshealth.LOG_LINES, text
     banner = ("maxprocs:", ".:53", f"CoreDNS-{dns.VERSION.removeprefix('v')}", "linux/")
     assert all(line.strip().startswith(("[", *banner)) for line in logged), text
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import shutil
 import socket
 import subprocess
@@ -23,14 +22,12 @@ from kbp import kube
 from kbp.cluster import processes
 from kbp.cluster.components import Component
 from kbp.cluster.layout import Layout
-from kbp.cluster.node import cgroups, config, dns, images, network, objects, podstatus, preflight
+from kbp.cluster.node import cgroups, config, dns, dnshealth, images, network, objects, preflight
 from kbp.cluster.readiness import NotReadyError, http_ok, wait
 from kbp.cluster.record import Cluster, RealNode
 
 ORDER = ("node-holder", "node-relay", "containerd", "kubelet", "kube-proxy", "node-volumes")
 NODE_LABEL = "kbp.dev/real-node"
-DNS_PROBE = f"kubernetes.default.svc.{config.CLUSTER_DOMAIN}"
-LOG_LINES = 10  # of a CoreDNS container that never became ready, in `up`'s error
 
 
 class NodeError(Exception):
@@ -145,9 +142,11 @@ def start(cluster: Cluster, deadline: float) -> None:
          "kube-proxy's healthz", deadline)  # fmt: skip
     # A name answered through the kube-dns Service: kube-proxy's rules, the CoreDNS pod Ready.
     try:
-        wait(proxy, lambda: _dns_answers(node), "cluster DNS (the CoreDNS pod behind kube-dns)", deadline)
+        wait(
+            proxy, lambda: dnshealth.answers(node), "cluster DNS (the CoreDNS pod behind kube-dns)", deadline
+        )
     except NotReadyError as exc:
-        raise NotReadyError(exc.component, f"{exc}\n{dns_pods(cluster)}") from exc
+        raise NotReadyError(exc.component, f"{exc}\n{dnshealth.describe_pods(cluster)}") from exc
     wait(provisioner, ready.exists, "the volume provisioner's first pass", deadline)
 
 
@@ -177,36 +176,6 @@ def load_binary_image(node: RealNode, layout: Layout, binary: str, ref: str) -> 
         [f"/{binary}"],
     )
     import_image(node, archive)
-
-
-def _dns_answers(node: RealNode) -> bool:
-    argv = node.in_network(sys.executable, "-m", "kbp.cluster.node.dnsquery", config.CLUSTER_DNS, DNS_PROBE)
-    return subprocess.run(argv, capture_output=True, timeout=30, check=False).returncode == 0
-
-
-def dns_pods(cluster: Cluster) -> str:
-    """What the CoreDNS pods are doing (status, warnings, last log lines), or why that is unknown."""
-    assert cluster.node is not None
-    try:
-        with kube.connect(cluster.kubeconfig) as client:
-            pods = kube.list_objects(client, "v1", "Pod", dns.NAMESPACE, dns.LABELS)
-            events = kube.list_objects(client, "v1", "Event", dns.NAMESPACE)
-    except kube.KubeError as exc:
-        return f"(the CoreDNS pods could not be read: {exc})"
-    logs = {}
-    for pod in pods:
-        meta = pod["metadata"]
-        # The kubelet's files: <namespace>_<pod>_<uid>/<container>/<restart>.log
-        found = sorted(
-            (cluster.node.pod_logs / f"{dns.NAMESPACE}_{meta['name']}_{meta.get('uid', '')}" / dns.NAME).glob(
-                "*.log"
-            ),
-            key=lambda path: path.stat().st_mtime,
-        )
-        if found:
-            with contextlib.suppress(OSError):
-                logs[meta["name"]] = podstatus.log_lines(found[-1].read_text(errors="replace"), LOG_LINES)
-    return podstatus.describe(pods, events, logs, workload=dns.NAME)
 
 
 def import_image(node: RealNode, archive: Path) -> None:
@@ -290,11 +259,3 @@ def _unmount_leftovers(layout: Layout) -> list[str]:
         if result.returncode != 0:
             errors.append(f"umount {point}: {result.stderr.strip()}")
     return errors
-
-
-def failed_component(exc: Exception) -> str | None:
-    return exc.component if isinstance(exc, NotReadyError) else None
-
-
-def env_without_proxy() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if k.lower() not in ("http_proxy", "https_proxy", "no_proxy")}
