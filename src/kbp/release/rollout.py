@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from kbp import kube
+from kbp import kube, podwarnings
 
 WORKLOADS = (("apps/v1", "Deployment"), ("apps/v1", "StatefulSet"))
 POLL_S = 0.5
@@ -81,25 +81,29 @@ def _matches(labels: Mapping[str, str], selector: Mapping[str, str]) -> bool:
 
 
 def why(workload: Workload, pods: Sequence[Mapping[str, Any]], events: Sequence[Mapping[str, Any]]) -> str:
-    """The reason a workload is not ready: its newest warning event, or its pods', else its counts."""
-    names = {(workload.kind, workload.name)}
-    for pod in pods:
-        if _matches(pod["metadata"].get("labels") or {}, workload.selector) and not _pod_ready(pod):
-            names.add(("Pod", pod["metadata"]["name"]))
-    warnings = [
-        e
-        for e in events
-        if e.get("type") == "Warning"
-        and ((e.get("involvedObject") or {}).get("kind"), (e.get("involvedObject") or {}).get("name"))
-        in names
-    ]
-    if warnings:
-        newest = max(warnings, key=lambda e: str(e.get("lastTimestamp") or e.get("eventTime") or ""))
-        about = newest["involvedObject"]
-        where = f"{about['kind'].lower()}/{about['name']}"
-        return f"{newest.get('reason')}: {str(newest.get('message', '')).strip()} ({where})"
+    """The reason a workload is not ready: its newest warning event, or its unready pods', else
+    why the controller gave up, else what an unready pod's container is waiting for or how it
+    last exited, else its counts."""
+    unready = sorted(
+        (
+            p
+            for p in pods
+            if _matches(p["metadata"].get("labels") or {}, workload.selector) and not _pod_ready(p)
+        ),
+        key=lambda p: str(p["metadata"]["name"]),
+    )
+    names = {(workload.kind, workload.name), *(("Pod", str(p["metadata"]["name"])) for p in unready)}
+    newest = next(iter(podwarnings.warnings(events, names)), None)
+    if newest is not None:
+        kind, name = podwarnings.about(newest)
+        return f"{podwarnings.event_summary(newest)} ({kind.lower()}/{name})"
     if workload.failed:
         return workload.failed
+    for pod in unready:
+        for container in podwarnings.containers(pod):
+            troubles = podwarnings.container_troubles(container)
+            if troubles:
+                return f"{troubles[0]} (pod/{pod['metadata']['name']})"
     return f"{workload.ready}/{workload.desired} ready"
 
 
@@ -109,17 +113,12 @@ def _pod_ready(pod: Mapping[str, Any]) -> bool:
 
 def never_starts(workload: Workload, pods: Sequence[Mapping[str, Any]]) -> bool:
     """Whether one of the workload's pods has a container that waits for good (NEVER_STARTS)."""
-    for pod in pods:
-        if not _matches(pod["metadata"].get("labels") or {}, workload.selector):
-            continue
-        status = pod.get("status") or {}
-        for container in [
-            *(status.get("initContainerStatuses") or []),
-            *(status.get("containerStatuses") or []),
-        ]:
-            if ((container.get("state") or {}).get("waiting") or {}).get("reason") in NEVER_STARTS:
-                return True
-    return False
+    return any(
+        podwarnings.waiting_reason(container) in NEVER_STARTS
+        for pod in pods
+        if _matches(pod["metadata"].get("labels") or {}, workload.selector)
+        for container in podwarnings.containers(pod)
+    )
 
 
 @dataclass(frozen=True)

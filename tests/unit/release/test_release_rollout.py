@@ -111,3 +111,19 @@ def test_a_pod_waiting_for_an_image_it_will_never_get_fails_the_workload_at_once
     # A pull error backs off and retries, and it may be another workload's pod.
     assert not never_starts(w, [waiting("api-b", "ImagePullBackOff"), waiting("api-c", "ErrImagePull")])
     assert not never_starts(w, [waiting("other", "ErrImageNeverPull", {"app": "x"})])
+
+
+def test_without_warnings_why_names_what_an_unready_pods_container_waits_for() -> None:
+    w = judge(dep(replicas=2, updatedReplicas=2, availableReplicas=1, readyReplicas=1))
+    pods = [pod("api-a", True), waiting("api-b", "ContainerCreating"), waiting("other", "X", {"app": "x"})]
+    assert why(w, pods, []) == "container api waiting: ContainerCreating (pod/api-b)"
+
+
+def test_why_says_how_often_the_warning_happened_on_one_line() -> None:
+    w = judge(dep(replicas=1, updatedReplicas=1, availableReplicas=0, readyReplicas=0))
+    message = "Back-off restarting\n failed container"
+    warning = event("Pod", "api-b", "BackOff", message, "2026-01-01T00:00:05Z")
+    warning["count"] = 7
+    assert why(w, [pod("api-b", False)], [warning]) == (
+        "BackOff: Back-off restarting failed container (x7) (pod/api-b)"
+    )
