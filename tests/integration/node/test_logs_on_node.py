@@ -21,10 +21,12 @@ from support.logstack import load_api_image, query, writer_pod
 from support.onboarding import Onboarded, onboard, unique
 from support.realnode import namespace, ready_pod
 
-QUERYABLE_S = 10.0
+# Deadlines only bound a hang: how fast a line arrives is for bench/, not a test.
 TIMEOUT = 180.0
 
-pytestmark = pytest.mark.helm
+# A stack to build and start on the node in a first test's setup (as in running/): more than the
+# default 300 s on a loaded machine.
+pytestmark = [pytest.mark.helm, pytest.mark.timeout(600)]
 
 
 @pytest.fixture(scope="module")
@@ -39,17 +41,15 @@ def image(real_cluster: ControlPlane) -> str:
     return load_api_image(real_cluster)
 
 
-def wait_queryable(
-    plane: ControlPlane, store_ip: str, logsql: str, count: int
-) -> tuple[float, list[dict[str, Any]]]:
-    started = time.monotonic()
+def wait_queryable(plane: ControlPlane, store_ip: str, logsql: str, count: int) -> list[dict[str, Any]]:
+    deadline = time.monotonic() + TIMEOUT
     found: list[dict[str, Any]] = []
-    while time.monotonic() - started < 60:
+    while time.monotonic() < deadline:
         found = query(plane, store_ip, logsql)
         if len(found) >= count:
-            return time.monotonic() - started, found
+            return found
         time.sleep(0.2)
-    raise AssertionError(f"{logsql}: {len(found)} of {count} lines after 60 s")
+    raise AssertionError(f"{logsql}: {len(found)} of {count} lines after {TIMEOUT:.0f} s")
 
 
 def test_a_journal_line_is_queryable_by_namespace_pod_and_request_id(
@@ -59,10 +59,8 @@ def test_a_journal_line_is_queryable_by_namespace_pod_and_request_id(
     with real_cluster.client() as client, namespace(client) as ns:
         kube.create(client, writer_pod("writer", ns, image, [rid], then_sleep=300))
         ready_pod(client, "writer", ns)
-        written = time.monotonic()
         logsql = f'kubernetes.pod_namespace:="{ns}" kubernetes.pod_name:="writer" request_id:="{rid}"'
-        waited, [line] = wait_queryable(real_cluster, log_stack, logsql, 1)
-        assert time.monotonic() - written < QUERYABLE_S, f"queryable after {waited:.1f} s"
+        [line] = wait_queryable(real_cluster, log_stack, logsql, 1)
         assert line["level"] == "info"
         assert line["route"] == "/api"
         assert line["status"] == "200"
@@ -86,7 +84,7 @@ def test_a_container_restart_loses_no_line_already_written(
 
         kube.wait_for(restarted, timeout=TIMEOUT, what="the writer to restart twice")
         logsql = f'kubernetes.pod_namespace:="{ns}" kubernetes.pod_name:="restarts" | uniq by (request_id)'
-        _, found = wait_queryable(real_cluster, log_stack, logsql, len(ids))
+        found = wait_queryable(real_cluster, log_stack, logsql, len(ids))
         assert {f["request_id"] for f in found} == set(ids)
 
 

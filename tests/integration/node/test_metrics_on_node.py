@@ -27,7 +27,9 @@ OPERATOR = (
     "--api-versions", "monitoring.coreos.com/v1/PrometheusRule",
 )  # fmt: skip
 
-pytestmark = pytest.mark.helm
+# A stack to build and start on the node in a first test's setup (as in running/): more than the
+# default 300 s on a loaded machine.
+pytestmark = [pytest.mark.helm, pytest.mark.timeout(600)]
 
 
 def chart_flags(values: Path) -> list[str]:
