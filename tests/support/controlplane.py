@@ -138,9 +138,7 @@ def running(state: Path, tools_home: Path, *, real_node: bool = False) -> Iterat
     bins = with_test_stages(binaries.resolve(), tools_home / "bin")
     layout = Layout.at(state)
     try:
-        cluster = launcher.up(
-            bins, layout, timeout=REAL_NODE_TIMEOUT if real_node else 60.0, real_node=real_node
-        )
+        cluster = launcher.up(bins, layout, real_node=real_node)  # the product's default timeout
         yield ControlPlane(cluster, tools_home)
     finally:
         node = Cluster.load(layout)

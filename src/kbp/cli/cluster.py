@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from kbp.cli.options import Output, fail
+from kbp.cluster.components import START_TIMEOUT
 from kbp.cluster.layout import Layout
 from kbp.output import Format
 
@@ -48,7 +49,9 @@ def up(
         typer.Option(help="Prebuilt binaries (default: $KBP_TESTENV_BIN, else build with testenv/build.sh)."),
     ] = None,
     nodes: Annotated[int, typer.Option(min=1, help="Number of kwok fake nodes.")] = 3,
-    timeout: Annotated[float, typer.Option(help="Seconds to wait for readiness.")] = 60.0,
+    timeout: Annotated[
+        float, typer.Option("--timeout", min=1, help="Seconds the whole start may take before it gives up.")
+    ] = START_TIMEOUT,
     real_node: Annotated[
         bool,
         typer.Option(
@@ -68,6 +71,9 @@ def up(
         cluster = launcher.up(bins, layout, nodes=nodes, timeout=timeout, real_node=real_node)
     except (binaries.BinariesError, launcher.StartError) as exc:
         typer.echo(str(exc), err=True)
+        if isinstance(exc, launcher.StartError) and exc.timed_out:
+            hint = f"a slow or loaded machine may need longer: --timeout SECONDS (now {timeout:.0f})"
+            typer.echo(hint, err=True)
         raise typer.Exit(1) from exc
     typer.echo(f"cluster ready in {time.monotonic() - began:.1f}s at {cluster.server}", err=True)
     typer.echo(f"kubeconfig: {cluster.kubeconfig}", err=True)

@@ -18,6 +18,10 @@ POD_CIDR = "10.244.0.0/16"
 KWOK_NODE_ANNOTATION = ("kwok.x-k8s.io/node", "fake")
 HEALTH_PATHS = "/healthz,/readyz,/livez,/metrics"
 START_ORDER = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok")
+# Seconds a start gets in all (`kbp cluster up --timeout`). A quiet machine needs ~10 s; a shared,
+# loaded one several times that (the CRDs' Established wait most of all). Only a hang should hit it:
+# a component that dies fails the start at once.
+START_TIMEOUT = 180.0
 
 
 @dataclass(frozen=True)

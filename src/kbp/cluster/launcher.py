@@ -16,7 +16,7 @@ from pathlib import Path
 from kbp import kube
 from kbp.auth import authconfig
 from kbp.cluster import credentials, gateway, objects, processes
-from kbp.cluster.components import START_ORDER, Component, Ports, all_components
+from kbp.cluster.components import START_ORDER, START_TIMEOUT, Component, Ports, all_components
 from kbp.cluster.layout import Layout
 from kbp.cluster.node import launcher as node_launcher
 from kbp.cluster.node import volumes
@@ -24,12 +24,16 @@ from kbp.cluster.readiness import NotReadyError, Tls, http_ok, wait, wait_health
 from kbp.cluster.record import Cluster
 from kbp.ports import free_ports
 
-START_TIMEOUT = 60.0
 DEFAULT_NODES = 3
 
 
 class StartError(Exception):
-    """The cluster did not come up; the message ends with the failing component's log tail."""
+    """The cluster did not come up; the message ends with the failing component's log tail.
+    `timed_out`: nothing failed, the start ran out of time (a longer timeout may be all it needs)."""
+
+    def __init__(self, message: str, *, timed_out: bool = False) -> None:
+        super().__init__(message)
+        self.timed_out = timed_out
 
 
 @dataclass(frozen=True)
@@ -112,7 +116,7 @@ def up(
     try:
         _start(cluster, nodes, time.monotonic() + timeout)
     except (NotReadyError, kube.KubeError, OSError) as exc:
-        raise _failed(layout, exc) from exc
+        raise _failed(layout, exc, timeout) from exc
     except BaseException:  # Ctrl-C or a bug: still leave nothing running
         down(layout)
         raise
@@ -137,14 +141,16 @@ def _reset(layout: Layout) -> None:
             path.unlink(missing_ok=True)
 
 
-def _failed(layout: Layout, exc: Exception) -> StartError:
+def _failed(layout: Layout, exc: Exception, timeout: float) -> StartError:
     errors = down(layout)
     name = exc.component if isinstance(exc, NotReadyError) else None
+    timed_out = isinstance(exc, NotReadyError) and exc.timed_out
     tail = (
         f"\n--- last lines of {layout.log(name)} ---\n{processes.log_tail(layout.log(name))}" if name else ""
     )
     extra = "".join(f"\n{e}" for e in errors)
-    return StartError(f"cluster start failed: {exc}{extra}{tail}")
+    within = f" (the start's {timeout:.0f} s)" if timed_out else ""
+    return StartError(f"cluster start failed: {exc}{within}{extra}{tail}", timed_out=timed_out)
 
 
 def _start(cluster: Cluster, nodes: int, deadline: float) -> None:

@@ -19,9 +19,10 @@ POLL = 0.1
 class NotReadyError(Exception):
     """A component did not become ready; `component` names it, for the log tail."""
 
-    def __init__(self, component: str, message: str) -> None:
+    def __init__(self, component: str, message: str, *, timed_out: bool = False) -> None:
         super().__init__(message)
         self.component = component
+        self.timed_out = timed_out
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ def wait(handle: Handle, check: Callable[[], bool], what: str, deadline: float) 
         if not alive(handle):
             raise NotReadyError(handle.name, f"{handle.name} exited before {what}")
         if time.monotonic() >= deadline:
-            raise NotReadyError(handle.name, f"timed out waiting for {what}")
+            raise NotReadyError(handle.name, f"timed out waiting for {what}", timed_out=True)
         time.sleep(POLL)
 
 

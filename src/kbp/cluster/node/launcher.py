@@ -146,7 +146,8 @@ def start(cluster: Cluster, deadline: float) -> None:
             proxy, lambda: dnshealth.answers(node), "cluster DNS (the CoreDNS pod behind kube-dns)", deadline
         )
     except NotReadyError as exc:
-        raise NotReadyError(exc.component, f"{exc}\n{dnshealth.describe_pods(cluster)}") from exc
+        account = f"{exc}\n{dnshealth.describe_pods(cluster)}"
+        raise NotReadyError(exc.component, account, timed_out=exc.timed_out) from exc
     wait(provisioner, ready.exists, "the volume provisioner's first pass", deadline)
 
 
