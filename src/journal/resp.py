@@ -1,6 +1,9 @@
-"""RESP over one socket: commands written as they come, replies handed to callers in order.
+"""RESP over one socket: commands written in the order they come, replies handed to callers in order.
 
-hiredis packs the commands and parses the replies.
+hiredis packs the commands and parses the replies. The commands sent during one event-loop turn go out
+in one write at its end (`_write_out`): concurrent requests cost one system call instead of one each (a
+socket write was ~10% of the worker's samples under the 80/20 mix, py-spy), and the bytes keep the
+order of the calls, which `WAIT` (acknowledging.py) and the reply matching rely on.
 
 Errors:
 
@@ -83,6 +86,7 @@ class ReplyProtocol(asyncio.Protocol):
         self.closed = False
         self.answered = False  # any reply yet: a server that hangs up before one may speak TLS
         self.error: RedisError | None = None  # why it closed, first cause only
+        self._outgoing: list[bytes] = []  # packed commands not yet written (this loop turn's)
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = cast(asyncio.Transport, transport)  # uvloop's is not a subclass
@@ -136,9 +140,16 @@ class ReplyProtocol(asyncio.Protocol):
         loop = asyncio.get_running_loop()
         futures = [loop.create_future() for _ in commands]
         self.waiting.extend((future, now) for future in futures)
-        assert self.transport is not None
-        self.transport.write(b"".join(_pack(tuple(command)) for command in commands))
+        if not self._outgoing:
+            loop.call_soon(self._write_out)
+        self._outgoing.extend(_pack(tuple(command)) for command in commands)
         return futures
+
+    def _write_out(self) -> None:
+        outgoing, self._outgoing = self._outgoing, []
+        # Once failed, the waiting futures have their error and the transport is aborted.
+        if self.transport is not None and not self.closed:
+            self.transport.write(b"".join(outgoing))
 
 
 async def replies(futures: list[asyncio.Future[Any]]) -> list[Any]:

@@ -1,0 +1,77 @@
+"""RESP over one socket: the commands of one loop turn go out in one write, in the order they were sent."""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+from dataclasses import dataclass, field
+from typing import Any
+
+import hiredis
+
+from journal.resp import ConnectionFailedError, ReplyProtocol
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    tls: ssl.SSLContext | None = None
+
+    def __str__(self) -> str:
+        return "h:1"
+
+
+@dataclass
+class Transport:
+    """Records what the protocol writes (the socket is not what is tested here)."""
+
+    writes: list[bytes] = field(default_factory=list)
+    aborted: bool = False
+
+    def write(self, data: bytes) -> None:
+        self.writes.append(data)
+
+    def abort(self) -> None:
+        self.aborted = True
+
+
+def protocol_on(transport: Transport) -> ReplyProtocol:
+    protocol = ReplyProtocol(Endpoint())
+    protocol.connection_made(transport)  # type: ignore[arg-type]
+    return protocol
+
+
+def test_one_turns_commands_are_written_once_in_order_and_answered_in_order() -> None:
+    transport = Transport()
+
+    async def turn() -> tuple[list[bytes], list[Any]]:
+        protocol = protocol_on(transport)
+        first = protocol.send([("SET", "k", "v")], 0.0)
+        second = protocol.send([("GET", "k"), ("WAIT", 1, 1000)], 0.0)
+        written_during_the_turn = list(transport.writes)
+        await asyncio.sleep(0)
+        protocol.data_received(b"+OK\r\n$1\r\nv\r\n:1\r\n")
+        return written_during_the_turn, [await f for f in [*first, *second]]
+
+    during, replies = asyncio.run(turn())
+
+    assert during == []
+    packed = [hiredis.pack_command(c) for c in (("SET", "k", "v"), ("GET", "k"), ("WAIT", 1, 1000))]  # type: ignore[arg-type]
+    assert transport.writes == [b"".join(packed)]
+    assert replies == [b"OK", b"v", 1]
+
+
+def test_commands_of_a_failed_socket_are_not_written_and_their_callers_get_the_error() -> None:
+    transport = Transport()
+
+    async def turn() -> BaseException | None:
+        protocol = protocol_on(transport)
+        (pending,) = protocol.send([("PING",)], 0.0)
+        protocol.fail(ConnectionFailedError("connection to redis at h:1 lost"))
+        await asyncio.sleep(0)
+        return pending.exception()
+
+    error = asyncio.run(turn())
+
+    assert isinstance(error, ConnectionFailedError)
+    assert transport.writes == []
+    assert transport.aborted
