@@ -21,7 +21,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
-from journal import openapi, store, storeerrors
+from journal import logs, openapi, store, storeerrors
 from journal.access import AccessMiddleware
 from journal.acknowledging import Acknowledgement
 from journal.api import JSON, JournalApi
@@ -150,6 +150,7 @@ def create_app(config: Config | None = None, *, clock: Callable[[], datetime] = 
             await follower.stop()
         await journal_store.close()
         log.info("stopped")
+        logs.flush()
 
     app = JournalApp(
         routes=[

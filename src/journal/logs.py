@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+import threading
 import time
 from typing import Any, TextIO
 
@@ -21,31 +22,46 @@ LEVELS["critical"] = logging.CRITICAL
 
 
 class BatchingWriter:
-    """A structlog logger that flushes once per event-loop iteration, not once per line.
+    """A structlog logger (and the stdlib handler's stream) that writes once per event-loop iteration.
 
-    Lines are written at once, so nothing is reordered; a burst of requests finishing in one
-    iteration costs one write syscall instead of one each, and no line waits longer than that.
+    Lines are kept in order and written together at the end of the iteration, with one `write` and
+    one flush: a burst of requests finishing in one iteration costs one system call instead of one
+    each, even on an unbuffered stdout (`PYTHONUNBUFFERED=1`, as the image sets, made each line a
+    `write` of its own: ~1 system call per request, py-spy and strace under the 80/20 mix), and no
+    line waits longer than that. Outside a loop (start-up, another thread) what is pending is
+    written at once.
     """
 
     def __init__(self, stream: TextIO) -> None:
         self._stream = stream
-        self._flush_pending = False
+        self._pending: list[str] = []
+        self._lock = threading.Lock()  # Granian's Rust threads log through the stdlib handler too
 
     def msg(self, message: str) -> None:
-        self._stream.write(message + "\n")
-        if self._flush_pending:
-            return
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:  # start-up and tests outside a loop: flush now
-            self._stream.flush()
-            return
-        self._flush_pending = True
-        loop.call_soon(self._flush)
+        self.write(message + "\n")
 
-    def _flush(self) -> None:
-        self._flush_pending = False
-        self._stream.flush()
+    def write(self, text: str) -> None:
+        try:
+            loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:  # start-up and tests outside a loop, or another thread: write now
+            loop = None
+        with self._lock:
+            self._pending.append(text)
+            due = len(self._pending) > 1  # a write-out is already scheduled
+        if loop is None:
+            self.flush_now()
+        elif not due:
+            loop.call_soon(self.flush_now)
+
+    def flush(self) -> None:
+        """The stdlib handler flushes after each record: the iteration's write-out does it."""
+
+    def flush_now(self) -> None:
+        with self._lock:
+            pending, self._pending = self._pending, []
+        if pending:
+            self._stream.write("".join(pending))
+            self._stream.flush()
 
     debug = info = warning = error = critical = exception = msg
 
@@ -129,10 +145,10 @@ def server_log_config() -> dict[str, Any]:
 def configure_logging(level: str, stream: TextIO | None = None) -> FilteringBoundLogger:
     """Set up structlog and stdlib logging; return the journal's logger (`request_line` then
     writes the access line to the same stream)."""
-    global _request_line  # noqa: PLW0603 - logging is process-wide, as structlog's configuration is
+    global _request_line, _writer  # noqa: PLW0603 - logging is process-wide, as structlog's configuration is
     out = stream or sys.stdout
     numeric = LEVELS[level]
-    writer = BatchingWriter(out)
+    writer = _writer = BatchingWriter(out)
     _request_line = RequestLine(writer, enabled=numeric <= logging.INFO)
     structlog.configure(
         processors=[
@@ -144,7 +160,7 @@ def configure_logging(level: str, stream: TextIO | None = None) -> FilteringBoun
         logger_factory=lambda *_: writer,
         cache_logger_on_first_use=False,
     )
-    handler = logging.StreamHandler(out)
+    handler = logging.StreamHandler(writer)  # it uses only write and flush
     handler.setFormatter(json_formatter())
     for name in ("", SERVER_LOGGER):
         stdlib_logger = logging.getLogger(name)
@@ -158,7 +174,13 @@ def configure_logging(level: str, stream: TextIO | None = None) -> FilteringBoun
     return journal_logger
 
 
-_request_line = RequestLine(BatchingWriter(sys.stdout), enabled=True)
+_writer = BatchingWriter(sys.stdout)
+_request_line = RequestLine(_writer, enabled=True)
+
+
+def flush() -> None:
+    """Write what is pending now (at shutdown: the loop may not run another iteration)."""
+    _writer.flush_now()
 
 
 def request_line() -> RequestLine:

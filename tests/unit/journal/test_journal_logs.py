@@ -16,6 +16,7 @@ from journal.logs import (
     BatchingWriter,
     UtcTimestamper,
     configure_logging,
+    flush,
     json_formatter,
     request_line,
     server_log_config,
@@ -125,3 +126,48 @@ def test_the_access_line_is_off_below_info() -> None:
     configure_logging("warning", stream=stream)
     request_line()(request_id="abc", method="GET", route="/api", status=200, duration_ms=1.0)
     assert stream.getvalue() == ""
+
+
+class CountingWrites(io.StringIO):
+    """An unbuffered stream's view: each `write` is a system call."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes = 0
+
+    def write(self, text: str) -> int:
+        self.writes += 1
+        return super().write(text)
+
+
+def test_inside_a_loop_an_iterations_lines_are_one_write_in_order_with_the_servers() -> None:
+    stream = CountingWrites()
+    log = configure_logging("info", stream=stream)
+
+    async def burst() -> int:
+        for n in range(3):
+            request_line()(request_id=str(n), method="GET", route="/api", status=200, duration_ms=1.0)
+        logging.getLogger(SERVER_LOGGER).warning("from the server")
+        log.info("last")
+        writes_before = stream.writes
+        await asyncio.sleep(0)
+        return writes_before
+
+    assert asyncio.run(burst()) == 0
+    assert stream.writes == 1
+    events = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert [e.get("request_id", e["event"]) for e in events] == ["0", "1", "2", "from the server", "last"]
+
+
+def test_lines_pending_at_shutdown_are_written_by_flush() -> None:
+    stream = io.StringIO()
+    log = configure_logging("info", stream=stream)
+
+    async def last_words() -> str:
+        log.info("stopped")
+        before = stream.getvalue()
+        flush()
+        return before
+
+    assert asyncio.run(last_words()) == ""
+    assert json.loads(stream.getvalue())["event"] == "stopped"
