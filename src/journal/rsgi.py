@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import re
 import time
 from collections.abc import Awaitable
@@ -29,6 +28,7 @@ from starlette.applications import Starlette
 from starlette.types import ASGIApp, Message
 from structlog.typing import FilteringBoundLogger
 
+from journal.access import fresh_request_id
 from journal.api import JSON, JournalApi
 from journal.draining import DrainState
 from journal.fastpath import Answer, add_entry, list_page, new_entry, plain_add, plain_page
@@ -138,7 +138,7 @@ class RsgiEntry:
         started = time.perf_counter()
         request_id = headers.get("x-request-id")
         if request_id is None or not _SAFE_REQUEST_ID.fullmatch(request_id):
-            request_id = os.urandom(16).hex()
+            request_id = fresh_request_id()
         status = 500  # if the answer fails, Granian sends a 500
         # For the other lines logged while the request runs (a redis_error carries its id).
         tokens = structlog.contextvars.bind_contextvars(request_id=request_id)
