@@ -4,8 +4,9 @@
 all writes go over one connection and a write counts as confirmed only by a `WAIT` on the same
 socket (the connection's generation) written after the write's script.
 
-Group commit: the scripts written in one event-loop turn share one `WAIT`, written behind them at
-the start of the next turn, without waiting for the script's reply or for earlier `WAIT`s. Redis runs
+Group commit: the scripts sent in one event-loop turn share one `WAIT`, written behind them in the
+same socket write at the end of the turn (`Connection.send_last`), without waiting for the scripts'
+replies or for earlier `WAIT`s. Redis runs
 a connection's commands in order and holds the ones behind a blocked `WAIT` until it returns, so
 `WAIT`s pipelined on one socket each cover the scripts before them, and the primary answers them as
 its replicas' acknowledgements arrive: no round trip to the API between one batch's `WAIT` and the
@@ -21,7 +22,7 @@ from typing import Any
 from journal.pipelining import Arg, Connection, ReplyError
 from journal.scripts import Script
 
-Confirmation = asyncio.Future[tuple[int, list[Any]]]  # a WAIT's socket generation and reply
+Confirmation = asyncio.Future[tuple[int, Any]]  # a WAIT's socket generation and reply
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,8 @@ PRIMARY_ALONE = Acknowledgement()
 class Acknowledger:
     def __init__(self, policy: Acknowledgement) -> None:
         self.policy = policy
-        self._next: dict[Connection, Confirmation] = {}  # the WAIT not yet written, per connection
+        # The WAIT not yet written, per connection, with the generation of the socket it goes on.
+        self._next: dict[Connection, tuple[int, Confirmation]] = {}
 
     async def run(
         self, writes: Connection, script: Script, keys: tuple[str, ...], args: tuple[Arg, ...]
@@ -60,29 +62,30 @@ class Acknowledger:
         return generation, reply, confirmation
 
     def join(self, writes: Connection) -> Confirmation:
-        """The next WAIT on `writes`: it covers everything sent on that socket before now.
-
-        A task's first step runs in a later loop turn than its creation, so every script written
-        before it (in this turn, or earlier in the next) shares it.
-        """
-        confirmation = self._next.get(writes)
-        if confirmation is None or confirmation.done():
-            confirmation = self._next[writes] = asyncio.ensure_future(self._wait(writes))
-            # Shared: no caller may cancel it, and one whose write failed just drops it.
-            confirmation.add_done_callback(_retrieve)
+        """The next WAIT on `writes`: written behind everything sent on that socket in this turn."""
+        pending = self._next.get(writes)
+        if pending is not None and pending[0] == writes.generation and not pending[1].done():
+            return pending[1]
+        timeout_ms = max(1, round(self.policy.timeout_s * 1000))
+        confirmation = writes.send_last(
+            # Taken off as the WAIT is written: a script sent after it joins the next one.
+            ("WAIT", self.policy.replicas, timeout_ms),
+            on_written=lambda: self._written(writes, confirmation),
+        )
+        self._next[writes] = (writes.generation, confirmation)
+        # Shared: no caller may cancel it, and one whose write failed just drops it.
+        confirmation.add_done_callback(_retrieve)
         return confirmation
 
-    async def _wait(self, writes: Connection) -> tuple[int, list[Any]]:
-        # Taken off before the WAIT is written (send does not suspend on an open socket): a script
-        # written after this WAIT joins the next one.
-        self._next.pop(writes, None)
-        timeout_ms = max(1, round(self.policy.timeout_s * 1000))
-        return await writes.call_counted([("WAIT", self.policy.replicas, timeout_ms)])
+    def _written(self, writes: Connection, confirmation: Confirmation) -> None:
+        pending = self._next.get(writes)
+        if pending is not None and pending[1] is confirmation:
+            del self._next[writes]
 
     async def confirmed(self, generation: int, confirmation: Confirmation) -> bool:
         """Whether enough replicas confirmed a write sent on socket `generation` (RedisError: WAIT failed)."""
         # shield: a caller that goes away (a client hung up) must not cancel the others' WAIT
-        waited, (replicas,) = await asyncio.shield(confirmation)
+        waited, replicas = await asyncio.shield(confirmation)
         # A WAIT on another socket (a reconnect in between) says nothing about this write.
         return waited == generation and int(replicas) >= self.policy.replicas
 

@@ -121,11 +121,55 @@ class Connection:
         protocol = self._protocol
         if protocol is None or protocol.closed:
             protocol = await self._open()
-        loop = asyncio.get_running_loop()
-        futures = protocol.send(commands, loop.time())
+        futures = protocol.send(commands, protocol.loop.time())
+        self._watch(protocol.loop)
+        return self.generation, replies(futures)
+
+    def _watch(self, loop: asyncio.AbstractEventLoop) -> None:
         if self._watchdog is None:
             self._watchdog = loop.call_later(self.address.timeout_s, self._check_overdue)
-        return self.generation, replies(futures)
+
+    def send_last(self, command: Sequence[Arg], on_written: Callable[[], None]) -> asyncio.Future[tuple[int, Any]]:
+        """Write `command` behind every command sent on this socket in this loop turn, in the same
+        socket write; its socket's generation and reply. `on_written` runs just before it is written.
+
+        Fails with ConnectionFailedError when no socket is open (it would not be behind anything).
+        """
+        result: asyncio.Future[tuple[int, Any]] = asyncio.get_running_loop().create_future()
+        protocol = self._protocol
+        if protocol is None or protocol.closed:
+            result.set_exception(ConnectionFailedError(f"redis at {self.address}: no open connection"))
+            return result
+        generation = self.generation
+
+        def settle(reply: asyncio.Future[Any]) -> None:
+            if result.done():
+                return
+            if reply.cancelled():
+                result.cancel()
+                return
+            error = reply.exception()
+            if isinstance(error, ConnectionFailedError):
+                result.set_exception(ReplyLostError(str(error), timed_out=isinstance(error, TimedOutError)))
+            elif error is not None:
+                result.set_exception(error)
+            elif isinstance(value := reply.result(), ReplyError):
+                result.set_exception(value)
+            else:
+                result.set_result((generation, value))
+
+        def write() -> None:
+            on_written()
+            try:
+                (reply,) = protocol.send([command], protocol.loop.time())
+            except RedisError as err:  # the socket failed in between
+                result.set_exception(err)
+                return
+            self._watch(protocol.loop)
+            reply.add_done_callback(settle)
+
+        protocol.at_write_out(write)
+        return result
 
     def is_open(self) -> bool:
         """Whether a socket is open and through its handshake (and `setup`) right now."""

@@ -64,7 +64,7 @@ def is_push(reply: Any) -> bool:
 
 
 class ReplyProtocol(asyncio.Protocol):
-    """Feeds replies to the futures waiting for them, oldest first.
+    """Feeds replies to the futures waiting for them, oldest first; made on the loop it serves.
 
     `on_push` sees every reply first and takes the ones that are messages (a subscriber's); a
     reply nobody waits for is a protocol error, and the connection fails rather than hand a later
@@ -87,6 +87,8 @@ class ReplyProtocol(asyncio.Protocol):
         self.answered = False  # any reply yet: a server that hangs up before one may speak TLS
         self.error: RedisError | None = None  # why it closed, first cause only
         self._outgoing: list[bytes] = []  # packed commands not yet written (this loop turn's)
+        self._last: list[Callable[[], None]] = []  # run at the write-out, before the bytes go
+        self.loop = asyncio.get_running_loop()  # looked up once: each lookup is a getpid() call
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = cast(asyncio.Transport, transport)  # uvloop's is not a subclass
@@ -137,18 +139,28 @@ class ReplyProtocol(asyncio.Protocol):
     def send(self, commands: Sequence[Sequence[Arg]], now: float) -> list[asyncio.Future[Any]]:
         if self.error is not None:  # failed between opening and this call
             raise self.error
-        loop = asyncio.get_running_loop()
-        futures = [loop.create_future() for _ in commands]
+        create = self.loop.create_future
+        futures = [create() for _ in commands]
         self.waiting.extend((future, now) for future in futures)
-        if not self._outgoing:
-            loop.call_soon(self._write_out)
+        if not self._outgoing and not self._last:
+            self.loop.call_soon(self._write_out)
         self._outgoing.extend(_pack(tuple(command)) for command in commands)
         return futures
 
+    def at_write_out(self, last: Callable[[], None]) -> None:
+        """Run `last` when this turn's commands are written, just before: what it sends goes behind
+        every command sent in this turn (`Connection.send_last`)."""
+        if not self._outgoing and not self._last:
+            self.loop.call_soon(self._write_out)
+        self._last.append(last)
+
     def _write_out(self) -> None:
+        last, self._last = self._last, []
+        for hook in last:
+            hook()
         outgoing, self._outgoing = self._outgoing, []
         # Once failed, the waiting futures have their error and the transport is aborted.
-        if self.transport is not None and not self.closed:
+        if outgoing and self.transport is not None and not self.closed:
             self.transport.write(b"".join(outgoing))
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import pytest
@@ -33,6 +33,7 @@ class FakeWrites(Connection):
         self.known = True  # the server has the script (EVALSHA works)
         self.release = asyncio.Event()
         self.release.set()
+        self.answering: set[asyncio.Future[None]] = set()
 
     async def send(self, commands: Sequence[Sequence[Arg]]) -> tuple[int, Awaitable[list[Any]]]:
         self.sent += [tuple(command) for command in commands]
@@ -45,6 +46,25 @@ class FakeWrites(Connection):
             return [7]
 
         return generation, replies()
+
+    def send_last(self, command: Sequence[Arg], on_written: Callable[[], None]) -> asyncio.Future[tuple[int, Any]]:
+        """As the socket does: written at the end of the turn, behind what was sent in it."""
+        loop = asyncio.get_running_loop()
+        result: asyncio.Future[tuple[int, Any]] = loop.create_future()
+        generation = self.generation
+
+        async def answer() -> None:
+            await self.release.wait()
+            if not result.done():
+                result.set_result((generation, self.replicas))
+
+        def write() -> None:
+            on_written()
+            self.sent.append(tuple(command))
+            self.answering.add(asyncio.ensure_future(answer()))
+
+        loop.call_soon(write)
+        return result
 
     async def call_counted(self, commands: Sequence[Sequence[Arg]]) -> tuple[int, list[Any]]:
         generation = self.generation
@@ -122,7 +142,7 @@ async def test_a_refused_write_raises_and_leaves_the_shared_wait_to_the_others()
 
 
 async def turn() -> None:
-    """Let the loop run the WAITs joined so far (a task's first step is in a later turn)."""
+    """Let the loop write the WAITs joined so far (at the end of the turn) and answer them."""
     await asyncio.sleep(0)
     await asyncio.sleep(0)
 
