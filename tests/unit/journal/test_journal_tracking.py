@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 from typing import Any
 
 import hiredis
 import pytest
+import uvloop
 
 from journal.pipelining import Address, Arg, Connection
 from journal.tracking import TRACKING, TrackedCache
@@ -142,3 +144,35 @@ async def test_the_heartbeat_pings_an_open_socket(monkeypatch: pytest.MonkeyPatc
     assert ("PING",) in read.calls
     await cache.close()
     assert len(cache) == 0
+
+
+class Counting(asyncio.Protocol):
+    def __init__(self) -> None:
+        self.received = 0
+
+    def data_received(self, data: bytes) -> None:
+        self.received += 1
+
+
+@pytest.mark.parametrize("loop_kind", ["asyncio", "uvloop"])
+def test_settled_reads_what_already_reached_the_socket_first(loop_kind: str) -> None:
+    """What `settled` promises, on each loop the journal runs on: data waiting in a socket when a
+    request starts (an invalidation) is handed to its protocol before `settled` returns."""
+
+    async def requests() -> list[bool]:
+        loop = asyncio.get_running_loop()
+        ours, theirs = socket.socketpair()
+        transport, protocol = await loop.create_connection(Counting, sock=ours)
+        cache: TrackedCache[str, str] = TrackedCache(ADDRESS, connect=FakeRead)
+        seen = []
+        with theirs:
+            for _ in range(50):
+                before = protocol.received
+                theirs.send(b"x")
+                await cache.settled()
+                seen.append(protocol.received > before)
+        transport.close()
+        return seen
+
+    run = uvloop.run if loop_kind == "uvloop" else asyncio.run
+    assert all(run(requests()))
