@@ -23,8 +23,8 @@ import time
 from pathlib import Path
 
 import httpx
-from bench import journal as bench
 from bench import cpu, peer
+from bench import journal as bench
 
 from kbp.localrun import stack
 
@@ -70,9 +70,9 @@ def record(pid: int, url: str, script: Path, args: argparse.Namespace, tmp: Path
         report = bench.wrk(url, script, threads=1, connections=args.connections, duration_s=args.duration)
     finally:
         errors = [spy.communicate(timeout=120)[1] for spy in spies]
-    for spy, err in zip(spies, errors, strict=True):
+    for tool, spy, err in zip(("py-spy", "perf"), spies, errors, strict=False):
         if spy.returncode != 0:
-            raise SystemExit(f"error: {spy.args[0]} failed: {err.decode(errors='replace')[-500:]}")
+            raise SystemExit(f"error: {tool} failed: {err.decode(errors='replace')[-500:]}")
     return report
 
 
@@ -140,7 +140,10 @@ def run(args: argparse.Namespace) -> int:
                   f"-d{args.duration}s, py-spy --rate {args.rate}, non-2xx {report['non2xx']}")  # fmt: skip
             print(summarize(raw, args.top))
             if args.perf:
-                print("\nperf (every thread of the worker, kernel included):\n" + perf_summary(tmp / "perf.data"))
+                print(
+                    "\nperf (every thread of the worker, kernel included):\n"
+                    + perf_summary(tmp / "perf.data")
+                )
             if args.out is not None:
                 shutil.copy(raw, args.out)
                 print(f"\ncollapsed stacks: {args.out}")

@@ -129,7 +129,9 @@ class Connection:
         if self._watchdog is None:
             self._watchdog = loop.call_later(self.address.timeout_s, self._check_overdue)
 
-    def send_last(self, command: Sequence[Arg], on_written: Callable[[], None]) -> asyncio.Future[tuple[int, Any]]:
+    def send_last(
+        self, command: Sequence[Arg], on_written: Callable[[], None]
+    ) -> asyncio.Future[tuple[int, Any]]:
         """Write `command` behind every command sent on this socket in this loop turn, in the same
         socket write; its socket's generation and reply. `on_written` runs just before it is written.
 

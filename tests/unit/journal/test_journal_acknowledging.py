@@ -47,7 +47,9 @@ class FakeWrites(Connection):
 
         return generation, replies()
 
-    def send_last(self, command: Sequence[Arg], on_written: Callable[[], None]) -> asyncio.Future[tuple[int, Any]]:
+    def send_last(
+        self, command: Sequence[Arg], on_written: Callable[[], None]
+    ) -> asyncio.Future[tuple[int, Any]]:
         """As the socket does: written at the end of the turn, behind what was sent in it."""
         loop = asyncio.get_running_loop()
         result: asyncio.Future[tuple[int, Any]] = loop.create_future()
