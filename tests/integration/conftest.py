@@ -12,15 +12,16 @@ import pytest
 from _pytest.fixtures import SubRequest
 from _pytest.nodeid import NodeId
 
-from support.controlplane import ControlPlane, running
+from support.controlplane import ControlPlane, running, shared, stop_shared
 from support.journal import ClientFactory, config_for, journal_client
 from support.netpol import enforcing
 from support.redis import RedisPair, replicated_pair
 
-# Session fixtures slow to start (a real node, Dex, the local stack). Under pytest-xdist
+# Session fixtures slow to start (a real node, Dex, the local stack, a private kwok plane). Under xdist
 # (`make test` runs `--dist loadgroup`) every test that uses one runs on the same worker, so each
 # starts once; every other test stays with its file, so module fixtures start once too.
 SHARED_FIXTURES = {
+    "private_cluster": "private_cluster",
     "netpol_cluster": "netpol_cluster",
     "real_cluster": "real_cluster",
     "local_stack": "local_stack",
@@ -121,10 +122,48 @@ def _unique_ids(items: list[pytest.Item]) -> None:
         raise pytest.UsageError(f"several tests share an id, so xdist would run one of them: {shared}")
 
 
+def _shared_root(config: pytest.Config) -> Path:
+    # The xdist controller's basetemp: each worker's basetemp is a directory in it.
+    factory: pytest.TempPathFactory = config._tmp_path_factory  # type: ignore[attr-defined]
+    return factory.getbasetemp() / "shared-cluster"
+
+
 @pytest.fixture(scope="session")
-def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ControlPlane]:
-    """A real Kubernetes control plane (etcd, apiserver, KCM, scheduler, kwok nodes) for the session."""
-    with running(tmp_path_factory.mktemp("cluster"), tmp_path_factory.mktemp("tools")) as plane:
+def cluster(request: SubRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ControlPlane]:
+    """A real Kubernetes control plane (etcd, apiserver, KCM, scheduler, kwok nodes) for the session.
+
+    Under pytest-xdist every worker shares one (started by the first to ask, stopped by the
+    controller at the end: `pytest_sessionfinish`), so its users keep to names of their own and
+    never change how the cluster behaves for others; those that must (a controller-manager without
+    its CSR signer, a cluster-wide admission policy) use `private_cluster`.
+    """
+    if not hasattr(request.config, "workerinput"):
+        with running(tmp_path_factory.mktemp("cluster"), tmp_path_factory.mktemp("tools")) as plane:
+            yield plane
+        return
+    yield shared(tmp_path_factory.getbasetemp().parent / "shared-cluster", tmp_path_factory.mktemp("tools"))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """The xdist controller stops the shared `cluster` once every worker has finished."""
+    if hasattr(session.config, "workerinput") or not session.config.pluginmanager.hasplugin("dsession"):
+        return
+    failed = stop_shared(_shared_root(session.config))
+    if failed:
+        session.config.get_terminal_writer().line(f"ERROR: the shared cluster: {failed}", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.fixture(scope="session")
+def private_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ControlPlane]:
+    """A kwok control plane of its own for the modules that change the cluster for everyone on it.
+
+    Such a module overrides `cluster` with it (`def cluster(private_cluster)`); all of them run on
+    one worker, one after another, and the plane stops after the last.
+    """
+    state, tools = tmp_path_factory.mktemp("private-cluster"), tmp_path_factory.mktemp("private-tools")
+    with running(state, tools) as plane:
         yield plane
 
 

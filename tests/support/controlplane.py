@@ -5,6 +5,7 @@ A missing binary or a failed build raises: integration tests never skip for lack
 
 from __future__ import annotations
 
+import fcntl
 import os
 import subprocess
 import time
@@ -141,13 +142,43 @@ def running(state: Path, tools_home: Path, *, real_node: bool = False) -> Iterat
         cluster = launcher.up(bins, layout, real_node=real_node)  # the product's default timeout
         yield ControlPlane(cluster, tools_home)
     finally:
-        node = Cluster.load(layout)
-        errors = launcher.down(layout)
-        left = leftovers(layout, (*START_ORDER, *node_launcher.ORDER))
-        if node is not None and node.node is not None:
-            left += node_leftovers(node.node, layout)
-        if errors or left:
-            raise AssertionError(f"control plane teardown failed: {errors}, still running: {left}")
+        failed = stop(layout)
+        if failed:
+            raise AssertionError(failed)
+
+
+def stop(layout: Layout) -> str | None:
+    """Stop the cluster in `layout`; what failed or was left behind, if anything."""
+    node = Cluster.load(layout)
+    errors = launcher.down(layout)
+    left = leftovers(layout, (*START_ORDER, *node_launcher.ORDER))
+    if node is not None and node.node is not None:
+        left += node_leftovers(node.node, layout)
+    return f"control plane teardown failed: {errors}, still running: {left}" if errors or left else None
+
+
+def shared(root: Path, tools_home: Path) -> ControlPlane:
+    """The kwok control plane in `root`, started by whichever pytest-xdist worker asks first.
+
+    Workers take a file lock, so one starts it and the others wait and reuse it; helm's homes
+    (`tools_home`) stay each worker's own. Nothing stops it here: `stop_shared` at the session's
+    end, in the xdist controller, once every worker is done.
+    """
+    root.mkdir(parents=True, exist_ok=True)
+    layout = Layout.at(root / "state")
+    with (root / "lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        rows = launcher.status(layout)
+        if any(row.alive for row in rows) and not all(row.alive for row in rows):
+            launcher.down(layout)  # a worker died while starting it, or a component since
+        bins = with_test_stages(binaries.resolve(), root / "bin")
+        return ControlPlane(launcher.up(bins, layout, timeout=60.0), tools_home)
+
+
+def stop_shared(root: Path) -> str | None:
+    """Stop the plane `shared` started in `root`, if any; what failed, as `stop` says."""
+    layout = Layout.at(root / "state")
+    return stop(layout) if layout.record.exists() else None
 
 
 @contextmanager

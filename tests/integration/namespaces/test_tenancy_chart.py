@@ -27,6 +27,13 @@ pytestmark = pytest.mark.helm
 
 
 @pytest.fixture(scope="module")
+def cluster(private_cluster: ControlPlane) -> ControlPlane:
+    """Not the shared plane: the policies bind every kbp namespace, so tests running beside this
+    module (an admin making a kbp namespace without Pod Security labels) would be refused."""
+    return private_cluster
+
+
+@pytest.fixture(scope="module")
 def exempt() -> str:
     """The one name the platform exempts (baseline allowed) in this module's install."""
     return f"t{secrets.token_hex(3)}-legacy"

@@ -1,6 +1,6 @@
 """Onboarding on a control plane that will not sign (as EKS: aws/containers-roadmap#1604).
 
-The session cluster's controller-manager runs without its CSR signing controller for this module,
+A private cluster's controller-manager runs without its CSR signing controller for this module,
 so an approved CSR is never issued unless a test says otherwise.
 """
 
@@ -21,6 +21,12 @@ from support.onboarding import TIMEOUT, unique
 CSR = "certificates.k8s.io/v1"
 RBAC = "rbac.authorization.k8s.io/v1"
 SIGNER_OFF = "*,-certificatesigningrequest-signing-controller"
+
+
+@pytest.fixture(scope="module")
+def cluster(private_cluster: ControlPlane) -> ControlPlane:
+    """Not the shared plane: no test beside this module could have a certificate signed."""
+    return private_cluster
 
 
 @pytest.fixture(scope="module", autouse=True)
