@@ -12,7 +12,7 @@ import pytest
 from _pytest.fixtures import SubRequest
 from _pytest.nodeid import NodeId
 
-from support.controlplane import ControlPlane, running, shared, stop_shared
+from support.controlplane import SHARED_DIR, ControlPlane, running, shared
 from support.journal import ClientFactory, config_for, journal_client
 from support.netpol import enforcing
 from support.redis import RedisPair, replicated_pair
@@ -122,37 +122,21 @@ def _unique_ids(items: list[pytest.Item]) -> None:
         raise pytest.UsageError(f"several tests share an id, so xdist would run one of them: {shared}")
 
 
-def _shared_root(config: pytest.Config) -> Path:
-    # The xdist controller's basetemp: each worker's basetemp is a directory in it.
-    factory: pytest.TempPathFactory = config._tmp_path_factory  # type: ignore[attr-defined]
-    return factory.getbasetemp() / "shared-cluster"
-
-
 @pytest.fixture(scope="session")
 def cluster(request: SubRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ControlPlane]:
     """A real Kubernetes control plane (etcd, apiserver, KCM, scheduler, kwok nodes) for the session.
 
-    Under pytest-xdist every worker shares one (started by the first to ask, stopped by the
-    controller at the end: `pytest_sessionfinish`), so its users keep to names of their own and
-    never change how the cluster behaves for others; those that must (a controller-manager without
-    its CSR signer, a cluster-wide admission policy) use `private_cluster`.
+    Under pytest-xdist every worker shares one: started by the first to ask, stopped by the
+    controller at the end (`pytest_sessionfinish` in tests/conftest.py). So its users keep to names
+    of their own and never change how the cluster behaves for others; those that must (a
+    controller-manager without its CSR signer, a cluster-wide admission policy) use `private_cluster`.
     """
     if not hasattr(request.config, "workerinput"):
         with running(tmp_path_factory.mktemp("cluster"), tmp_path_factory.mktemp("tools")) as plane:
             yield plane
         return
-    yield shared(tmp_path_factory.getbasetemp().parent / "shared-cluster", tmp_path_factory.mktemp("tools"))
-
-
-@pytest.hookimpl(trylast=True)
-def pytest_sessionfinish(session: pytest.Session) -> None:
-    """The xdist controller stops the shared `cluster` once every worker has finished."""
-    if hasattr(session.config, "workerinput") or not session.config.pluginmanager.hasplugin("dsession"):
-        return
-    failed = stop_shared(_shared_root(session.config))
-    if failed:
-        session.config.get_terminal_writer().line(f"ERROR: the shared cluster: {failed}", red=True)
-        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    # A worker's basetemp is a directory in the controller's, where the controller finds the plane.
+    yield shared(tmp_path_factory.getbasetemp().parent / SHARED_DIR, tmp_path_factory.mktemp("tools"))
 
 
 @pytest.fixture(scope="session")
