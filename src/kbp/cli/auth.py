@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from kbp.cli.options import Output, fail
+from kbp.cli.options import Output, exits
 from kbp.output import Format
 
 if TYPE_CHECKING:
@@ -269,13 +268,7 @@ def _row(issuer: Issuer) -> dict[str, object]:
     }
 
 
-@contextmanager
-def _errors() -> Iterator[None]:
+def _errors() -> AbstractContextManager[None]:
     from kbp.auth import AuthError, InvalidAuthError  # noqa: PLC0415
 
-    try:
-        yield
-    except InvalidAuthError as exc:
-        raise fail(str(exc), 2) from exc
-    except AuthError as exc:
-        raise fail(str(exc)) from exc
+    return exits(bad=(InvalidAuthError,), failed=(AuthError,))

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from kbp.cli.options import Context, Kubeconfig, Output, fail
+from kbp.cli.options import Context, Kubeconfig, Output, exits
 from kbp.output import Format, emit, note, progress
 
 if TYPE_CHECKING:
@@ -40,17 +40,11 @@ PLAN_COLUMNS = [
 ]
 
 
-@contextmanager
-def _errors() -> Iterator[None]:
+def _errors() -> AbstractContextManager[None]:
     """A bad file exits 2 before anything ran; a failed tool exits 1."""
     from kbp.platform.errors import PinError, ToolError  # noqa: PLC0415
 
-    try:
-        yield
-    except PinError as exc:
-        raise fail(str(exc), 2) from exc
-    except ToolError as exc:
-        raise fail(str(exc)) from exc
+    return exits(bad=(PinError,), failed=(ToolError,))
 
 
 def _setup(

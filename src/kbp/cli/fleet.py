@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from kbp.cli.options import Output, fail
+from kbp.cli.options import Output, exits, fail
 from kbp.output import Format, emit, note, progress
 
 if TYPE_CHECKING:
@@ -34,19 +33,13 @@ Timeout = Annotated[float, typer.Option("--timeout", min=1, help="Seconds to wai
 APPLY_COLUMNS = [(c, c) for c in ("wave", "cluster", "outcome", "services", "journal", "detail")]
 
 
-@contextmanager
-def _errors() -> Iterator[None]:
+def _errors() -> AbstractContextManager[None]:
     """A bad fleet or services file exits 2 before any cluster is touched; a failed tool exits 1."""
     from kbp.fleet import FleetError, FleetFileError  # noqa: PLC0415
     from kbp.lint.errors import HelmError  # noqa: PLC0415
     from kbp.platform.errors import PinError, ToolError  # noqa: PLC0415
 
-    try:
-        yield
-    except (FleetFileError, PinError) as exc:
-        raise fail(str(exc), 2) from exc
-    except (FleetError, ToolError, HelmError) as exc:
-        raise fail(str(exc)) from exc
+    return exits(bad=(FleetFileError, PinError), failed=(FleetError, ToolError, HelmError))
 
 
 def load(file: Path, selector: str) -> tuple[Fleet, tuple[Cluster, ...]]:

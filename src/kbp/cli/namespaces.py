@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from kbp.cli.fleetwide import DEFAULT_FLEET_FILE, FleetFile, FleetSelector, Target, targets
-from kbp.cli.options import Context, Kubeconfig, Output, client, fail
+from kbp.cli.options import Context, Kubeconfig, Output, client, exits, fail
 from kbp.namespaces.isolation import Level
 from kbp.output import Format, emit, emit_one
 
@@ -103,12 +103,8 @@ def extend(
         raise fail(f'namespace "{name}": give exactly one of --ttl (e.g. 7d, forever) and --expires', 2)
     now = _now()
     with client(kubeconfig, context) as api:
-        try:
+        with exits(bad=(ValueError,), failed=(catalog.CatalogError, kube.KubeError)):
             extended = catalog.extend(api, name, now=now, ttl_value=ttl, expires=expires)
-        except ValueError as exc:
-            raise fail(str(exc), 2) from exc
-        except (catalog.CatalogError, kube.KubeError) as exc:
-            raise fail(str(exc)) from exc
         emit_one(catalog.row(extended, now), fmt=output)
 
 
@@ -171,14 +167,10 @@ def describe(
     from kbp.namespaces import catalog  # noqa: PLC0415
     from kbp.namespaces.policy import Policy  # noqa: PLC0415
 
-    with client(kubeconfig, context) as api:
-        try:
-            policy = Policy(own_namespace=kube.context_namespace(kubeconfig, context=context))
-            item = catalog.describe(api, name, now=_now(), policy=policy)
-        except ValueError as exc:
-            raise fail(str(exc), 2) from exc
-        except (catalog.CatalogError, kube.KubeError) as exc:
-            raise fail(str(exc)) from exc
+    bad, failed = (ValueError,), (catalog.CatalogError, kube.KubeError)
+    with client(kubeconfig, context) as api, exits(bad=bad, failed=failed):
+        policy = Policy(own_namespace=kube.context_namespace(kubeconfig, context=context))
+        item = catalog.describe(api, name, now=_now(), policy=policy)
     emit_one(item, fmt=output)
 
 

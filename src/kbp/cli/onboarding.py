@@ -4,13 +4,13 @@ by certificate or through an OIDC issuer, and what it prints; how kbp.users' err
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kbp.cli.fleetwide import Target
-from kbp.cli.options import client, fail
+from kbp.cli.options import client, exits
 from kbp.output import Format
 
 if TYPE_CHECKING:
@@ -152,15 +152,9 @@ def show_added(items: list[dict[str, Any]], output: Format, *, fleet: bool) -> N
             note(f"try: KUBECONFIG={item['kubeconfig']} kubectl auth whoami")
 
 
-@contextmanager
-def errors() -> Iterator[None]:
+def errors() -> AbstractContextManager[None]:
     """Bad input exits 2; a failed API call or certificate exits 1; both print `error: ...`."""
     from kbp import kube  # noqa: PLC0415
     from kbp.users import InvalidUserError, UserError  # noqa: PLC0415
 
-    try:
-        yield
-    except InvalidUserError as exc:
-        raise fail(str(exc), 2) from exc
-    except (UserError, kube.KubeError) as exc:
-        raise fail(str(exc)) from exc
+    return exits(bad=(InvalidUserError,), failed=(UserError, kube.KubeError))

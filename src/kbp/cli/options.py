@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -31,6 +33,21 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     """Print `error: message` on stderr; raise the result. Exit 1 failed, 2 bad usage or input."""
     typer.echo(f"error: {message}", err=True)
     return typer.Exit(code)
+
+
+Errors = tuple[type[Exception], ...]
+
+
+@contextmanager
+def exits(*, bad: Errors = (), failed: Errors = ()) -> Iterator[None]:
+    """Map a module's errors to exits, each printing `error: ...`: `bad` (input wrong, nothing
+    done) exits 2, `failed` exits 1. `bad` is matched first, so it may hold subclasses of `failed`."""
+    try:
+        yield
+    except bad as exc:
+        raise fail(str(exc), 2) from exc
+    except failed as exc:
+        raise fail(str(exc)) from exc
 
 
 def client(
