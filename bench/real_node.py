@@ -22,7 +22,7 @@ from kbp import kube
 from kbp.cluster import binaries, launcher
 from kbp.cluster.layout import Layout
 from kbp.cluster.node import images
-from kbp.cluster.node.launcher import import_image
+from kbp.cluster.node.images import import_image
 from kbp.cluster.record import Cluster
 
 BAR = 30.0

@@ -18,7 +18,7 @@ import yaml
 
 from kbp import kube
 from kbp.cluster.node import images
-from kbp.cluster.node.launcher import import_image
+from kbp.cluster.node.images import import_image
 from support import podsecurity
 from support.builds import built
 from support.controlplane import ControlPlane

@@ -18,7 +18,7 @@ from kbp import kube
 from kbp.cluster import binaries, launcher, processes
 from kbp.cluster.components import START_ORDER
 from kbp.cluster.layout import Layout
-from kbp.cluster.node import cgroups
+from kbp.cluster.node import cgroups, mounts
 from kbp.cluster.node import launcher as node_launcher
 from kbp.cluster.record import Cluster, RealNode
 
@@ -98,7 +98,7 @@ def node_leftovers(node: RealNode, layout: Layout) -> list[str]:
     found += [
         f"cgroup {h}/{root}" for h in sorted(cgroups.mounted()) if (cgroups.CGROUP_FS / h / root).exists()
     ]
-    found += [f"mount {m}" for m in node_launcher.mounts_under(layout.node, layout.node_run)]
+    found += [f"mount {m}" for m in mounts.under(layout.node, layout.node_run)]
     found += [f"dir {layout.node_run}"] if layout.node_run.exists() else []
     marks = (str(layout.root).encode(), str(layout.node_run).encode())
     for proc in Path("/proc").iterdir():

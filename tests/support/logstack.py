@@ -14,7 +14,7 @@ from typing import Any
 
 from kbp import kube
 from kbp.cluster.node import images
-from kbp.cluster.node.launcher import import_image
+from kbp.cluster.node.images import import_image
 from support import localimages
 from support.controlplane import ControlPlane
 from support.observability import bin_dir

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 
 from kbp.cluster import processes
 from kbp.cluster.components import SERVICE_CIDR, Component
-from kbp.cluster.node import launcher as node_launcher
+from kbp.cluster.node import enter
 from kbp.cluster.readiness import http_ok, wait
 from support.controlplane import ControlPlane
 from support.realnode import node_of
@@ -28,7 +28,7 @@ def enforcing(plane: ControlPlane) -> Iterator[None]:
     """Run kube-router's firewall on the plane's real node until the block ends."""
     node = node_of(plane)
     argv = (
-        *node_launcher.inside_argv(node, plane.layout),
+        *enter.argv(node, plane.layout),
         str(node.bin_dir / "kube-router"),
         *("--run-firewall=true", "--run-router=false", "--run-service-proxy=false"),
         *("--enable-cni=false", "--enable-pod-egress=false"),

@@ -11,7 +11,7 @@ from typing import Any
 
 from kbp import kube
 from kbp.cluster.node import images
-from kbp.cluster.node.launcher import import_image
+from kbp.cluster.node.images import import_image
 from kbp.cluster.record import RealNode
 from support.controlplane import ControlPlane
 

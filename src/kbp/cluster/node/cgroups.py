@@ -43,6 +43,11 @@ def mounted() -> set[str]:
     return {p.name for p in CGROUP_FS.iterdir() if (p / "cgroup.procs").exists() and p.name != "unified"}
 
 
+def hierarchies() -> list[str]:
+    """The v1 hierarchies the node's cgroup root is made in (this process's, mounted)."""
+    return sorted(set(own_paths(Path("/proc/self/cgroup").read_text())) & mounted())
+
+
 def check_v1(hierarchies: dict[str, str], present: set[str]) -> None:
     """Raise unless this is cgroup v1 (or hybrid) with every controller kubelet needs mounted."""
     if not hierarchies:

@@ -2,7 +2,7 @@
 
 `ctr images import` keeps a docker-archive's `RepoTags`, so kubelet finds the image by the name a
 pod (or containerd's sandbox setting) gives it. Used for the pause image the node needs before
-any pod can start, and for test images of one static binary.
+any pod can start, and for test images of one static binary; `import_image` loads any archive.
 """
 
 from __future__ import annotations
@@ -10,9 +10,12 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import subprocess
 import tarfile
 from collections.abc import Sequence
 from pathlib import Path
+
+from kbp.cluster.record import RealNode
 
 
 def _add(tar: tarfile.TarFile, name: str, data: bytes, mode: int = 0o644) -> None:
@@ -51,3 +54,18 @@ def docker_archive(dest: Path, tag: str, files: dict[str, Path], entrypoint: Seq
         _add(tar, config_name, config_bytes)
         _add(tar, "manifest.json", json.dumps(manifest).encode())
     return dest
+
+
+def load_binary(node: RealNode, into: Path, binary: str, ref: str) -> None:
+    """A one-layer image of a binary built here (the pause sandbox, CoreDNS), imported into the node."""
+    files = {f"/{binary}": node.bin_dir / binary}
+    import_image(node, docker_archive(into / f"{binary}.tar", ref, files, [f"/{binary}"]))
+
+
+def import_image(node: RealNode, archive: Path) -> None:
+    """Import an image archive (docker-archive or OCI) into the node's containerd."""
+    result = subprocess.run(
+        node.ctr("images", "import", str(archive)), capture_output=True, text=True, check=False
+    )
+    if result.returncode != 0:
+        raise OSError(f"ctr images import {archive} failed: {result.stderr.strip()}")

@@ -14,7 +14,6 @@ import contextlib
 import json
 import shutil
 import socket
-import subprocess
 import sys
 from pathlib import Path
 
@@ -22,7 +21,7 @@ from kbp import kube
 from kbp.cluster import processes
 from kbp.cluster.components import Component
 from kbp.cluster.layout import Layout
-from kbp.cluster.node import cgroups, config, dns, dnshealth, images, network, objects, preflight
+from kbp.cluster.node import cgroups, config, dns, dnshealth, images, mounts, network, objects, preflight
 from kbp.cluster.readiness import NotReadyError, http_ok, wait
 from kbp.cluster.record import Cluster, RealNode
 
@@ -62,21 +61,6 @@ def _link(node: RealNode) -> network.Link:
     return network.Link(node.netns, f"kbp{node.netns.removeprefix('kbp-')}", node.host_ip, node.ip)
 
 
-def hierarchies() -> list[str]:
-    """The cgroup v1 hierarchies the node's cgroup root is made in (this process's, mounted)."""
-    return sorted(set(cgroups.own_paths(Path("/proc/self/cgroup").read_text())) & cgroups.mounted())
-
-
-def inside_argv(node: RealNode, layout: Layout) -> tuple[str, ...]:
-    """The argv prefix that runs a command as the node's daemons run: in its cgroup root, mount
-    and network namespaces (so `down` stops it and removes what it made)."""
-    holder = processes.read_handle(layout, "node-holder")
-    if holder is None:
-        raise NodeError(f"the node of {layout.root} has no mount namespace holder; is it running?")
-    join = ("/bin/sh", "-c", cgroups.join_argv(node.cgroup_root, hierarchies()), "kbp-node")
-    return (*join, "nsenter", f"--target={holder.pid}", "--mount", "--net", "--")
-
-
 def _made_file(layout: Layout) -> Path:
     return layout.node / "cgroups-made.json"
 
@@ -89,7 +73,7 @@ def start(cluster: Cluster, deadline: float) -> None:
     paths = config.NodePaths(layout)
     _write_configs(cluster, paths)
     network.create(_link(node))
-    hier = hierarchies()
+    hier = cgroups.hierarchies()
     made = cgroups.create(node.cgroup_root, hier)
     _made_file(layout).write_text(json.dumps([str(d) for d in made]))
     join = ("/bin/sh", "-c", cgroups.join_argv(node.cgroup_root, hier), "kbp-node")
@@ -109,8 +93,8 @@ def start(cluster: Cluster, deadline: float) -> None:
     containerd_argv = (*join, *inside, str(bins / "containerd"), f"--config={paths.containerd_config}")
     containerd = processes.spawn(Component("containerd", containerd_argv, "", tls=False), layout)
     wait(containerd, lambda: _unix_open(node.containerd_socket), "containerd's socket", deadline)
-    load_binary_image(node, layout, "pause", config.SANDBOX_IMAGE)
-    load_binary_image(node, layout, "coredns", dns.IMAGE)
+    images.load_binary(node, layout.node / "images", "pause", config.SANDBOX_IMAGE)
+    images.load_binary(node, layout.node / "images", "coredns", dns.IMAGE)
 
     with kube.connect(cluster.kubeconfig) as client:
         for obj in [*objects.all_objects(node.ip, port), *dns.all_objects({NODE_LABEL: "true"})]:
@@ -168,25 +152,6 @@ def _write_configs(cluster: Cluster, paths: config.NodePaths) -> None:
         path.write_text(text)
 
 
-def load_binary_image(node: RealNode, layout: Layout, binary: str, ref: str) -> None:
-    """A one-layer image of a binary built here (the pause sandbox, CoreDNS), imported into the node."""
-    archive = images.docker_archive(
-        layout.node / "images" / f"{binary}.tar",
-        ref,
-        {f"/{binary}": node.bin_dir / binary},
-        [f"/{binary}"],
-    )
-    import_image(node, archive)
-
-
-def import_image(node: RealNode, archive: Path) -> None:
-    result = subprocess.run(
-        node.ctr("images", "import", str(archive)), capture_output=True, text=True, check=False
-    )
-    if result.returncode != 0:
-        raise OSError(f"ctr images import {archive} failed: {result.stderr.strip()}")
-
-
 def _comm(pid: int) -> str:
     try:
         return Path(f"/proc/{pid}/comm").read_text().strip()
@@ -223,11 +188,12 @@ def stop(cluster: Cluster) -> list[str]:
         return []
     layout = cluster.layout
     errors = processes.stop_all(layout, ORDER)
-    hier = hierarchies()
+    hier = cgroups.hierarchies()
     left = cgroups.kill_all(node.cgroup_root, hier)
     if left:
         errors.append(f"processes under {node.cgroup_root} survived SIGKILL: {sorted(left)}")
-    errors += _unmount_leftovers(layout)
+    # The mount namespace takes the node's mounts with it; anything here got out some other way.
+    errors += mounts.unmount_all(layout.node, layout.node_run)
     try:
         made = [Path(p) for p in json.loads(_made_file(layout).read_text())]
     except (OSError, ValueError):
@@ -239,24 +205,4 @@ def stop(cluster: Cluster) -> list[str]:
         layout.node_run.parent.rmdir()  # /run/kbp, unless another node uses it
     if not errors:
         shutil.rmtree(layout.node, ignore_errors=True)
-    return errors
-
-
-def mounts_under(*roots: Path) -> list[str]:
-    """Mount points in this mount namespace at or below any of `roots` (deepest first)."""
-    found = []
-    for line in Path("/proc/self/mountinfo").read_text().splitlines():
-        point = line.split()[4].replace("\\040", " ")
-        if any(point == str(r) or point.startswith(f"{r}/") for r in roots):
-            found.append(point)
-    return sorted(found, key=len, reverse=True)
-
-
-def _unmount_leftovers(layout: Layout) -> list[str]:
-    # The mount namespace takes the node's mounts with it; anything here got out some other way.
-    errors = []
-    for point in mounts_under(layout.node, layout.node_run):
-        result = subprocess.run(["umount", "-l", point], capture_output=True, text=True, check=False)
-        if result.returncode != 0:
-            errors.append(f"umount {point}: {result.stderr.strip()}")
     return errors
