@@ -14,7 +14,9 @@ set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 DIR=$HERE/$1; shift
 export GOWORK=off GOFLAGS=-mod=mod GOTOOLCHAIN=local
-mods() { (cd "$1" && go list -m -f '{{.Path}} {{with .Replace}}{{.Version}}{{else}}{{.Version}}{{end}}' all) | sort; }
+# The control plane's graph is read with -mod=readonly: -mod=mod would add go.sum lines to
+# ../go.sum (the go.mod hashes of modules pruned from its graph), and so change its cache key.
+mods() { (cd "$1" && GOFLAGS=$2 go list -m -f '{{.Path}} {{with .Replace}}{{.Version}}{{else}}{{.Version}}{{end}}' all) | sort; }
 kept() { local k; for k in "$@"; do [ -n "$k" ] && case $p in "$k"*) return 0 ;; esac; done; return 1; }
 for pass in 1 2 3; do
   self=$(cd "$DIR" && go list -m)
@@ -29,7 +31,7 @@ for pass in 1 2 3; do
     else
       args+=("-replace=$p=$p@$main")
     fi
-  done < <(join <(mods "$DIR") <(mods "$HERE") | awk 'NF == 3 && $2 != $3')
+  done < <(join <(mods "$DIR" -mod=mod) <(mods "$HERE" -mod=readonly) | awk 'NF == 3 && $2 != $3')
   [ ${#args[@]} -eq 0 ] && break
   echo "align.sh: pass $pass: ${#args[@]} edits" >&2
   (cd "$DIR" && go mod edit "${args[@]}" && go mod tidy)

@@ -84,7 +84,7 @@ build_helmfile() {
   log "building helmfile $HELMFILE into $1"
   tmp=$(mktemp -d "$1/.helmfile-XXXXXX")
   # No -X for the version: helmfile reads it from the module's build info (`helmfile --version`).
-  (cd helmfile && GOFLAGS=-mod=readonly go build -trimpath -buildvcs=false -ldflags "-s -w" -o "$tmp/" tool)
+  (cd helmfile && GOFLAGS=-mod=readonly "${GO_BUILD[@]}" -ldflags "-s -w" -o "$tmp/" tool)
   echo "$HF_KEY" >"$tmp/helmfile.key"
   mv "$tmp/helmfile" "$1/helmfile"
   mv "$tmp/helmfile.key" "$1/helmfile.key"
@@ -107,7 +107,7 @@ build_node() {
   local tmp b
   log "building the real node's tools (containerd $CONTAINERD, crictl $CRI_TOOLS, CoreDNS) into $1"
   tmp=$(mktemp -d "$1/.node-XXXXXX")
-  (cd node && GOFLAGS=-mod=readonly go build -trimpath -buildvcs=false -ldflags "$NODE_LDF" -o "$tmp/" tool ./cmd/...)
+  (cd node && GOFLAGS=-mod=readonly "${GO_BUILD[@]}" -ldflags "$NODE_LDF" -o "$tmp/" tool ./cmd/...)
   echo "$NODE_KEY" >"$tmp/node.key"
   for b in $NODE_BINS; do mv "$tmp/$b" "$1/$b"; done
   mv "$tmp/node.key" "$1/node.key"
@@ -128,7 +128,7 @@ build_netpol() {
   local tmp
   log "building kube-router $KUBE_ROUTER (NetworkPolicy, tests only) into $1"
   tmp=$(mktemp -d "$1/.netpol-XXXXXX")
-  (cd netpol && GOFLAGS=-mod=readonly go build -trimpath -buildvcs=false -ldflags "$NETPOL_LDF" -o "$tmp/" tool)
+  (cd netpol && GOFLAGS=-mod=readonly "${GO_BUILD[@]}" -ldflags "$NETPOL_LDF" -o "$tmp/" tool)
   echo "$NETPOL_KEY" >"$tmp/netpol.key"
   mv "$tmp/kube-router" "$1/kube-router"
   mv "$tmp/netpol.key" "$1/netpol.key"
@@ -144,7 +144,7 @@ build_dex() {
   local tmp
   log "building dex into $1"
   tmp=$(mktemp -d "$1/.dex-XXXXXX")
-  (cd dex && GOFLAGS=-mod=readonly go build -trimpath -buildvcs=false -ldflags "-s -w" -o "$tmp/" tool)
+  (cd dex && GOFLAGS=-mod=readonly "${GO_BUILD[@]}" -ldflags "-s -w" -o "$tmp/" tool)
   echo "$DEX_KEY" >"$tmp/dex.key"
   mv "$tmp/dex" "$1/dex"
   mv "$tmp/dex.key" "$1/dex.key"
@@ -162,7 +162,7 @@ fi
 build() {
   log "building control plane v$K8S, kwok $KWOK, helm $HELM, Gateway API $GATEWAY_API into $OUT"
   # ./cmd/... are our mains; `tool` is kwok's, helm's and actionlint's upstream mains (go.mod tool lines).
-  GOFLAGS=-mod=readonly go build -trimpath -buildvcs=false -ldflags "$LDF" -o "$1/" ./cmd/... tool
+  GOFLAGS=-mod=readonly "${GO_BUILD[@]}" -ldflags "$LDF" -o "$1/" ./cmd/... tool
 
   # kwok needs Stage objects; take kwokctl's defaults from the module instead of copying them.
   kdir=$(GOFLAGS=-mod=readonly go list -m -f '{{.Dir}}' sigs.k8s.io/kwok)

@@ -23,7 +23,7 @@ OUT=$CACHE_ROOT/certmanager/$KEY
 complete() { [ -x "$OUT/cert-manager-controller" ] && [ -s "$OUT/crds.yaml" ]; }
 build() {
   log "building cert-manager controller $VERSION into $OUT"
-  GOFLAGS=-mod=readonly nice go build -trimpath -buildvcs=false -ldflags "$LDF" \
+  GOFLAGS=-mod=readonly nice "${GO_BUILD[@]}" -ldflags "$LDF" \
     -o "$1/cert-manager-controller" ./controller
   # The CRDs of the same release, from the module (checked against go.sum like its code): the
   # cert-manager.io ones. acme.cert-manager.io's Orders and Challenges serve only the ACME

@@ -26,6 +26,6 @@ OUT=$CACHE_ROOT/gateway/$KEY
 complete() { [ -x "$OUT/traefik" ]; }
 build() {
   log "building Traefik $TRAEFIK into $OUT"
-  GOFLAGS=-mod=readonly nice go build -trimpath -buildvcs=false -tags "$TAGS" -ldflags "$LDF" -o "$1/" tool
+  GOFLAGS=-mod=readonly nice "${GO_BUILD[@]}" -tags "$TAGS" -ldflags "$LDF" -o "$1/" tool
 }
 cached_build "$OUT" complete build

@@ -35,6 +35,6 @@ complete() {
 }
 build() {
   log "building Prometheus $PROM ($PROM_MOD) and VictoriaLogs $VL into $OUT"
-  GOFLAGS=-mod=readonly nice go build -trimpath -buildvcs=false -tags "$TAGS" -ldflags "$LDF" -o "$1/" tool
+  GOFLAGS=-mod=readonly nice "${GO_BUILD[@]}" -tags "$TAGS" -ldflags "$LDF" -o "$1/" tool
 }
 cached_build "$OUT" complete build
