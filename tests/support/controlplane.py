@@ -173,7 +173,7 @@ def shared(root: Path, tools_home: Path) -> ControlPlane:
         if any(row.alive for row in rows) and not all(row.alive for row in rows):
             launcher.down(layout)  # a worker died while starting it, or a component since
         bins = with_test_stages(binaries.resolve(), root / "bin")
-        return ControlPlane(launcher.up(bins, layout, timeout=60.0), tools_home)
+        return ControlPlane(launcher.up(bins, layout), tools_home)  # the product's default timeout
 
 
 def stop_shared(root: Path) -> str | None:
