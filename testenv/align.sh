@@ -10,6 +10,7 @@
 #
 #   bash testenv/align.sh netpol
 #   bash testenv/align.sh dex
+#   RAISE_ONLY=1 bash testenv/align.sh node   # raise only; leave newer modules as they are
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 DIR=$HERE/$1; shift
@@ -28,7 +29,7 @@ for pass in 1 2 3; do
     # MVS: a require raises a lower version and is a no-op on a higher one, which a replace lowers.
     if [ "$(printf '%s\n%s\n' "$side" "$main" | sort -V | tail -1)" = "$main" ]; then
       args+=("-require=$p@$main")
-    else
+    elif [ "${RAISE_ONLY:-0}" != 1 ]; then
       args+=("-replace=$p=$p@$main")
     fi
   done < <(join <(mods "$DIR" -mod=mod) <(mods "$HERE" -mod=readonly) | awk 'NF == 3 && $2 != $3')
