@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import os
 import subprocess
 from collections.abc import Iterator, Sequence
@@ -57,13 +58,24 @@ class Helm:
     def template(
         self, *, values: Sequence[Path] = (), sets: Sequence[str] = (), release: str = "journal"
     ) -> list[dict[str, Any]]:
-        """Every object `helm template` renders (tests hooks included), in order."""
+        """Every object `helm template` renders (tests hooks included), in order.
+
+        Many tests render the same thing, so each render is kept for the session, keyed on the
+        values files' content (a test may rewrite one); callers get a copy of their own to change.
+        """
         args = ["template", release, str(CHART), "--namespace", "journal"]
         for file in values:
             args += ["--values", str(file)]
         for assignment in sets:
             args += ["--set", assignment]
-        return [doc for doc in yaml.safe_load_all(self.run(*args).stdout) if doc]
+        key: tuple[str | bytes, ...] = (str(self.binary), *args, *(file.read_bytes() for file in values))
+        if key not in _RENDERED:
+            _RENDERED[key] = [doc for doc in yaml.safe_load_all(self.run(*args).stdout) if doc]
+        return copy.deepcopy(_RENDERED[key])
+
+
+# helm template's output for a key (helm, its arguments, the values files' content): Helm.template.
+_RENDERED: dict[tuple[str | bytes, ...], list[dict[str, Any]]] = {}
 
 
 def find_helm(home: Path) -> Helm:
