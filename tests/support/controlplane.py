@@ -23,7 +23,6 @@ from kbp.cluster.node import launcher as node_launcher
 from kbp.cluster.record import Cluster, RealNode
 
 SHARED_DIR = "shared-cluster"  # in the xdist controller's basetemp: the plane its workers share
-REAL_NODE_TIMEOUT = 180.0  # a loaded 2-core machine; the bench measures the real figure
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from kbp.cluster import binaries, launcher
 from kbp.cluster.layout import Layout
 from kbp.cluster.node import network, preflight
 from kbp.cluster.record import Cluster
-from support.controlplane import REAL_NODE_TIMEOUT, ControlPlane, leftovers, node_leftovers
+from support.controlplane import ControlPlane, leftovers, node_leftovers
 from support.realnode import load_nodetest, namespace, ready_pod, server_pod
 
 
@@ -34,7 +34,7 @@ def _host_rules() -> str:
 def test_down_leaves_no_process_mount_cgroup_netns_or_rule_behind(tmp_path: Path) -> None:
     rules = _host_rules()
     layout = Layout.at(tmp_path / "cluster")
-    cluster = launcher.up(binaries.resolve(), layout, timeout=REAL_NODE_TIMEOUT, real_node=True)
+    cluster = launcher.up(binaries.resolve(), layout, real_node=True)  # the product's default timeout
     node = cluster.node
     assert node is not None
     try:
