@@ -21,7 +21,7 @@ run: setup
 # start, so each of them loads it instead of redoing it (6 CPU-s of collection instead of 16).
 test: setup
 	@$(MAKE) --no-print-directory -j4 --output-sync=target controlplane image-archives lint typecheck collect
-	$(PY) -m pytest tests -n 3 --dist loadgroup
+	$(PY) -m pytest tests -n 4 --dist loadgroup
 
 collect: venv
 	$(PY) -m pytest tests --collect-only -q -p no:cacheprovider >/dev/null

@@ -12,32 +12,47 @@ import pytest
 from _pytest.fixtures import SubRequest
 from _pytest.nodeid import NodeId
 
-from support.controlplane import SHARED_DIR, ControlPlane, running, shared
+from support import scheduling
+from support.controlplane import SHARED_DIR, SHARED_REAL_DIR, ControlPlane, running, shared
 from support.journal import ClientFactory, config_for, journal_client
 from support.netpol import enforcing
 from support.redis import RedisPair, replicated_pair
+from support.sharedplanes import REAL_NODE_GROUP
 
-# Session fixtures slow to start (a real node, Dex, the local stack, a private kwok plane). Under xdist
-# (`make test` runs `--dist loadgroup`) every test that uses one runs on the same worker, so each
-# starts once; every other test stays with its file, so module fixtures start once too.
+# Session fixtures slow to start (Dex, the local stack, a private kwok plane, the NetworkPolicy
+# node). Under xdist (`make test` runs `--dist loadgroup`) every test that uses one runs on the same
+# worker, so each starts once; every other test stays with its file, so module fixtures start once too.
 SHARED_FIXTURES = {
     "private_cluster": "private_cluster",
     "netpol_cluster": "netpol_cluster",
-    "real_cluster": "real_cluster",
     "local_stack": "local_stack",
     "trusted_dex": "dex",
     "dex": "dex",
     "other_dex": "dex",
 }
 
+# The real node (`real_cluster`) is one cluster for the whole run, shared by the workers: its files
+# go, whole, into this many groups of about equal length (real_cluster-1, ...), which run side by
+# side. Two, not one a file: each journal release asks the node's 2 CPUs for 0.4 of them, and a
+# release that cannot be scheduled would wait out helm's timeout.
+REAL_NODE_LANES = 2
+
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     here = Path(__file__).parent
-    for item in items:
-        if here not in item.path.parents:
-            continue  # unit tests spread one by one
+    mine = [item for item in items if here in item.path.parents]  # unit tests spread one by one
+    on_node = [item for item in mine if "real_cluster" in item.fixturenames]  # type: ignore[attr-defined]
+    files: dict[str, int] = {}
+    for item in on_node:
+        file = str(item.path.relative_to(here))
+        files[file] = files.get(file, 0) + 1
+    lane = scheduling.lanes(files, REAL_NODE_LANES)
+    for item in mine:
+        file = str(item.path.relative_to(here))
         used = [group for name, group in SHARED_FIXTURES.items() if name in item.fixturenames]  # type: ignore[attr-defined]
-        item.add_marker(pytest.mark.xdist_group(used[0] if used else str(item.path.relative_to(here))))
+        if not used and file in lane:
+            used = [f"{REAL_NODE_GROUP}-{lane[file] + 1}"]
+        item.add_marker(pytest.mark.xdist_group(used[0] if used else file))
 
 
 class EarlyFinish:
@@ -54,12 +69,14 @@ class EarlyFinish:
         self.started: dict[str, tuple[pytest.FixtureDef[Any], SubRequest]] = {}
 
     def find_last_users(self, config: pytest.Config, items: list[pytest.Item]) -> None:
-        if config.getoption("dist", "no") not in ("no", "loadgroup"):
+        dist = config.getoption("dist", "no")
+        if dist not in ("no", "loadgroup"):
             return
-        for name, group in SHARED_FIXTURES.items():
+        # Without xdist the real node is this process's own (under it, the controller stops it).
+        for name in [*SHARED_FIXTURES, *(["real_cluster"] if dist == "no" else [])]:
             users = [item for item in items if name in item.fixturenames]  # type: ignore[attr-defined]
             groups = {m.args[0] for item in users for m in item.iter_markers("xdist_group")}
-            if users and groups == {group}:
+            if users and (dist == "no" or len(groups) == 1):
                 self.last[name] = users[-1]
 
     @pytest.hookimpl(wrapper=True)
@@ -152,17 +169,26 @@ def private_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Contro
 
 
 @pytest.fixture(scope="session")
-def real_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ControlPlane]:
+def real_cluster(request: SubRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ControlPlane]:
     """A control plane of its own with a real node (kubelet, containerd, kube-proxy, CoreDNS).
 
     `real_cluster.cluster.node` (kbp.cluster.record.RealNode) says how to load images into it
-    (`node.ctr("images", "import", tar)`) and run commands in its network (`node.in_network`).
-    The kwok nodes are tainted: pods land on the real node. Torn down with a check that nothing
-    (process, cgroup, mount, netns) is left.
+    (support.realnode.import_archive, support.localimages.load) and run commands in its network
+    (`node.in_network`). The kwok nodes are tainted: pods land on the real node.
+
+    Under pytest-xdist the workers share one, as they share `cluster` (REAL_NODE_LANES of them at a
+    time): its users keep to namespaces and names of their own, and disturb nothing beyond them
+    (no restart of the node's daemons, no cluster-wide policy; the reaper deletes only its own
+    expired namespaces). The controller stops it after its last test (support.sharedplanes), so
+    a session fixture built on it must not need it in its teardown. Torn down with a check that
+    nothing (process, cgroup, mount, netns) is left.
     """
-    state, tools = tmp_path_factory.mktemp("real-cluster"), tmp_path_factory.mktemp("real-tools")
-    with running(state, tools, real_node=True) as plane:
-        yield plane
+    tools = tmp_path_factory.mktemp("real-tools")
+    if not hasattr(request.config, "workerinput"):
+        with running(tmp_path_factory.mktemp("real-cluster"), tools, real_node=True) as plane:
+            yield plane
+        return
+    yield shared(tmp_path_factory.getbasetemp().parent / SHARED_REAL_DIR, tools, real_node=True)
 
 
 @pytest.fixture(scope="session")

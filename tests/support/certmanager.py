@@ -18,11 +18,10 @@ import yaml
 
 from kbp import kube
 from kbp.cluster.node import images
-from kbp.cluster.node.images import import_image
 from support import podsecurity
 from support.builds import built
 from support.controlplane import ControlPlane
-from support.realnode import cluster_identity, node_of, ready_pod, remove_cluster_identity
+from support.realnode import cluster_identity, import_archive, ready_pod, remove_cluster_identity
 
 ROOT = Path(__file__).resolve().parents[2]
 BUILD = ROOT / "testenv" / "certmanager" / "build.sh"
@@ -53,7 +52,7 @@ def load(plane: ControlPlane, built: Path, scratch: Path) -> str:
     archive = images.docker_archive(
         scratch / "cert-manager.tar", tag, {f"/{BINARY}": built / BINARY}, [f"/{BINARY}"]
     )
-    import_image(node_of(plane), archive)
+    import_archive(plane, archive)
     return tag
 
 

@@ -22,7 +22,9 @@ from kbp.cluster.node import cgroups, mounts
 from kbp.cluster.node import launcher as node_launcher
 from kbp.cluster.record import Cluster, RealNode
 
-SHARED_DIR = "shared-cluster"  # in the xdist controller's basetemp: the plane its workers share
+# In the xdist controller's basetemp: the planes its workers share (kwok only, and one with a real node).
+SHARED_DIR = "shared-cluster"
+SHARED_REAL_DIR = "shared-real-cluster"
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,14 @@ class ControlPlane:
     @property
     def layout(self) -> Layout:
         return self.cluster.layout
+
+    @contextmanager
+    def importing_images(self) -> Iterator[None]:
+        """Held while images go into the real node: the xdist workers that share it import one
+        at a time, so two never write the same image's content and snapshots at once."""
+        with (self.layout.root / "images.lock").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            yield
 
     def client(self, namespace: str | None = None) -> kube.KubeClient:
         return kube.connect(self.kubeconfig, namespace=namespace)
@@ -157,28 +167,41 @@ def stop(layout: Layout) -> str | None:
     return f"control plane teardown failed: {errors}, still running: {left}" if errors or left else None
 
 
-def shared(root: Path, tools_home: Path) -> ControlPlane:
-    """The kwok control plane in `root`, started by whichever pytest-xdist worker asks first.
+def shared(root: Path, tools_home: Path, *, real_node: bool = False) -> ControlPlane:
+    """The control plane in `root`, started by whichever pytest-xdist worker asks first.
 
     Workers take a file lock, so one starts it and the others wait and reuse it; helm's homes
-    (`tools_home`) stay each worker's own. Nothing stops it here: `stop_shared` at the session's
-    end, in the xdist controller, once every worker is done.
+    (`tools_home`) stay each worker's own. Nothing stops it here: `stop_shared`, in the xdist
+    controller, once every worker is done with it (tests/conftest.py).
     """
     root.mkdir(parents=True, exist_ok=True)
     layout = Layout.at(root / "state")
     with (root / "lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
+        if (root / STOPPED).exists():
+            raise AssertionError(f"the shared cluster in {root} was stopped: its last test had ended")
         rows = launcher.status(layout)
         if any(row.alive for row in rows) and not all(row.alive for row in rows):
             launcher.down(layout)  # a worker died while starting it, or a component since
         bins = with_test_stages(binaries.resolve(), root / "bin")
-        return ControlPlane(launcher.up(bins, layout), tools_home)  # the product's default timeout
+        # The product's default timeout.
+        return ControlPlane(launcher.up(bins, layout, real_node=real_node), tools_home)
+
+
+STOPPED = "stopped"  # beside a shared plane that stop_shared stopped: no worker starts it again
 
 
 def stop_shared(root: Path) -> str | None:
     """Stop the plane `shared` started in `root`, if any; what failed, as `stop` says."""
     layout = Layout.at(root / "state")
-    return stop(layout) if layout.record.exists() else None
+    if not root.exists():
+        return None
+    with (root / "lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # not while a worker is starting it
+        if (root / STOPPED).exists():
+            return None  # stopped already; what failed then was said then
+        (root / STOPPED).touch()
+        return stop(layout) if layout.record.exists() else None
 
 
 @contextmanager

@@ -22,9 +22,10 @@ def load(plane: ControlPlane, *names: str) -> dict[str, str]:
     """Build (cached) and load `names` into the plane's node; name -> the ref the node has it under."""
     argv = [sys.executable, "-m", "kbp", "image", "build", *names, "--allow-dirty", "--load"]
     argv += ["--state-dir", str(plane.layout.root), "-o", "json"]
-    done = subprocess.run(
-        argv, cwd=ROOT, capture_output=True, text=True, timeout=BUILD_TIMEOUT_S, check=False
-    )
+    with plane.importing_images():
+        done = subprocess.run(
+            argv, cwd=ROOT, capture_output=True, text=True, timeout=BUILD_TIMEOUT_S, check=False
+        )
     assert done.returncode == 0, f"kbp image build --load failed:\n{done.stderr[-4000:]}"
     rows = json.loads(done.stdout)["items"]
     assert all(row["loaded"] for row in rows), rows

@@ -14,11 +14,10 @@ from typing import Any
 
 from kbp import kube
 from kbp.cluster.node import images
-from kbp.cluster.node.images import import_image
 from support import localimages
 from support.controlplane import ControlPlane
 from support.observability import bin_dir
-from support.realnode import get_from_node, node_of
+from support.realnode import get_from_node, import_archive, node_of
 
 ROOT = Path(__file__).parents[2]
 CHART = ROOT / "deploy" / "cluster-services" / "charts" / "logs"
@@ -52,7 +51,7 @@ def log_stack(plane: ControlPlane, scratch: Path) -> Iterator[str]:
         archive = images.docker_archive(
             scratch / f"{name}.tar", tag, {f"/{name}": bin_dir() / name}, [f"/{name}"]
         )
-        import_image(node, archive)
+        import_archive(plane, archive)
     release_ns = f"logging-{secrets.token_hex(3)}"
     state = scratch / "vlagent-state"
     state.mkdir()

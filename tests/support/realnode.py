@@ -33,8 +33,14 @@ def load_nodetest(plane: ControlPlane, tmp: Path) -> str:
     archive = images.docker_archive(
         tmp / "nodetest.tar", NODETEST_IMAGE, {"/nodetest": node.bin_dir / "nodetest"}, ["/nodetest"]
     )
-    import_image(node, archive)
+    import_archive(plane, archive)
     return NODETEST_IMAGE
+
+
+def import_archive(plane: ControlPlane, archive: Path) -> None:
+    """Import an image archive into the plane's real node (one import at a time: it is shared)."""
+    with plane.importing_images():
+        import_image(node_of(plane), archive)
 
 
 def server_pod(name: str, namespace: str, labels: dict[str, str]) -> dict[str, Any]:

@@ -13,11 +13,10 @@ from typing import Any
 
 from kbp import kube
 from kbp.cluster.node import images
-from kbp.cluster.node.images import import_image
 from support import podsecurity
 from support.builds import built
 from support.controlplane import ControlPlane
-from support.realnode import cluster_identity, node_of, ready_pod, remove_cluster_identity
+from support.realnode import cluster_identity, import_archive, ready_pod, remove_cluster_identity
 
 ROOT = Path(__file__).resolve().parents[2]
 BUILD = ROOT / "testenv" / "gateway" / "build.sh"
@@ -37,7 +36,7 @@ def load(plane: ControlPlane, scratch: Path) -> str:
     version = _version()
     tag = f"kbp.local/traefik:{version}"
     archive = images.docker_archive(scratch / "traefik.tar", tag, {"/traefik": binary()}, ["/traefik"])
-    import_image(node_of(plane), archive)
+    import_archive(plane, archive)
     return tag
 
 

@@ -38,7 +38,8 @@ def _load_kbp_image(plane: ControlPlane) -> str:
         *(sys.executable, "-m", "kbp", "image", "build", "kbp", "--allow-dirty", "--load"),
         *("--state-dir", str(plane.layout.root), "-o", "json"),
     ]
-    done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=1800, check=False)
+    with plane.importing_images():
+        done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=1800, check=False)
     assert done.returncode == 0, done.stderr[-3000:]
     (row,) = json.loads(done.stdout)["items"]
     assert row["loaded"] is True
