@@ -1,5 +1,5 @@
-"""The ASGI application factory (`journal.app:create_app`), its lifespan, and the RSGI entry
-(`create_rsgi`) that Granian serves.
+"""The ASGI application factory (`journal.app:create_app`), its lifespan, and the entry
+(`create_front`) that `python -m journal`'s HTTP server calls.
 
 Wiring only: settings in, store, routes, error handlers and middleware out.
 """
@@ -27,12 +27,12 @@ from journal.acknowledging import Acknowledgement
 from journal.api import JSON, JournalApi
 from journal.draining import Draining, DrainState
 from journal.fastpath import FastPath
+from journal.front import FrontEntry
 from journal.health import Probes
 from journal.logs import configure_logging, request_line
 from journal.metrics import Metrics, StoreEvents
 from journal.pipelining import Address
 from journal.redisurls import parse_redis_url
-from journal.rsgi import RsgiEntry
 from journal.sentinels import SentinelFollower
 from journal.settings import Config, load_config, split_urls
 
@@ -44,7 +44,7 @@ class JournalApp(Starlette):
     to two plain ASGI calls (the access log still sees every request, including errors).
     """
 
-    rsgi: RsgiEntry  # the same app behind Granian's RSGI (set by create_app)
+    front: FrontEntry  # the same app behind the journal's HTTP server (set by create_app)
 
     def __init__(self, *, outer: Callable[[ASGIApp], ASGIApp], **kwargs: Any) -> None:
         self._outer = outer
@@ -172,10 +172,10 @@ def create_app(config: Config | None = None, *, clock: Callable[[], datetime] = 
         lifespan=lifespan,
     )
     app.router.redirect_slashes = False  # behind a path-routing proxy, a redirect would leave /api
-    app.rsgi = RsgiEntry(app, api=api, metrics=metrics, log=log, line=line, draining=drain)
+    app.front = FrontEntry(app, api=api, metrics=metrics, log=log, line=line, draining=drain)
     return app
 
 
-def create_rsgi(config: Config | None = None, *, clock: Callable[[], datetime] = utcnow) -> RsgiEntry:
-    """The RSGI entry for Granian (`python -m journal`): the hot routes in RSGI, the rest in ASGI."""
-    return create_app(config, clock=clock).rsgi
+def create_front(config: Config | None = None, *, clock: Callable[[], datetime] = utcnow) -> FrontEntry:
+    """The entry for `python -m journal`'s server: the hot routes answered directly, the rest in ASGI."""
+    return create_app(config, clock=clock).front

@@ -1,7 +1,7 @@
 """JSON logs on stdout: one event per line, snake_case keys, the request id from contextvars.
 
-structlog renders the journal's own events; Granian's stdlib records (its `_granian` logger, which
-its Rust core logs through too) go through the same renderer, so every line on stdout is JSON.
+structlog renders the journal's own events; stdlib records (asyncio's, a library's) go through the
+same renderer, so every line on stdout is JSON.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ class BatchingWriter:
     def __init__(self, stream: TextIO) -> None:
         self._stream = stream
         self._pending: list[str] = []
-        self._lock = threading.Lock()  # Granian's Rust threads log through the stdlib handler too
+        self._lock = threading.Lock()  # another thread may log through the stdlib handler
 
     def msg(self, message: str) -> None:
         self.write(message + "\n")
@@ -115,9 +115,6 @@ _SHARED: list[Processor] = [
     structlog.processors.add_log_level,
     _TIMESTAMPER,
 ]
-# Granian's stdlib loggers: its own (start, stop, worker lines, errors) and its access log.
-SERVER_LOGGER = "_granian"
-SERVER_ACCESS_LOGGER = "granian.access"
 
 
 def json_formatter() -> logging.Formatter:
@@ -130,16 +127,6 @@ def json_formatter() -> logging.Formatter:
             structlog.processors.JSONRenderer(_dumps),
         ],
     )
-
-
-def server_log_config() -> dict[str, Any]:
-    """What Granian's `log_dictconfig` replaces: both of its formatters render JSON.
-
-    Granian applies its logging config in the main process and again in each worker before the app
-    is built; `configure_logging` (run by the app factory) then routes its records to our handler.
-    """
-    formatter = {"()": f"{__name__}.json_formatter"}
-    return {"formatters": {"generic": formatter, "access": formatter}}
 
 
 def configure_logging(level: str, stream: TextIO | None = None) -> FilteringBoundLogger:
@@ -162,14 +149,9 @@ def configure_logging(level: str, stream: TextIO | None = None) -> FilteringBoun
     )
     handler = logging.StreamHandler(writer)  # it uses only write and flush
     handler.setFormatter(json_formatter())
-    for name in ("", SERVER_LOGGER):
-        stdlib_logger = logging.getLogger(name)
-        stdlib_logger.handlers = [handler] if name == "" else []
-        stdlib_logger.propagate = name != ""
-        stdlib_logger.setLevel(numeric)
-    # AccessMiddleware writes the one line per request; the server's own access line would double it.
-    access = logging.getLogger(SERVER_ACCESS_LOGGER)
-    access.handlers, access.propagate, access.disabled = [], False, True
+    root = logging.getLogger()
+    root.handlers = [handler]
+    root.setLevel(numeric)
     journal_logger: FilteringBoundLogger = structlog.get_logger("journal").bind()
     return journal_logger
 

@@ -49,6 +49,7 @@ class Settings(BaseSettings):
     redis_password_file: Path = Path("/etc/redis-passwd/passwd")
     redis_timeout_s: float = Field(default=2.0, gt=0, le=60)
     shutdown_timeout_s: int = Field(default=20, ge=0, le=600)
+    request_timeout_s: float = Field(default=10.0, gt=0, le=300)
     idempotency_ttl_s: int = Field(default=300, ge=1, le=86_400)
     replica_acks: int = Field(default=1, ge=0, le=16)
     replica_ack_timeout_s: float = Field(default=1.0, gt=0, le=60)
@@ -146,6 +147,7 @@ class Config:
     redis_ca_file: Path | None = None
     sentinel_addresses: tuple[tuple[str, int], ...] = ()
     sentinel_master: str = "journal"
+    request_timeout_s: float = 10.0
     redis_password: str | None = field(default=None, repr=False)
 
     def redacted(self) -> dict[str, Any]:
@@ -159,6 +161,7 @@ class Config:
             "redis_read_url": ",".join(redact_url(url) for url in split_urls(self.redis_read_url)),
             "redis_timeout_s": self.redis_timeout_s,
             "shutdown_timeout_s": self.shutdown_timeout_s,
+            "request_timeout_s": self.request_timeout_s,
             "idempotency_ttl_s": self.idempotency_ttl_s,
             "replica_acks": self.replica_acks,
             "replica_ack_timeout_s": self.replica_ack_timeout_s,
@@ -249,6 +252,7 @@ def load_config(**overrides: Any) -> Config:
         redis_ca_file=check_ca_file(settings.redis_ca_file),
         sentinel_addresses=parse_sentinel_addresses(settings.sentinel_addresses),
         sentinel_master=settings.sentinel_master,
+        request_timeout_s=settings.request_timeout_s,
         redis_password=password,
     )
 

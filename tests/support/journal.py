@@ -1,4 +1,4 @@
-"""The journal for tests, on a real Redis pair: in-process (httpx over ASGI) or as a real Granian process."""
+"""The journal for tests, on a real Redis pair: in-process (httpx over ASGI) or as a real process."""
 
 from __future__ import annotations
 
@@ -46,7 +46,7 @@ async def journal_client(config: Config) -> AsyncIterator[httpx.AsyncClient]:
 
 @dataclass
 class JournalProcess:
-    """`python -m journal` as a real process (Granian), in its own process group."""
+    """`python -m journal` as a real process, in its own process group."""
 
     process: subprocess.Popen[bytes]
     port: int

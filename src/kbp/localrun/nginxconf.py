@@ -113,7 +113,7 @@ def _upstream(options: StackOptions) -> str:
     # NGINX retries that on the next server (even a POST: nothing was sent). Marking it down instead made
     # rolling restarts answer 502 "no live upstreams" while both sat in their fail_timeout window.
     servers = "\n".join(f"        server 127.0.0.1:{port} max_fails=0;" for port in options.ports.api)
-    # keepalive_timeout stays below the API server's idle close (Granian: 30 s): no reuse of a closing socket.
+    # keepalive_timeout stays below the API server's idle close (30 s): no reuse of a closing socket.
     return f"""    upstream journal_api {{
 {servers}
         keepalive 64;

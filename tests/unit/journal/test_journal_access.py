@@ -27,7 +27,7 @@ def test_fresh_ids_do_not_repeat_within_a_process_or_across_a_fork() -> None:
     made = {ids() for _ in range(10_000)}
     read_end, write_end = os.pipe()
     child = os.fork()
-    if child == 0:  # the child: what a forked Granian worker would hand out next
+    if child == 0:  # the child: what a forked process would hand out next
         os.write(write_end, ids().encode())
         os._exit(0)
     os.close(write_end)

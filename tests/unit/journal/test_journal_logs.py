@@ -11,15 +11,12 @@ import re
 import structlog
 
 from journal.logs import (
-    SERVER_ACCESS_LOGGER,
-    SERVER_LOGGER,
     BatchingWriter,
     UtcTimestamper,
     configure_logging,
     flush,
     json_formatter,
     request_line,
-    server_log_config,
 )
 
 
@@ -84,28 +81,20 @@ def test_inside_a_loop_lines_are_flushed_once_per_iteration() -> None:
     assert stream.getvalue() == "0\n1\n2\n3\n4\n"
 
 
-def test_the_servers_lines_are_json_and_its_access_line_is_dropped() -> None:
+def test_stdlib_records_are_json_lines_too() -> None:
     stream = io.StringIO()
     configure_logging("info", stream=stream)
 
-    logging.getLogger(SERVER_LOGGER).info("Listening at: %s", "http://127.0.0.1:8080")
-    logging.getLogger(SERVER_ACCESS_LOGGER).info("GET /api 200")
+    logging.getLogger("asyncio").warning("socket.send() raised exception.")
+    record = logging.LogRecord("asyncio", logging.WARNING, __file__, 1, "worker %s", ("gone",), None)
 
     (line,) = stream.getvalue().splitlines()
     event = json.loads(line)
     assert (event["event"], event["logger"], event["level"]) == (
-        "Listening at: http://127.0.0.1:8080",
-        SERVER_LOGGER,
-        "info",
+        "socket.send() raised exception.",
+        "asyncio",
+        "warning",
     )
-
-
-def test_the_server_log_config_formats_both_of_its_handlers_as_json() -> None:
-    formatters = server_log_config()["formatters"]
-    record = logging.LogRecord(SERVER_LOGGER, logging.WARNING, __file__, 1, "worker %s", ("gone",), None)
-
-    assert set(formatters) == {"generic", "access"}
-    assert {spec["()"] for spec in formatters.values()} == {"journal.logs.json_formatter"}
     assert json.loads(json_formatter().format(record))["event"] == "worker gone"
 
 
@@ -147,7 +136,7 @@ def test_inside_a_loop_an_iterations_lines_are_one_write_in_order_with_the_serve
     async def burst() -> int:
         for n in range(3):
             request_line()(request_id=str(n), method="GET", route="/api", status=200, duration_ms=1.0)
-        logging.getLogger(SERVER_LOGGER).warning("from the server")
+        logging.getLogger("asyncio").warning("from the server")
         log.info("last")
         writes_before = stream.writes
         await asyncio.sleep(0)

@@ -1,6 +1,6 @@
-"""`python -m journal` serves RSGI (journal/rsgi.py): the hot routes answered there, the rest by the ASGI app.
+"""`python -m journal` (journal/front.py): the hot routes answered there, the rest by the ASGI app.
 
-Against a real Granian process: what a client sees must not depend on which of the two answered.
+Against a real process: what a client sees must not depend on which of the two answered.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ HEX_ID = re.compile(r"[0-9a-f]{32}")
 
 @pytest.fixture(scope="module")
 def live(redis_pair: RedisPair, tmp_path_factory: pytest.TempPathFactory) -> Iterator[JournalProcess]:
-    directory = tmp_path_factory.mktemp("journal-rsgi")
+    directory = tmp_path_factory.mktemp("journal-front")
     redis_pair.primary.client().flushall()
     redis_pair.wait_replicated()
     env = journal_env(redis_pair, port=free_ports(1)[0], config_dir=directory, entries="3")
@@ -55,22 +55,22 @@ def test_the_hot_routes_answer_with_every_header(live: JournalProcess) -> None:
 
 
 def test_a_callers_request_id_is_echoed_and_logged(live: JournalProcess) -> None:
-    listed = httpx.get(live.url + "/api", headers={"X-Request-ID": "rsgi-get.1"})
-    created = post(live, b'{"text": "with an id"}', **{"X-Request-ID": "rsgi-post.1"})
+    listed = httpx.get(live.url + "/api", headers={"X-Request-ID": "fr-get.1"})
+    created = post(live, b'{"text": "with an id"}', **{"X-Request-ID": "fr-post.1"})
     unsafe = httpx.get(live.url + "/api", headers={"X-Request-ID": "not safe!"})
     metrics = httpx.get(live.url + "/metrics").text
 
-    assert listed.headers["x-request-id"] == "rsgi-get.1"
-    assert created.headers["x-request-id"] == "rsgi-post.1"
+    assert listed.headers["x-request-id"] == "fr-get.1"
+    assert created.headers["x-request-id"] == "fr-post.1"
     assert HEX_ID.fullmatch(unsafe.headers["x-request-id"])
     lines = {event.get("request_id"): event for event in live.log_events() if event.get("event") == "request"}
-    assert (lines["rsgi-get.1"]["method"], lines["rsgi-get.1"]["route"], lines["rsgi-get.1"]["status"]) == (
+    assert (lines["fr-get.1"]["method"], lines["fr-get.1"]["route"], lines["fr-get.1"]["status"]) == (
         "GET",
         "/api",
         200,
     )
-    assert (lines["rsgi-post.1"]["route"], lines["rsgi-post.1"]["status"]) == ("/api", 201)
-    assert {"duration_ms", "timestamp", "level"} <= set(lines["rsgi-post.1"])
+    assert (lines["fr-post.1"]["route"], lines["fr-post.1"]["status"]) == ("/api", 201)
+    assert {"duration_ms", "timestamp", "level"} <= set(lines["fr-post.1"])
     counted = re.search(
         r'journal_http_requests_total\{method="POST",route="/api",status="201"\} (\S+)', metrics
     )
@@ -131,9 +131,9 @@ def test_requests_off_the_hot_routes_are_answered_by_the_app(live: JournalProces
 
 
 def test_a_retry_with_its_key_is_replayed_on_the_hot_route(live: JournalProcess) -> None:
-    first = post(live, b'{"text": "once"}', **{"Idempotency-Key": "rsgi-key-1"})
-    again = post(live, b'{"text": "once"}', **{"Idempotency-Key": "rsgi-key-1"})
-    other = post(live, b'{"text": "other"}', **{"Idempotency-Key": "rsgi-key-1"})
+    first = post(live, b'{"text": "once"}', **{"Idempotency-Key": "front-key-1"})
+    again = post(live, b'{"text": "once"}', **{"Idempotency-Key": "front-key-1"})
+    other = post(live, b'{"text": "other"}', **{"Idempotency-Key": "front-key-1"})
 
     assert (first.status_code, again.status_code, other.status_code) == (201, 201, 422)
     assert again.content == first.content
