@@ -328,7 +328,7 @@ def rss(ports: tuple[int, ...], field: str = "VmRSS") -> list[int]:
 
 
 def print_memory(apps: dict[str, tuple[tuple[int, ...], str, str]], at_rest: dict[str, list[int]]) -> None:
-    print("\nRSS per API process, MiB (journal: Granian's supervisor + worker): at rest / peak under load")
+    print("\nRSS per API process, MiB (journal: every process holding its port): at rest / peak under load")
     for name, (ports, _, _) in apps.items():
         peaks = rss(ports, "VmHWM")
         cells = ", ".join(

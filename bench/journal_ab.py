@@ -5,7 +5,7 @@ then one more `python -m journal` with the stack's API settings whose `journal` 
 revision's `src/` (`git archive` into a temporary dir, first on PYTHONPATH): "old". "new" is the stack's
 first API process (this tree). Round after round, in alternating order, wrk goes straight at each for
 `GET /api` and the 95/5 and 80/20 mixes (bench/journal.py's scripts). Prints, per load, each side's median
-req/s and CPU per request, of the API process alone (Granian's supervisor and worker) and of every server
+req/s and CPU per request, of the API process alone (with its children, if any) and of every server
 (Redis included), and new/old for each round with the median. CPU per request is the steadier measure on
 a shared box; a change is proven when its CPU ratio moves in every round.
 

@@ -1,11 +1,11 @@
-"""Where one API process spends its time under a load: py-spy on the Granian worker while wrk runs.
+"""Where one API process spends its time under a load: py-spy on its Python thread while wrk runs.
 
 Starts the local stack (as bench/journal.py does: Redis primary + replica, writes acknowledged with `WAIT`),
 seeds 10 entries, then runs one of bench/journal.py's loads straight at the first API process while
-`py-spy record` samples its worker's Python thread (idle time in the event loop's poll left out). Prints
+`py-spy record` samples its Python thread (idle time in the event loop's poll left out). Prints
 the share of samples in which each function is on the stack (inclusive) and is the leaf (self), and writes
-the collapsed stacks (flamegraph.pl's input) next to them. py-spy sees only Python frames: the work in
-Granian's Rust threads (HTTP parsing, socket writes) shows in bench/journal_ab.py's CPU per request.
+the collapsed stacks (flamegraph.pl's input) next to them. py-spy sees only Python frames (native calls
+count for the Python function that made them); `--perf` adds every thread and the kernel.
 
     .venv/bin/python -m bench.journal_profile [--load "80/20 mix"] [--duration 20] [--rate 250]
                                               [--top 40] [--out stacks.txt] [--perf]
@@ -30,7 +30,8 @@ from kbp.localrun import stack
 
 
 def worker_pid(port: int) -> int:
-    """Granian's worker: of the processes holding the port, the one whose parent is among them."""
+    """The process serving the port: the API itself, or (an older revision under Granian) its worker,
+    the one of the processes holding the port whose parent is among them."""
     pids = peer.listening_pids(port)
     for pid in pids:
         if _parent(pid) in pids:
@@ -41,7 +42,7 @@ def worker_pid(port: int) -> int:
             return children[0]
         if not children:
             return pids[0]
-    raise SystemExit(f"error: no single Granian worker among {pids} on port {port}")
+    raise SystemExit(f"error: no single serving process among {pids} on port {port}")
 
 
 def _parent(pid: int) -> int:
@@ -61,7 +62,7 @@ def record(pid: int, url: str, script: Path, args: argparse.Namespace, tmp: Path
                "--nonblocking"]  # fmt: skip
     spies = [subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)]
     if args.perf:
-        # Every thread of the worker (Granian's Rust threads too) and the kernel's share, by thread and DSO.
+        # Every thread of the worker (any native threads too) and the kernel's share, by thread and DSO.
         perf = ["perf", "record", "-F", "499", "-g", "-o", str(tmp / "perf.data"), "-p", str(pid),
                 "--", "sleep", str(args.duration)]  # fmt: skip
         spies.append(subprocess.Popen(perf, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE))

@@ -156,7 +156,7 @@ def seed(peer: Peer, entries: list[bytes]) -> None:
 
 
 def listening_pids(port: int) -> list[int]:
-    """Every process holding the listening socket on `port` (Granian: its supervisor and worker)."""
+    """Every process holding the listening socket on `port`."""
     output = subprocess.run(["ss", "-ltnpH", f"sport = :{port}"], capture_output=True, text=True,
                             check=True).stdout  # fmt: skip
     return sorted({int(part.split(",")[0]) for part in output.split("pid=")[1:]})

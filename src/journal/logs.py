@@ -41,17 +41,17 @@ class BatchingWriter:
         self.write(message + "\n")
 
     def write(self, text: str) -> None:
-        try:
-            loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
-        except RuntimeError:  # start-up and tests outside a loop, or another thread: write now
-            loop = None
         with self._lock:
             self._pending.append(text)
-            due = len(self._pending) > 1  # a write-out is already scheduled
-        if loop is None:
+            if len(self._pending) > 1:
+                return  # a write-out is already scheduled (or this thread's line is written below)
+        # The first line of an iteration only: each lookup of the running loop is a getpid() call.
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # start-up and tests outside a loop, or another thread: write now
             self.flush_now()
-        elif not due:
-            loop.call_soon(self.flush_now)
+            return
+        loop.call_soon(self.flush_now)
 
     def flush(self) -> None:
         """The stdlib handler flushes after each record: the iteration's write-out does it."""
