@@ -5,7 +5,7 @@ exactly as `JournalApi.entries` and `JournalApi.add` would. Anything else, inclu
 that would be an error (a bad page or `Journal-Version`, a body that is not a valid entry, a bad
 `Idempotency-Key`), goes on to the Starlette app, so errors are produced in one place; a POST's body,
 already read, is handed on as it came (`_replaying`). The decisions and answers (`plain_page`,
-`plain_add`, `list_page`, `add_entry`) are shared by the ASGI layer here and the RSGI entry (`rsgi`).
+`plain_add`, `list_page`, `add_entry`) are shared by the ASGI layer here and the front entry (`front`).
 """
 
 from __future__ import annotations
