@@ -25,7 +25,7 @@ _CLOSE = (b"connection", b"close")
 
 @dataclass
 class DrainState:
-    """Whether /drainz was called: shared with the front entry (front.py), which answers the hot routes itself."""
+    """Whether /drainz was called: shared with the front entry (front.py), which answers the hot routes."""
 
     draining: bool = False
 
