@@ -22,6 +22,7 @@ from kbp.cluster.node import launcher as node_launcher
 from kbp.cluster.node import volumes
 from kbp.cluster.readiness import NotReadyError, Tls, http_ok, wait, wait_healthy
 from kbp.cluster.record import Cluster
+from kbp.goenv import go_env
 from kbp.ports import free_ports
 
 DEFAULT_NODES = 3
@@ -162,7 +163,7 @@ def _start(cluster: Cluster, nodes: int, deadline: float) -> None:
     default_ns = f"{cluster.server}/api/v1/namespaces/default"
     wait(api, lambda: http_ok(default_ns, tls), "namespace default", deadline)
     # The last three only need the apiserver: start them together, then gate each in turn.
-    started = [(c, processes.spawn(c, layout)) for c in (kcm, scheduler, kwok)]
+    started = [(c, processes.spawn(c, layout, go_env())) for c in (kcm, scheduler, kwok)]
     for component, handle in started:
         wait_healthy(handle, component, tls, deadline)
     # Each request may take what is left of the start's deadline: on a loaded machine, three
@@ -197,7 +198,7 @@ def _seed(
 
 
 def _start_one(component: Component, layout: Layout, tls: Tls, deadline: float) -> processes.Handle:
-    handle = processes.spawn(component, layout)
+    handle = processes.spawn(component, layout, go_env())
     wait_healthy(handle, component, tls, deadline)
     return handle
 

@@ -10,6 +10,7 @@ import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
+from kbp.goenv import go_env
 from kbp.lint.errors import HelmError
 from kbp.lint.manifests import Release
 from kbp.lint.sources import Source
@@ -69,7 +70,9 @@ def template_command(
 def render(cmd: Sequence[str], timeout_s: float = RENDER_TIMEOUT_S) -> str:
     tool = f"{os.path.basename(cmd[0])} template"
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout_s, check=False)
+        proc = subprocess.run(
+            cmd, capture_output=True, text=True, timeout=timeout_s, check=False, env=go_env()
+        )
     except (OSError, subprocess.TimeoutExpired) as err:
         raise HelmError(f"{tool} failed: {err}") from None
     if proc.returncode != 0:

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from kbp.goenv import go_env
 from kbp.platform.errors import ToolError
 from kbp.platform.releases import Release
 
@@ -61,7 +62,12 @@ class Running:
         name = Path(argv[0]).name
         self._what, self._late = f"{name} {' '.join(argv[1:3])}", f"{name} {argv[1]} did not finish"
         self._process = subprocess.Popen(
-            list(argv), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+            list(argv),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=go_env(),  # helmfile passes it on to the helm processes it runs
         )
         self._done: tuple[str, str | None] = ("", None)  # (stdout, error message), once collected
         self._reader = threading.Thread(target=self._collect, args=(t.timeout_s,), daemon=True)

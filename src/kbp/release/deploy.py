@@ -20,6 +20,8 @@ from typing import Any
 
 import yaml
 
+from kbp.goenv import go_env
+
 ENVIRONMENTS = ("dev", "prod")
 HELM_TIMEOUT_S = 300
 
@@ -138,7 +140,9 @@ def _load(path: Path) -> Any:
 
 def run_helm(cmd: Sequence[str]) -> str:
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=HELM_TIMEOUT_S, check=False)
+        proc = subprocess.run(
+            cmd, capture_output=True, text=True, timeout=HELM_TIMEOUT_S, check=False, env=go_env()
+        )
     except (OSError, subprocess.TimeoutExpired) as err:
         raise DeployError(f"helm {cmd[1]} failed: {err}") from None
     if proc.returncode != 0:
@@ -151,7 +155,9 @@ def run_helm(cmd: Sequence[str]) -> str:
 def release_values(helm: str, plan: Plan) -> dict[str, Any]:
     """The deployed release's computed values, or {} when there is none."""
     cmd = [helm, "get", "values", plan.release, "--all", "--output", "json", *_cluster_flags(plan)]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=HELM_TIMEOUT_S, check=False)
+    proc = subprocess.run(
+        cmd, capture_output=True, text=True, timeout=HELM_TIMEOUT_S, check=False, env=go_env()
+    )
     if proc.returncode != 0:
         return {}
     loaded = json.loads(proc.stdout or "{}")
