@@ -131,6 +131,30 @@ def test_one_release_reads_as_helm_lists_it_with_its_manifest(
     assert recovered.manifest.strip() == printed.strip() != ""
 
 
+def test_computed_values_are_what_helm_get_values_all_prints(
+    cluster: ControlPlane, namespace: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`kbp deploy` reads the previous tag and the release's address from these, where it ran
+    `helm get values --all`: the chart's values under the release's, a null dropping a chart key."""
+    monkeypatch.delenv("HELM_DRIVER", raising=False)
+    ns = f"{namespace}-values"
+    sets = ["--set", "image=registry.example/tiny:2", "--set", "greeting=null", "--set", "extra.level.a=1"]
+    helm(cluster, "upgrade", "--install", "-n", ns, "--create-namespace", "valued", str(TINY), *sets)
+    try:
+        with kube.connect(cluster.kubeconfig) as client:
+            for where, name in ((namespace, "many"), (namespace, "recovered"), (ns, "valued")):
+                release = helmstore.listed_release(client, where, name)
+                assert release is not None, name
+                printed = json.loads(helm(cluster, "get", "values", name, "--all", "-o", "json", "-n", where))
+                assert helmstore.computed_values(release) == printed, name
+            assert helmstore.listed_release(client, namespace, "gone") is None
+    finally:
+        cluster.run("kubectl", "delete", "namespace", ns, "--wait=false", check=False)
+    assert "greeting" not in printed
+    assert printed["extra"] == {"level": {"a": 1}}
+    assert printed["replicas"] == 2  # the chart's
+
+
 def test_a_cluster_that_refuses_the_read_is_a_tool_error(cluster: ControlPlane, tmp_path: Path) -> None:
     broken = tmp_path / "kubeconfig"
     text = cluster.kubeconfig.read_text()

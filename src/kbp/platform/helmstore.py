@@ -127,6 +127,15 @@ def deployed_release(
 ) -> Deployed | None:
     """One release as `helm list -n namespace` shows it (its manifest is `helm get manifest`'s), or
     None when helm would list none: never installed, or uninstalled (KubeError if the API fails)."""
+    release = listed_release(client, namespace, name, kind=kind)
+    return as_deployed(release) if release is not None else None
+
+
+def listed_release(
+    client: kube.KubeClient, namespace: str, name: str, *, kind: str = "Secret"
+) -> dict[str, Any] | None:
+    """The newest revision of a release that `helm list -n namespace` shows, decoded; None when it
+    shows none (KubeError if the API fails)."""
     records = kube.list_objects(
         client,
         "v1",
@@ -138,8 +147,28 @@ def deployed_release(
     for revisions in newest(records):
         release = _first_readable(kind, revisions)
         if release is not None and str((release.get("info") or {}).get("status", "")) in LISTED:
-            return as_deployed(release)
+            return release
     return None
+
+
+def computed_values(release: Mapping[str, Any]) -> dict[str, Any]:
+    """What `helm get values --all` prints for a release: the chart's values with the release's
+    own (`config`) over them, maps merged key by key and a null removing the chart's key, as
+    Helm's chartutil.CoalesceValues does. The record holds no subchart, so there is nothing else."""
+    chart = (release.get("chart") or {}).get("values") or {}
+    return _coalesce(release.get("config") or {}, chart)
+
+
+def _coalesce(own: Mapping[str, Any], chart: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(chart)
+    for key, value in own.items():
+        if value is None:
+            merged.pop(key, None)
+        elif isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = _coalesce(value, merged[key])
+        else:
+            merged[key] = value
+    return merged
 
 
 def read(kubeconfig: Path | None, context: str | None) -> dict[str, Deployed]:

@@ -62,12 +62,23 @@ def changes(helm: str, plan: deploying.Plan, api: kube.KubeClient) -> deploying.
 def current_manifest(api: kube.KubeClient, plan: deploying.Plan) -> str:
     """The deployed release's manifest, or "" when there is none yet: read from Helm's release
     records through the API (kbp.platform.helmstore), not by a `helm get manifest` process."""
+    release = _listed(api, plan)
+    return str(release.get("manifest") or "") if release is not None else ""
+
+
+def live_values(api: kube.KubeClient, plan: deploying.Plan) -> dict[str, Any]:
+    """The deployed release's computed values (`helm get values --all`), or {} when there is none,
+    read from the same records: each helm process is 0.1 CPU s for an answer that is one API call."""
+    release = _listed(api, plan)
+    return helmstore.computed_values(release) if release is not None else {}
+
+
+def _listed(api: kube.KubeClient, plan: deploying.Plan) -> dict[str, Any] | None:
     try:
         kind = helmstore.storage_kind(os.environ)
     except ToolError as err:
         raise deploying.DeployError(str(err)) from err
-    release = helmstore.deployed_release(api, plan.namespace, plan.release, kind=kind)
-    return release.manifest if release is not None else ""
+    return helmstore.listed_release(api, plan.namespace, plan.release, kind=kind)
 
 
 def is_empty(change: deploying.Diff) -> bool:
@@ -83,7 +94,7 @@ def upgrade(
     helm: str, plan: deploying.Plan, api: kube.KubeClient, *, timeout_s: float
 ) -> tuple[dict[str, Any], rollout.Outcome]:
     """helm upgrade --install, then wait for every workload; returns the previous values and the outcome."""
-    previous = deploying.release_values(helm, plan)
+    previous = live_values(api, plan)
     with deploying.values_files(plan) as files:
         deploying.run_helm(deploying.upgrade_command(helm, plan, files))
     return previous, wait(api, plan, timeout_s=timeout_s)

@@ -142,3 +142,21 @@ def test_a_driver_kbp_cannot_read_is_named(driver: str) -> None:
         ToolError, match=f"HELM_DRIVER={driver}: kbp reads Helm's releases from Secrets or ConfigMaps"
     ):
         helmstore.storage_kind({"HELM_DRIVER": driver})
+
+
+def test_computed_values_put_the_releases_own_over_the_charts() -> None:
+    doc: dict[str, Any] = {
+        "chart": {"values": {"replicas": 2, "image": {"tag": "1", "pull": "IfNotPresent"}, "greeting": "hi"}},
+        "config": {"image": {"tag": "2"}, "greeting": None, "extra": {"a": 1}},
+    }
+    assert helmstore.computed_values(doc) == {
+        "replicas": 2,
+        "image": {"tag": "2", "pull": "IfNotPresent"},
+        "extra": {"a": 1},
+    }
+    assert doc["chart"]["values"]["image"]["tag"] == "1"  # the record is not changed
+
+
+def test_computed_values_of_a_release_without_values() -> None:
+    assert helmstore.computed_values({"chart": {"values": None}, "config": None}) == {}
+    assert helmstore.computed_values({"chart": {}, "config": {"a": [1]}}) == {"a": [1]}
