@@ -14,6 +14,7 @@ import yaml
 
 from kbp.charts import journal_chart
 from kbp.cluster import binaries
+from kbp.goenv import go_env
 
 CHART = journal_chart()
 DEV = CHART / "values-dev.yaml"
@@ -30,12 +31,14 @@ class Helm:
     home: Path
 
     def env(self, kubeconfig: Path | None = None) -> dict[str, str]:
-        env = {
-            **os.environ,
-            "HELM_CACHE_HOME": str(self.home / "cache"),
-            "HELM_CONFIG_HOME": str(self.home / "config"),
-            "HELM_DATA_HOME": str(self.home / "data"),
-        }
+        env = go_env(  # as kbp runs helm (kbp.goenv)
+            {
+                **os.environ,
+                "HELM_CACHE_HOME": str(self.home / "cache"),
+                "HELM_CONFIG_HOME": str(self.home / "config"),
+                "HELM_DATA_HOME": str(self.home / "data"),
+            }
+        )
         if kubeconfig is not None:
             env["KUBECONFIG"] = str(kubeconfig)
         return env

@@ -21,6 +21,7 @@ from kbp.cluster.layout import Layout
 from kbp.cluster.node import cgroups, mounts
 from kbp.cluster.node import launcher as node_launcher
 from kbp.cluster.record import Cluster, RealNode
+from kbp.goenv import go_env
 
 # In the xdist controller's basetemp: the planes its workers share (kwok only, and one with a real node).
 SHARED_DIR = "shared-cluster"
@@ -66,14 +67,17 @@ class ControlPlane:
         return kube.connect(self.kubeconfig, namespace=namespace)
 
     def env(self) -> dict[str, str]:
+        """For the tools and kbp processes a test runs; helm and kubectl collect as kbp's do (kbp.goenv)."""
         home = self.tools_home
-        return {
-            **os.environ,
-            "KUBECONFIG": str(self.kubeconfig),
-            "HELM_CACHE_HOME": str(home / "cache"),
-            "HELM_CONFIG_HOME": str(home / "config"),
-            "HELM_DATA_HOME": str(home / "data"),
-        }
+        return go_env(
+            {
+                **os.environ,
+                "KUBECONFIG": str(self.kubeconfig),
+                "HELM_CACHE_HOME": str(home / "cache"),
+                "HELM_CONFIG_HOME": str(home / "config"),
+                "HELM_DATA_HOME": str(home / "data"),
+            }
+        )
 
     def run(
         self, tool: str, *args: str, check: bool = True, timeout: float = 120
