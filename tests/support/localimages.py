@@ -19,17 +19,27 @@ BUILD_TIMEOUT_S = 1800
 
 
 def load(plane: ControlPlane, *names: str) -> dict[str, str]:
-    """Build (cached) and load `names` into the plane's node; name -> the ref the node has it under."""
-    argv = [sys.executable, "-m", "kbp", "image", "build", *names, "--allow-dirty", "--load"]
-    argv += ["--state-dir", str(plane.layout.root), "-o", "json"]
+    """Build (cached) and load `names` into the plane's node; name -> the ref the node has it under.
+
+    The node keeps what it was given (`loaded-images.json` in its state): a name loaded once, by
+    any module or xdist worker sharing the node, is not imported again (200 MB for the API's).
+    """
+    record = plane.layout.root / "loaded-images.json"
     with plane.importing_images():
-        done = subprocess.run(
-            argv, cwd=ROOT, capture_output=True, text=True, timeout=BUILD_TIMEOUT_S, check=False
-        )
-    assert done.returncode == 0, f"kbp image build --load failed:\n{done.stderr[-4000:]}"
-    rows = json.loads(done.stdout)["items"]
-    assert all(row["loaded"] for row in rows), rows
-    return {row["name"]: row["ref"] for row in rows}
+        loaded: dict[str, str] = json.loads(record.read_text()) if record.exists() else {}
+        missing = [name for name in names if name not in loaded]
+        if missing:
+            argv = [sys.executable, "-m", "kbp", "image", "build", *missing, "--allow-dirty", "--load"]
+            argv += ["--state-dir", str(plane.layout.root), "-o", "json"]
+            done = subprocess.run(
+                argv, cwd=ROOT, capture_output=True, text=True, timeout=BUILD_TIMEOUT_S, check=False
+            )
+            assert done.returncode == 0, f"kbp image build --load failed:\n{done.stderr[-4000:]}"
+            rows = json.loads(done.stdout)["items"]
+            assert all(row["loaded"] for row in rows), rows
+            loaded |= {row["name"]: row["ref"] for row in rows}
+            record.write_text(json.dumps(loaded))
+    return {name: loaded[name] for name in names}
 
 
 def journal_values(refs: dict[str, str]) -> dict[str, object]:
