@@ -58,6 +58,13 @@ class LocalStack:
     def states(self) -> dict[str, supervising.ProcessState]:
         return {state.name: state for state in supervising.process_states(self.options.paths)}
 
+    def pid(self, program: str) -> int:
+        """The running program's pid. supervisord says 0 for one that is not running, and a signal
+        to pid 0 would go to the caller's whole process group: the pytest run and its make."""
+        state = self.states()[program]
+        assert state.pid > 0, f"{program} is not running: {state}"
+        return state.pid
+
     def access_log(self) -> list[dict[str, object]]:
         """NGINX's JSON access log (flushed within a second; callers poll)."""
         path = self.options.paths.log("nginx-access")

@@ -191,7 +191,13 @@ def container_pid(node: RealNode, pod: str, ns: str, container: str) -> int:
     inspect = subprocess.run(
         node.crictl("inspect", listed[0]), capture_output=True, text=True, timeout=60, check=True
     )
-    return int(json.loads(inspect.stdout)["info"]["pid"])
+    found = json.loads(inspect.stdout)
+    pid = int(found["info"]["pid"])
+    # A container that exited between `ps` and `inspect` has pid 0, and os.kill(0, SIGKILL) kills
+    # the caller's whole process group: the pytest run, its make and CI's job with it.
+    if pid <= 0 or found["status"]["state"] != "CONTAINER_RUNNING":
+        raise ValueError(f"{pod}'s {container} container is not running: {found['status']['state']}")
+    return pid
 
 
 def unavailable_s(acknowledged: dict[str, float], moment: float) -> float:

@@ -119,7 +119,7 @@ def test_reads_after_a_write_send_its_version_even_after_a_reload(page: Page) ->
 
 def test_adding_again_after_an_unconfirmed_write_stores_it_once(page: Page, local_stack: LocalStack) -> None:
     text = f"fate unknown {uuid.uuid4().hex[:8]}"
-    replica = local_stack.states()[REPLICA].pid
+    replica = local_stack.pid(REPLICA)
     keys: list[str] = []
     page.on("request", lambda r: keys.append(r.headers["idempotency-key"]) if r.method == "POST" else None)
     os.kill(replica, signal.SIGSTOP)

@@ -44,7 +44,7 @@ def test_killed_primary_keeps_reads_and_refuses_writes_with_503(local_stack: Loc
         entry = client.post("/api", json={"text": "written before the primary died"}).json()
         local_stack.wait_replica_synced()
         before = local_stack.states()
-        os.kill(before[PRIMARY].pid, signal.SIGKILL)
+        os.kill(local_stack.pid(PRIMARY), signal.SIGKILL)
         wait_until(lambda: local_stack.states()[PRIMARY].state != "RUNNING", what="the primary to be gone")
         try:
             for _ in range(5):

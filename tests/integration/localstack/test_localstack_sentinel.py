@@ -107,7 +107,7 @@ def test_read_your_writes_through_nginx_while_the_read_replica_lags(tmp_path: Pa
 
 
 def read_your_writes_through_nginx(local: LocalStack) -> None:
-    lagging = local.states()["redis-replica"].pid
+    lagging = local.pid("redis-replica")
     os.kill(lagging, signal.SIGSTOP)
     try:
         with local.client() as client:
@@ -149,7 +149,7 @@ def test_writes_through_nginx_survive_a_killed_primary(sentinel_stack: LocalStac
         async with WriteLoad(local.url, writers=4) as load:
             await until(lambda: len(load.record.acknowledged) >= 20, what="writes before the kill")
             killed_at = time.monotonic()
-            os.kill(local.states()[name].pid, signal.SIGKILL)
+            os.kill(local.pid(name), signal.SIGKILL)
             await until(lambda: named_primary(local) not in (None, old), what="a replica to be promoted")
             await until(lambda: load.record.acks_after(killed_at) >= 20, what="writes to resume")
         return load, killed_at
@@ -188,7 +188,7 @@ def test_a_killed_primary_is_replaced_and_rejoins_as_a_replica(sentinel_stack: L
     node(local, old).set("sentinel:before", "kept")
     assert node(local, old).wait(2, 5000) == 2
 
-    os.kill(local.states()[name].pid, signal.SIGKILL)
+    os.kill(local.pid(name), signal.SIGKILL)
     wait_until(
         lambda: named_primary(local) not in (None, old), timeout_s=FAILOVER_TIMEOUT_S, what="promotion"
     )
