@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from kbp.cluster.record import RealNode
+from kbp.goenv import go_env
 
 
 def _add(tar: tarfile.TarFile, name: str, data: bytes, mode: int = 0o644) -> None:
@@ -65,7 +66,7 @@ def load_binary(node: RealNode, into: Path, binary: str, ref: str) -> None:
 def import_image(node: RealNode, archive: Path) -> None:
     """Import an image archive (docker-archive or OCI) into the node's containerd."""
     result = subprocess.run(
-        node.ctr("images", "import", str(archive)), capture_output=True, text=True, check=False
+        node.ctr("images", "import", str(archive)), capture_output=True, text=True, check=False, env=go_env()
     )
     if result.returncode != 0:
         raise OSError(f"ctr images import {archive} failed: {result.stderr.strip()}")

@@ -24,6 +24,7 @@ from kbp.cluster.layout import Layout
 from kbp.cluster.node import cgroups, config, dns, dnshealth, images, mounts, network, objects, preflight
 from kbp.cluster.readiness import NotReadyError, http_ok, wait
 from kbp.cluster.record import Cluster, RealNode
+from kbp.goenv import go_env
 
 ORDER = ("node-holder", "node-relay", "containerd", "kubelet", "kube-proxy", "node-volumes")
 NODE_LABEL = "kbp.dev/real-node"
@@ -91,7 +92,7 @@ def start(cluster: Cluster, deadline: float) -> None:
 
     bins = node.bin_dir
     containerd_argv = (*join, *inside, str(bins / "containerd"), f"--config={paths.containerd_config}")
-    containerd = processes.spawn(Component("containerd", containerd_argv, "", tls=False), layout)
+    containerd = processes.spawn(Component("containerd", containerd_argv, "", tls=False), layout, go_env())
     wait(containerd, lambda: _unix_open(node.containerd_socket), "containerd's socket", deadline)
     images.load_binary(node, layout.node / "images", "pause", config.SANDBOX_IMAGE)
     images.load_binary(node, layout.node / "images", "coredns", dns.IMAGE)
@@ -109,11 +110,11 @@ def start(cluster: Cluster, deadline: float) -> None:
         f"--hostname-override={node.name}",
         f"--node-labels={NODE_LABEL}=true",
     )  # fmt: skip
-    kubelet = processes.spawn(Component("kubelet", kubelet_argv, "", tls=False), layout)
+    kubelet = processes.spawn(Component("kubelet", kubelet_argv, "", tls=False), layout, go_env())
     healthz = f"http://{node.ip}:{config.KUBELET_HEALTHZ_PORT}/healthz"
     wait(kubelet, lambda: http_ok(healthz, None), "kubelet's healthz", deadline)
     proxy_argv = (*join, *inside, str(bins / "kube-proxy"), f"--config={paths.kube_proxy_config}")
-    proxy = processes.spawn(Component("kube-proxy", proxy_argv, "", tls=False), layout)
+    proxy = processes.spawn(Component("kube-proxy", proxy_argv, "", tls=False), layout, go_env())
     # In the host's namespaces (the apiserver on loopback), in the node's cgroups (so `down` stops it).
     ready = layout.node_run / "volumes.ready"
     volumes_kubeconfig = str(layout.component_kubeconfig("node-volumes"))
