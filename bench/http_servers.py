@@ -29,7 +29,7 @@ import uvloop
 from bench import cpu, peer
 from bench import journal as bench
 
-from journal.httpproto import Request, Response
+from journal.httpmessages import Request, Response
 from journal.serving import HttpServer, serve_until_stopped
 from kbp.ports import free_ports
 

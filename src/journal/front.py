@@ -29,7 +29,7 @@ from journal.access import UNMATCHED_ROUTE, fresh_request_id
 from journal.api import JSON, JournalApi
 from journal.draining import DrainState
 from journal.fastpath import Answer, add_entry, list_page, new_entry, plain_add, plain_page
-from journal.httpproto import Request, Response
+from journal.httpmessages import Request, Response
 from journal.logs import RequestLine
 from journal.metrics import Metrics
 

@@ -16,42 +16,17 @@ from __future__ import annotations
 
 import asyncio
 import collections
-from collections.abc import Awaitable, Callable
-from http import HTTPStatus
 from typing import Any, cast
 from urllib.parse import unquote
 
 import httptools
 
+from journal.httpmessages import Request, encode
+
 MAX_HEAD_BYTES = 16 * 1024  # request line and headers, as NGINX's large_client_header_buffers 4 x 8k
 PIPELINE_DEPTH = 16
 KEEPALIVE_S = 30.0  # above the NGINX upstream keepalive_timeout (4 s), so NGINX closes first
 WRITE_STALL_S = 30.0
-Response = tuple[int, list[tuple[str, str]], bytes]  # status, headers (no length), body
-_REASONS = {status.value: status.phrase.encode() for status in HTTPStatus}
-_NO_BODY = frozenset({204, 304})
-
-
-class Request:
-    __slots__ = ("body", "client", "headers", "http_version", "keep_alive", "method", "path",
-                 "query", "raw_headers", "raw_path", "refusal", "server")  # fmt: skip
-
-    def __init__(self) -> None:
-        self.method = ""
-        self.path = "/"
-        self.raw_path = b"/"
-        self.query = ""
-        self.raw_headers: list[tuple[bytes, bytes]] = []  # names lower-case
-        self.headers: dict[str, str] = {}  # the first of each name
-        self.body = b""
-        self.http_version = "1.1"
-        self.keep_alive = True
-        self.client: tuple[str, int] | None = None
-        self.server: tuple[str, int] | None = None
-        self.refusal: Response | None = None  # answered by the server itself: it could not be read
-
-
-Handler = Callable[[Request], Awaitable[Response]]
 
 
 class _RefusedError(Exception):
@@ -236,23 +211,8 @@ class Connection(asyncio.Protocol):
         if self._transport is None:
             return True  # the client went away: the answer is dropped
         close = (self._closing and not self._queue) or not request.keep_alive
-        head = [b"HTTP/1.1 %d %s\r\n" % (status, _REASONS.get(status, b"Unknown"))]
-        for name, value in headers:
-            if name == "connection" and value == "close":
-                close = True
-                continue
-            head.append(f"{name}: {value}\r\n".encode("latin-1"))
-        if close:
-            head.append(b"connection: close\r\n")
-        if status in _NO_BODY:
-            body = b""
-        else:
-            head.append(b"content-length: %d\r\n" % len(body))
-        if request.method == "HEAD":
-            body = b""
-        head.append(self._server.date_line())
-        head.append(body)
-        self._write(b"".join(head))
+        close = close or ("connection", "close") in headers
+        self._write(encode(request, status, headers, body, close=close, end=self._server.date_line()))
         if close:
             self.close()
         return close

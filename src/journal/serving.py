@@ -16,7 +16,8 @@ from email.utils import formatdate
 
 from structlog.typing import FilteringBoundLogger
 
-from journal.httpproto import Connection, Handler, Response
+from journal.httpmessages import Handler, Response
+from journal.httpproto import Connection
 
 BACKLOG = 1024  # as Granian's default was
 
