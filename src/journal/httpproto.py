@@ -47,6 +47,7 @@ class Connection(asyncio.Protocol):
         self._transport: asyncio.Transport | None = None
         self._queue: collections.deque[Request] = collections.deque()
         self._busy = False  # a request is being served
+        self._task: asyncio.Task[None] | None = None  # held: the loop keeps only weak references
         self._closing = False  # close after the answers already due
         self._write_paused_at: float | None = None
         self._request: Request | None = None  # the one being parsed
@@ -184,7 +185,7 @@ class Connection(asyncio.Protocol):
         if self._busy or not self._queue or self._write_paused_at is not None:
             return
         self._busy = True
-        self._loop.create_task(self._serve(self._queue.popleft()))
+        self._task = self._loop.create_task(self._serve(self._queue.popleft()))
 
     async def _serve(self, request: Request) -> None:
         while True:
@@ -202,7 +203,7 @@ class Connection(asyncio.Protocol):
             if len(self._queue) == PIPELINE_DEPTH - 1:
                 self._transport.resume_reading()
             request = self._queue.popleft()
-        self._busy = False
+        self._busy, self._task = False, None
         self.since = self._loop.time()
         self._next()  # resumed writing while this ran
 
