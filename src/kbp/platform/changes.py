@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from kbp import manifests
 from kbp.platform.drift import Deployed, same_version
 from kbp.platform.releases import Release
 
@@ -60,7 +61,7 @@ class ReleasePlan:
 def split_manifest(text: str) -> dict[str, dict[str, Any]]:
     """A multi-document manifest by object key; empty documents dropped."""
     objects: dict[str, dict[str, Any]] = {}
-    for doc in yaml.safe_load_all(text or ""):
+    for doc in manifests.load_all(text or ""):
         if isinstance(doc, dict) and doc.get("kind"):
             meta = doc.get("metadata") or {}
             namespace = f" ({meta['namespace']})" if meta.get("namespace") else ""

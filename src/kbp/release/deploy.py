@@ -20,6 +20,7 @@ from typing import Any
 
 import yaml
 
+from kbp import manifests
 from kbp.goenv import go_env
 
 ENVIRONMENTS = ("dev", "prod")
@@ -159,17 +160,22 @@ class Diff:
     changed: Mapping[str, str] = field(default_factory=dict)  # object -> unified diff
 
 
-def _objects(manifest: str) -> dict[str, str]:
-    """`Kind/name` -> that object's YAML, with Secret values masked."""
-    found: dict[str, str] = {}
-    for doc in yaml.safe_load_all(manifest):
+def _objects(manifest: str) -> dict[str, dict[str, Any]]:
+    """`Kind/name` -> that object, with Secret values masked."""
+    found: dict[str, dict[str, Any]] = {}
+    for doc in manifests.load_all(manifest):
         if not isinstance(doc, dict) or "kind" not in doc:
             continue
         if doc["kind"] == "Secret":
             for key in ("data", "stringData"):
                 doc[key] = dict.fromkeys(doc.get(key) or {}, "(hidden)")
-        found[f"{doc['kind']}/{doc['metadata']['name']}"] = yaml.safe_dump(doc, sort_keys=True)
+        found[f"{doc['kind']}/{doc['metadata']['name']}"] = doc
     return found
+
+
+def _same(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    # JSON tells 1, 1.0 and true apart, as their YAML does; only objects that differ are dumped.
+    return json.dumps(a, sort_keys=True, default=repr) == json.dumps(b, sort_keys=True, default=repr)
 
 
 def diff(before: str, after: str) -> Diff:
@@ -178,11 +184,15 @@ def diff(before: str, after: str) -> Diff:
     changed = {
         ref: "".join(
             difflib.unified_diff(
-                old[ref].splitlines(keepends=True), new[ref].splitlines(keepends=True), ref, ref, n=2
+                yaml.safe_dump(old[ref], sort_keys=True).splitlines(keepends=True),
+                yaml.safe_dump(new[ref], sort_keys=True).splitlines(keepends=True),
+                ref,
+                ref,
+                n=2,
             )
         )
         for ref in sorted(old.keys() & new.keys())
-        if old[ref] != new[ref]
+        if not _same(old[ref], new[ref])
     }
     return Diff(tuple(sorted(new.keys() - old.keys())), tuple(sorted(old.keys() - new.keys())), changed)
 
