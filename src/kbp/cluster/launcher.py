@@ -20,7 +20,7 @@ from kbp.cluster.components import START_ORDER, START_TIMEOUT, Component, Ports,
 from kbp.cluster.layout import Layout
 from kbp.cluster.node import launcher as node_launcher
 from kbp.cluster.node import volumes
-from kbp.cluster.readiness import NotReadyError, Tls, http_ok, wait, wait_healthy
+from kbp.cluster.readiness import NotReadyError, Tls, http_ok, polling, wait, wait_healthy
 from kbp.cluster.record import Cluster
 from kbp.goenv import go_env
 from kbp.ports import free_ports
@@ -161,7 +161,8 @@ def _start(cluster: Cluster, nodes: int, deadline: float) -> None:
     _start_one(etcd, layout, tls, deadline)
     api = _start_one(apiserver, layout, tls, deadline)
     default_ns = f"{cluster.server}/api/v1/namespaces/default"
-    wait(api, lambda: http_ok(default_ns, tls), "namespace default", deadline)
+    with polling(tls) as client:
+        wait(api, lambda: http_ok(default_ns, tls, client), "namespace default", deadline)
     # The last three only need the apiserver: start them together, then gate each in turn.
     started = [(c, processes.spawn(c, layout, go_env())) for c in (kcm, scheduler, kwok)]
     for component, handle in started:

@@ -40,14 +40,26 @@ class Tls:
         return ctx
 
 
-def http_ok(url: str, tls: Tls | None) -> bool:
-    """True if GET url answers 200. Connection errors mean "not yet", not failure."""
-    verify: ssl.SSLContext | bool = tls.context() if tls is not None else False
+def http_ok(url: str, tls: Tls | None, client: httpx.Client | None = None) -> bool:
+    """True if GET url answers 200. Connection errors mean "not yet", not failure.
+
+    A `client` (from `polling`) keeps its connection between calls, so polling one server costs one
+    TLS context and handshake in all instead of one a poll, on both ends."""
     try:
-        response = httpx.get(url, verify=verify, timeout=2.0, trust_env=False)
+        if client is not None:
+            response = client.get(url)
+        else:
+            with polling(tls) as once:
+                response = once.get(url)
     except httpx.HTTPError:
         return False
     return response.status_code == 200
+
+
+def polling(tls: Tls | None) -> httpx.Client:
+    """A client for `http_ok` to poll with; close it (`with`) when done."""
+    verify: ssl.SSLContext | bool = tls.context() if tls is not None else False
+    return httpx.Client(verify=verify, timeout=2.0, trust_env=False)
 
 
 def wait(handle: Handle, check: Callable[[], bool], what: str, deadline: float) -> None:
@@ -63,9 +75,10 @@ def wait(handle: Handle, check: Callable[[], bool], what: str, deadline: float) 
 def wait_healthy(handle: Handle, component: Component, tls: Tls, deadline: float) -> None:
     # Anonymous health checks: the apiserver allows /readyz to everyone; KCM/scheduler by flag.
     ca_only = Tls(tls.ca) if component.tls else None
-    wait(
-        handle,
-        lambda: http_ok(component.health_url, ca_only),
-        f"{component.health_url} to answer 200",
-        deadline,
-    )
+    with polling(ca_only) as client:
+        wait(
+            handle,
+            lambda: http_ok(component.health_url, ca_only, client),
+            f"{component.health_url} to answer 200",
+            deadline,
+        )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 from collections.abc import Callable, Sequence
 
+from kbp.goenv import go_env
 from kbp.images.build import Built
 from kbp.images.buildah import BuildError
 
@@ -20,7 +21,7 @@ def refs(built: Built, tag: str) -> tuple[str, ...]:
 def _ctr(ctr: Ctr, what: str, *args: str) -> None:
     argv = ctr(*args)
     try:
-        done = subprocess.run(argv, capture_output=True, text=True, check=False, timeout=600)
+        done = subprocess.run(argv, capture_output=True, text=True, check=False, timeout=600, env=go_env())
     except FileNotFoundError as err:
         raise BuildError(f"{what}: {argv[0]} not found") from err
     if done.returncode != 0:
