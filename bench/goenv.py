@@ -9,7 +9,11 @@ the figure. Two workloads:
   used (`--planes` times a side, ~10 s each; 0 to skip), and the API server's peak RSS; on each
   plane, `kubectl get pods -A` with either side's environment, as the tests run kubectl.
 
-    .venv/bin/python -m bench.goenv [--repeat 20] [--planes 3]   # repo root
+- suite (`--suite PATH...`, `--rounds`): a pytest run of those tests (`-n 2 --dist loadgroup`) a
+  side and round, and the CPU of everything it waited for (the planes it started and stopped, the
+  kbp, helm and kubectl processes it ran; not what outlives it).
+
+    .venv/bin/python -m bench.goenv [--repeat 20] [--planes 3] [--suite tests/integration/release]
 """
 
 from __future__ import annotations
@@ -89,10 +93,33 @@ def plane_cpu(env: dict[str, str], bin_dir: Path, kubectl: dict[str, list[float]
     return sum(cpu for cpu, _ in found.values()), found.get("kube-apiserver", (0.0, 0))[1]
 
 
+def suite_cpu(env: dict[str, str], tests: list[str]) -> float:
+    argv = [
+        sys.executable,
+        "-m",
+        "pytest",
+        *tests,
+        "-n",
+        "2",
+        "--dist",
+        "loadgroup",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+    ]
+    pid = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).pid
+    _, status, usage = os.wait4(pid, 0)
+    if status != 0:
+        raise SystemExit(f"pytest {' '.join(tests)} failed (wait status {status})")
+    return usage.ru_utime + usage.ru_stime
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--planes", type=int, default=3)
+    parser.add_argument("--suite", nargs="*", default=[])
+    parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
     sides = SIDES
     print(f"{'workload':<34} {'go default':>10} {'kbp':>8} {'ratio':>6}")
@@ -117,6 +144,14 @@ def main() -> None:
         print(f"{'kubectl get pods -A (CPU s)':<34} {old:>10.3f} {new:>8.3f} {new / old:>6.2f}")
         old_mb, new_mb = (int(plane[s][1]) for s in sides)
         print(f"{'kube-apiserver peak RSS (MB)':<34} {old_mb:>10d} {new_mb:>8d} {new_mb / old_mb:>6.2f}")
+    if args.suite:
+        suite = dict.fromkeys(sides, 0.0)
+        for _ in range(args.rounds):
+            for side, env in sides.items():
+                suite[side] += suite_cpu(env, args.suite)
+        old, new = (suite[s] / args.rounds for s in sides)
+        name = f"pytest {' '.join(args.suite)}"[:26] + " (CPU s)"
+        print(f"{name:<34} {old:>10.1f} {new:>8.1f} {new / old:>6.2f}")
 
 
 if __name__ == "__main__":
