@@ -119,7 +119,7 @@ def _run(helm: str, plan: Plan, api: KubeClient, timeout: float, output: Format)
 
     with progress(f"upgrading release {plan.release} in {plan.namespace} and waiting for it"):
         previous, outcome = upgrading.upgrade(helm, plan, api, timeout_s=timeout)
-    address = deploying.url(upgrading.live_values(api, plan))
+    address = deploying.url(upgrading.live_values(helm, api, plan))
     rows = [
         {
             "object": w.ref,

@@ -153,6 +153,18 @@ def run_helm(cmd: Sequence[str]) -> str:
     return proc.stdout
 
 
+def release_values(helm: str, plan: Plan) -> dict[str, Any]:
+    """`helm get values --all` of the release, or {} when there is none."""
+    cmd = [helm, "get", "values", plan.release, "--all", "--output", "json", *_cluster_flags(plan)]
+    proc = subprocess.run(
+        cmd, capture_output=True, text=True, timeout=HELM_TIMEOUT_S, check=False, env=go_env()
+    )
+    if proc.returncode != 0:
+        return {}
+    loaded = json.loads(proc.stdout or "{}")
+    return loaded if isinstance(loaded, dict) else {}
+
+
 @dataclass(frozen=True)
 class Diff:
     added: tuple[str, ...] = ()

@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
+from kbp.release import upgrading
 from kbp.release.deploy import (
     Plan,
     diff,
@@ -148,3 +151,22 @@ def test_url_comes_from_the_exposure_values() -> None:
     )
     assert url({"exposure": {"kind": "none", "host": "x"}}) is None
     assert url({}) is None
+
+
+def test_diff_tells_apart_values_equal_in_python_but_not_in_yaml() -> None:
+    one = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {n: 1}\n"
+    assert list(diff(one, one.replace("n: 1", "n: true")).changed) == ["ConfigMap/c"]
+    assert list(diff(one, one.replace("n: 1", "n: 1.0")).changed) == ["ConfigMap/c"]
+    assert not diff(one, one.replace("{n: 1}", "{n: 1}  # same")).changed
+
+
+def test_live_values_come_from_helm_where_kbp_cannot_read_the_releases(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """HELM_DRIVER=sql keeps releases in a database: `helm get values --all` answers, as before."""
+    helm = tmp_path / "helm"
+    helm.write_text('#!/bin/sh\necho \'{"exposure": {"kind": "httproute", "host": "j.example"}}\'\n')
+    helm.chmod(0o755)
+    monkeypatch.setenv("HELM_DRIVER", "sql")
+    values = upgrading.live_values(str(helm), None, plan())  # type: ignore[arg-type]  # no API call
+    assert url(values) == "https://j.example/"
