@@ -9,8 +9,9 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -206,26 +207,56 @@ def unavailable_s(acknowledged: dict[str, float], moment: float) -> float:
     return max(later - earlier for earlier, later in zip([moment, *times], times, strict=False))
 
 
-def keep_killed(node: RealNode, pod: str, ns: str, container: str, seconds: float) -> float:
-    """SIGKILL the container's process, and again each time kubelet restarts it, for `seconds`.
+def keep_killed(
+    node: RealNode,
+    pod: str,
+    ns: str,
+    container: str,
+    seconds: float,
+    until: Callable[[], object] | None = None,
+    timeout_s: float = 120,
+) -> float:
+    """SIGKILL the container's process, and again each time kubelet restarts it, for `seconds`,
+    and then on until `until()` is true (asked each second, beside the killing; `timeout_s` at most).
 
     kubelet restarts a crashed container at once the first time; a primary back before Sentinel's
     down-after would stay primary. Killing it for longer than down-after is a primary that stays
-    down, so the sentinels fail over. Returns the moment of the first kill (CLOCK_MONOTONIC).
+    down, so the sentinels fail over; on a loaded machine that can take longer than down-after and
+    a little, hence `until` (a replica promoted). Returns the moment of the first kill
+    (CLOCK_MONOTONIC).
     """
     first = None
     killed: set[int] = set()
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            pid = container_pid(node, pod, ns, container)
-        except (AssertionError, subprocess.CalledProcessError, KeyError, ValueError):
-            pid = None
-        if pid is not None and pid not in killed:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-            killed.add(pid)
-            first = first or time.monotonic()
-        time.sleep(0.2)
+    began = time.monotonic()
+    done = threading.Event()
+
+    def ask() -> None:
+        while not done.wait(1.0):
+            if until is None or time.monotonic() - began < seconds:
+                continue
+            with contextlib.suppress(AssertionError):  # a pod that does not answer yet
+                if until():
+                    done.set()
+
+    asking = threading.Thread(target=ask, daemon=True)
+    asking.start()
+    try:
+        while True:
+            elapsed = time.monotonic() - began
+            if elapsed >= seconds and (until is None or done.is_set() or elapsed >= timeout_s):
+                break
+            try:
+                pid = container_pid(node, pod, ns, container)
+            except (AssertionError, subprocess.CalledProcessError, KeyError, ValueError):
+                pid = None
+            if pid is not None and pid not in killed:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+                killed.add(pid)
+                first = first or time.monotonic()
+            time.sleep(0.2)
+    finally:
+        done.set()
+        asking.join()
     assert first is not None, f"never found {pod}'s {container} container to kill"
     return first

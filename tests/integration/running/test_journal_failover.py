@@ -43,8 +43,12 @@ def test_killing_the_primarys_container_under_load_promotes_a_replica_and_loses_
         url = f"http://{onnode.cluster_ip(client, ns, 'journal-api')}"
     with onnode.steady_load(node, url, tmp_path) as load:
         time.sleep(3)
-        # A crash (no shutdown), and the container kept down past down-after (5 s).
-        killed_at = onnode.keep_killed(node, "journal-redis-0", ns, "redis", seconds=7)
+        # A crash (no shutdown), and the container kept down past down-after (5 s), until the
+        # sentinels have promoted a replica: then it comes back to find one.
+        killed_at = onnode.keep_killed(
+            node, "journal-redis-0", ns, "redis", seconds=7,
+            until=lambda: onnode.primary(real_cluster, ns) not in (None, "journal-redis-0"),
+        )  # fmt: skip
         promoted = onnode.wait_for(
             lambda: (p := onnode.primary(real_cluster, ns)) not in (None, "journal-redis-0") and p,
             "a replica promoted",
