@@ -13,16 +13,16 @@ run: setup
 	$(PY) -m kbp local up --foreground
 
 # The control plane's Go build is CPU-bound and the image build mostly waits on downloads and disk:
-# both at once, with the linters (each a cache hit when nothing changed). Then four pytest-xdist
+# both at once, with the linters (each a cache hit when nothing changed). Then five pytest-xdist
 # workers on two cores, since most integration tests wait on servers (with three, the groups' busy
-# time alone was 350 s a worker); each group (a file, every test of a slow session fixture such as
+# time alone was 350 s a worker; the tests took 288 s on four and 264 s on five, one after the other); each group (a file, every test of a slow session fixture such as
 # Dex, or one of the two lanes of files on the shared real node) stays on one worker, in order
 # (tests/integration/conftest.py).
 # One collection beside the linters writes the tests' bytecode (asserts rewritten) before the workers
 # start, so each of them loads it instead of redoing it (6 CPU-s of collection instead of 16).
 test: setup
 	@$(MAKE) --no-print-directory -j4 --output-sync=target controlplane image-archives lint typecheck collect
-	$(PY) -m pytest tests -n 4 --dist loadgroup
+	$(PY) -m pytest tests -n 5 --dist loadgroup
 
 collect: venv
 	$(PY) -m pytest tests --collect-only -q -p no:cacheprovider >/dev/null
