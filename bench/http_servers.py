@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from statistics import median_high as median  # sorted(values)[n // 2], as before
 from typing import Any
 
 import structlog
@@ -141,10 +142,6 @@ def run(args: argparse.Namespace) -> int:
               f"{median(ratios):.2f} ({' '.join(f'{r:.2f}' for r in ratios)})")  # fmt: skip
     print(f"load average at the end {os.getloadavg()[0]:.2f}")
     return 0
-
-
-def median(values: list[float]) -> float:
-    return sorted(values)[len(values) // 2]
 
 
 def parse_args() -> argparse.Namespace:

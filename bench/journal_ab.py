@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from statistics import median_high as median  # sorted(values)[n // 2], as before
 
 import httpx
 from bench import cpu, peer
@@ -134,10 +135,6 @@ def ab(args: argparse.Namespace, new_port: int, old_port: int, tmp: Path) -> int
             print(f"{load:<10} {name:<8} {median(ratios):5.2f}  (rounds: {each})")
     print(f"load average at start {load_start:.2f}, at the end {os.getloadavg()[0]:.2f}")
     return 0
-
-
-def median(values: list[float]) -> float:
-    return sorted(values)[len(values) // 2]
 
 
 def parse_args() -> argparse.Namespace:
